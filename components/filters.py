@@ -1,0 +1,53 @@
+"""Filters: the scope (street, community) a user may look at, and the reporting period."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from components import data
+from db.periods import PERIOD_KINDS, Period, period_of
+from db.scope import Scope, narrow
+
+ALL_LABEL = "全部"
+
+
+def scope_filter(base: Scope, data_ver: int, *, container=None) -> Scope:
+    """Street and community pickers within ``base`` (the user's own scope)."""
+    box = container or st
+    street_id = base.street_id
+    streets = data.streets(data_ver, base)
+    if base.community_id is None and base.organization_id is None and len(streets) > 1:
+        names = dict(streets)
+        choice = box.selectbox("街道", [None, *names], format_func=lambda s: ALL_LABEL if s is None else names[s],
+                               key="filter_street")
+        street_id = choice
+    elif len(streets) == 1:
+        street_id = streets[0][0]
+    community_id = base.community_id
+    if base.community_id is None:
+        comms = data.communities(data_ver, base, street_id)
+        names = dict(comms)
+        community_id = box.selectbox("社区", [None, *names],
+                                     format_func=lambda c: ALL_LABEL if c is None else names[c],
+                                     key="filter_community")
+    requested = Scope(street_id=street_id if community_id is None else None, community_id=community_id)
+    return narrow(base, requested)
+
+
+def period_filter(today: date | None = None, *, container=None) -> Period:
+    """本月 / 本季度 / 本年 / 累计 / 自定义."""
+    box = container or st
+    today = today or date.today()
+    kinds = list(PERIOD_KINDS)
+    kind = box.segmented_control("时段", kinds, format_func=PERIOD_KINDS.get, default="year",
+                                 key="filter_period") or "year"
+    if kind != "custom":
+        return period_of(kind, today)
+    picked = box.date_input("自定义时段", value=(today - timedelta(days=29), today), max_value=today,
+                            key="filter_custom")
+    if isinstance(picked, tuple) and len(picked) == 2:
+        return period_of("custom", today, picked[0], picked[1])
+    box.caption("请选择开始和结束日期；暂按近 30 天显示。")
+    return period_of("custom", today, today - timedelta(days=29), today)

@@ -1,0 +1,428 @@
+"""Activities and their volunteer service records: validation, create, edit, delete (through db.write)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import and_, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from db import vocab
+from db.auth import CurrentUser
+from db.engine import session_scope
+from db.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from db.models import Activity, Community, Organization, Project, ServiceRecord, SocialWorker, Volunteer
+from db.write import (
+    begin_write,
+    check_scope,
+    claim_submission,
+    finish_submission,
+    record_audit,
+    require_writer,
+    snapshot,
+    submission_record,
+    update_versioned,
+)
+
+MAX_PEOPLE = 100_000
+EARLIEST = date(2000, 1, 1)
+
+
+@dataclass
+class VolunteerHours:
+    """One volunteer's hours at the activity; ``hours=None`` means the whole activity."""
+
+    volunteer_id: int | None
+    hours: float | None
+
+
+@dataclass
+class ActivityInput:
+    """What the activity form collects. Fields may be None or wrong: validation says which and why."""
+
+    activity_date: date | None
+    start_time: time | None
+    end_time: time | None
+    title: str | None
+    type: str | None
+    venue: str | None = ""
+    community_id: int | None = None
+    organization_id: int | None = None
+    project_id: int | None = None
+    actors: set[str] = field(default_factory=set)  # Activity field names of db.vocab.ACTORS
+    lead_social_worker_id: int | None = None
+    people_served: Any = 0
+    unique_persons: Any = None
+    volunteers: list[VolunteerHours] = field(default_factory=list)
+    note: str | None = ""
+
+
+@dataclass
+class _Resolved:
+    values: dict[str, Any]
+    records: list[tuple[int, float]]
+
+
+def _label(name: str) -> str:
+    return f"「{vocab.FIELD_LABELS.get(name, name)}」"
+
+
+def _as_int(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, float):
+        if value != int(value):
+            raise ValueError
+        return int(value)
+    return int(str(value).strip())
+
+
+def validate_activity(session: Session, user: CurrentUser, data: ActivityInput,
+                      activity_id: int | None = None, today: date | None = None) -> _Resolved:
+    """Check every field; raise ValidationFailed naming each wrong field in Chinese. Nothing is written."""
+    today = today or date.today()
+    errors: dict[str, str] = {}
+
+    title = (data.title or "").strip()
+    if not title:
+        errors["title"] = f"{_label('title')}不能为空"
+    elif len(title) > 100:
+        errors["title"] = f"{_label('title')}不能超过 100 个字"
+    if data.type not in vocab.ACTIVITY_TYPES:
+        errors["type"] = f"{_label('type')}须为：{'、'.join(vocab.ACTIVITY_TYPES)}"
+    venue = (data.venue or "").strip()
+    if len(venue) > 100:
+        errors["venue"] = f"{_label('venue')}不能超过 100 个字"
+    note = (data.note or "").strip()
+    if len(note) > 1000:
+        errors["note"] = f"{_label('note')}不能超过 1000 个字"
+
+    starts_at = ends_at = None
+    if data.activity_date is None:
+        errors["activity_date"] = f"{_label('activity_date')}不能为空"
+    elif data.activity_date > today:
+        errors["activity_date"] = f"{_label('activity_date')}不能晚于今天（{today:%Y-%m-%d}），请在活动结束后录入"
+    elif data.activity_date < EARLIEST:
+        errors["activity_date"] = f"{_label('activity_date')}不能早于 {EARLIEST:%Y-%m-%d}"
+    if data.start_time is None:
+        errors["start_time"] = f"{_label('start_time')}不能为空"
+    if data.end_time is None:
+        errors["end_time"] = f"{_label('end_time')}不能为空"
+    if data.activity_date and data.start_time and data.end_time and "activity_date" not in errors:
+        starts_at = datetime.combine(data.activity_date, data.start_time).replace(second=0, microsecond=0)
+        ends_at = datetime.combine(data.activity_date, data.end_time).replace(second=0, microsecond=0)
+        if ends_at <= starts_at:
+            errors["end_time"] = f"{_label('end_time')}须晚于开始时间"
+            starts_at = ends_at = None
+
+    # Where: a community (street follows) or an organisation; staff default to their own scope.
+    community_id, organization_id = data.community_id, data.organization_id
+    base = user.scope
+    if community_id is None and base.community_id is not None:
+        community_id = base.community_id
+    if organization_id is None and base.organization_id is not None:
+        organization_id = base.organization_id
+    street_id: int | None = None
+    community = session.get(Community, community_id) if community_id is not None else None
+    organization = session.get(Organization, organization_id) if organization_id is not None else None
+    if community_id is not None and community is None:
+        errors["community_id"] = f"{_label('community_id')}不存在"
+    if organization_id is not None and organization is None:
+        errors["organization_id"] = f"{_label('organization_id')}不存在"
+    if community is not None:
+        street_id = community.street_id
+    elif organization is not None:
+        street_id = organization.street_id
+    if community is None and organization is None and "community_id" not in errors:
+        errors["community_id"] = f"{_label('community_id')}不能为空：请选择活动所在的社区"
+    if community is not None and organization is not None and organization.street_id not in (None, street_id):
+        errors["organization_id"] = f"{_label('organization_id')}不在该社区所属街道"
+
+    project = None
+    if data.project_id is not None:
+        project = session.get(Project, data.project_id)
+        if project is None:
+            errors["project_id"] = f"{_label('project_id')}不存在"
+        elif street_id is not None and project.street_id != street_id:
+            errors["project_id"] = f"{_label('project_id')}不属于该活动所在街道"
+
+    lead = None
+    if data.lead_social_worker_id is not None:
+        lead = session.get(SocialWorker, data.lead_social_worker_id)
+        if lead is None:
+            errors["lead_social_worker_id"] = f"{_label('lead_social_worker_id')}不存在"
+
+    people_served = unique_persons = None
+    try:
+        people_served = _as_int(data.people_served) or 0
+        if not 0 <= people_served <= MAX_PEOPLE:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["people_served"] = f"{_label('people_served')}须为 0 到 {MAX_PEOPLE} 之间的整数"
+    try:
+        unique_persons = _as_int(data.unique_persons)
+        if unique_persons is not None and unique_persons < 0:
+            raise ValueError
+        if unique_persons is not None and people_served is not None and unique_persons > people_served:
+            errors["unique_persons"] = f"{_label('unique_persons')}不能多于服务人次"
+    except (TypeError, ValueError):
+        errors["unique_persons"] = f"{_label('unique_persons')}须为不小于 0 的整数"
+
+    actors = set(data.actors or set())
+    known_actors = {name for name, _ in vocab.ACTORS}
+    if actors - known_actors:
+        errors["actors"] = f"{_label('actors')}含有未知主体"
+    if lead is not None:
+        actors.add("with_social_worker")
+
+    records = _validate_volunteers(session, data.volunteers, starts_at, ends_at, activity_id, errors)
+    if records:
+        actors.add("with_volunteers")
+    else:
+        actors.discard("with_volunteers")
+    if not actors and "actors" not in errors:
+        errors["actors"] = f"{_label('actors')}至少选择一项"
+
+    if errors:
+        raise ValidationFailed(errors)
+    values = {
+        "street_id": street_id, "community_id": community_id, "organization_id": organization_id,
+        "project_id": data.project_id, "title": title, "type": data.type, "venue": venue,
+        "starts_at": starts_at, "ends_at": ends_at, "lead_social_worker_id": data.lead_social_worker_id,
+        "people_served": people_served, "unique_persons": unique_persons, "note": note,
+        **{name: name in actors for name, _ in vocab.ACTORS},
+    }
+    return _Resolved(values, records)
+
+
+def _validate_volunteers(session: Session, rows: list[VolunteerHours], starts_at: datetime | None,
+                         ends_at: datetime | None, activity_id: int | None, errors: dict[str, str]
+                         ) -> list[tuple[int, float]]:
+    label = _label("volunteers")
+    hours_label = _label("hours")
+    rows = [r for r in rows if not (r.volunteer_id is None and (r.hours is None or r.hours == ""))]
+    seen: set[int] = set()
+    out: list[tuple[int, float]] = []
+    problems: list[str] = []
+    duration = (ends_at - starts_at).total_seconds() / 3600 if starts_at and ends_at else None
+    ids = [r.volunteer_id for r in rows if r.volunteer_id is not None]
+    found = {v.id: v for v in session.execute(select(Volunteer).where(Volunteer.id.in_(ids))).scalars()} if ids else {}
+    for n, row in enumerate(rows, start=1):
+        who = f"第 {n} 位志愿者"
+        if row.volunteer_id is None:
+            problems.append(f"{label}{who}未选择")
+            continue
+        volunteer = found.get(row.volunteer_id)
+        if volunteer is None:
+            problems.append(f"{label}{who}不存在")
+            continue
+        who = f"{who}（{mask_name(volunteer.name)}）"
+        if row.volunteer_id in seen:
+            problems.append(f"{label}{who}重复填写")
+            continue
+        seen.add(row.volunteer_id)
+        if (row.hours is None or row.hours == "") and duration is not None:
+            row = VolunteerHours(row.volunteer_id, duration)  # blank hours = the whole activity
+        try:
+            hours = float(row.hours)  # type: ignore[arg-type]
+            if hours != hours:  # NaN
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(f"{hours_label}{who}须填写数字")
+            continue
+        if hours <= 0:
+            problems.append(f"{hours_label}{who}须大于 0 小时")
+            continue
+        if duration is not None and hours > duration + 1e-9:
+            problems.append(f"{hours_label}{who}为 {hours:g} 小时，超过活动时长 {duration:g} 小时（不含路途时间）")
+            continue
+        out.append((row.volunteer_id, round(hours, 2)))
+    if out and starts_at and ends_at:
+        clash = session.execute(
+            select(ServiceRecord.volunteer_id, Activity.title, Activity.starts_at, Activity.ends_at)
+            .join(Activity, Activity.id == ServiceRecord.activity_id)
+            .where(ServiceRecord.volunteer_id.in_([v for v, _ in out]),
+                   ServiceRecord.status != "rejected",
+                   ServiceRecord.service_date == starts_at.date(),
+                   and_(Activity.starts_at < ends_at, Activity.ends_at > starts_at),
+                   Activity.id != (activity_id or -1))
+        ).first()
+        if clash is not None:
+            name = mask_name(found[clash.volunteer_id].name)
+            problems.append(
+                f"{label}{name} 在 {clash.starts_at:%H:%M}–{clash.ends_at:%H:%M} 已参加活动「{clash.title}」，"
+                "同一志愿者不能同时参加两场活动")
+    if problems:
+        errors["volunteers"] = "；".join(problems)
+    return out
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*，张小明 → 张*明，欧阳小明 → 欧**明 (names are kept but shown masked)."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def _write_records(session: Session, activity_id: int, values: dict[str, Any], records: list[tuple[int, float]],
+                   user: CurrentUser) -> None:
+    now = datetime.now().replace(microsecond=0)
+    for volunteer_id, hours in records:
+        # Staff record hours at the activity (信用) and confirm them by entering them: approved at once.
+        session.add(ServiceRecord(
+            volunteer_id=volunteer_id, activity_id=activity_id, hours=hours, kind="信用", status="approved",
+            approved_by=user.id, approved_at=now, service_date=values["starts_at"].date(),
+            street_id=values["street_id"], community_id=values["community_id"],
+            organization_id=values["organization_id"], project_id=values["project_id"],
+        ))
+
+
+def _records_snapshot(session: Session, activity_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(ServiceRecord.volunteer_id, ServiceRecord.hours, ServiceRecord.kind, ServiceRecord.status)
+        .where(ServiceRecord.activity_id == activity_id).order_by(ServiceRecord.volunteer_id)
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def create_activity(*, session: Session, user: CurrentUser, data: ActivityInput, idempotency_key: str,
+                    today: date | None = None) -> int:
+    """Record an activity with its volunteers' hours. A repeated ``idempotency_key`` returns the first id."""
+    begin_write(session)
+    earlier = claim_submission(session, idempotency_key, "activity", user)
+    if earlier is not None:
+        return earlier.record_id or 0
+    require_writer(user)
+    resolved = validate_activity(session, user, data, today=today)
+    v = resolved.values
+    check_scope(user, street_id=v["street_id"], community_id=v["community_id"], organization_id=v["organization_id"])
+    activity = Activity(**v, created_by=user.id)
+    session.add(activity)
+    session.flush()
+    assert activity.id is not None
+    _write_records(session, activity.id, v, resolved.records, user)
+    session.flush()
+    finish_submission(session, idempotency_key, activity.id)
+    record_audit(session, user, "create", "activity", activity.id, None,
+                 {**snapshot(activity), "volunteers": _records_snapshot(session, activity.id)})
+    return activity.id
+
+
+def _load_for_write(session: Session, user: CurrentUser, activity_id: int) -> Activity:
+    require_writer(user)
+    activity = session.get(Activity, activity_id)
+    if activity is None:
+        raise NotFound("该活动不存在或已被删除。")
+    check_scope(user, street_id=activity.street_id, community_id=activity.community_id,
+                organization_id=activity.organization_id)
+    return activity
+
+
+def update_activity(*, session: Session, user: CurrentUser, activity_id: int, expected_version: int,
+                    data: ActivityInput, today: date | None = None) -> None:
+    """Edit an activity and replace its 信用 records; refused if someone changed it since ``expected_version``."""
+    begin_write(session)
+    activity = _load_for_write(session, user, activity_id)
+    old = {**snapshot(activity), "volunteers": _records_snapshot(session, activity_id)}
+    resolved = validate_activity(session, user, data, activity_id=activity_id, today=today)
+    v = resolved.values
+    check_scope(user, street_id=v["street_id"], community_id=v["community_id"], organization_id=v["organization_id"])
+    update_versioned(session, Activity, activity_id, expected_version,
+                     {**v, "updated_at": datetime.now().replace(microsecond=0)}, label="活动")
+    # 荣誉 (backfilled) records are kept; the 信用 records are replaced by the form's list.
+    session.execute(delete(ServiceRecord).where(ServiceRecord.activity_id == activity_id,
+                                                ServiceRecord.kind == "信用"))
+    _write_records(session, activity_id, v, resolved.records, user)
+    session.flush()
+    session.expire_all()
+    new = {**snapshot(session.get(Activity, activity_id)), "volunteers": _records_snapshot(session, activity_id)}
+    record_audit(session, user, "update", "activity", activity_id, old, new)
+
+
+def delete_activity(*, session: Session, user: CurrentUser, activity_id: int, expected_version: int) -> None:
+    """Delete an activity and its service records; refused if it changed since ``expected_version``."""
+    begin_write(session)
+    activity = _load_for_write(session, user, activity_id)
+    if activity.version != expected_version:
+        raise StaleEdit("活动")
+    old = {**snapshot(activity), "volunteers": _records_snapshot(session, activity_id)}
+    session.execute(delete(ServiceRecord).where(ServiceRecord.activity_id == activity_id))
+    result = session.execute(delete(Activity).where(Activity.id == activity_id, Activity.version == expected_version))
+    if result.rowcount != 1:
+        raise StaleEdit("活动")
+    record_audit(session, user, "delete", "activity", activity_id, old, None)
+
+
+def submit_activity(user: CurrentUser, data: ActivityInput, idempotency_key: str, engine=None) -> int:
+    """Create an activity in its own transaction; a racing duplicate submission returns the first id."""
+    try:
+        with session_scope(engine, write=True) as session:
+            return create_activity(session=session, user=user, data=data, idempotency_key=idempotency_key)
+    except IntegrityError:
+        # Two servers took the same key at once (PostgreSQL): the loser reads the winner's record.
+        with session_scope(engine) as session:
+            record_id = submission_record(session, idempotency_key)
+        if record_id is None:
+            raise
+        return record_id
+
+
+def activity_for_edit(session: Session, user: CurrentUser, activity_id: int) -> tuple[ActivityInput, int]:
+    """The form values of an existing activity and its version (for the edit form)."""
+    activity = session.get(Activity, activity_id)
+    if activity is None:
+        raise NotFound("该活动不存在或已被删除。")
+    check_scope(user, street_id=activity.street_id, community_id=activity.community_id,
+                organization_id=activity.organization_id)
+    records = session.execute(
+        select(ServiceRecord.volunteer_id, ServiceRecord.hours)
+        .where(ServiceRecord.activity_id == activity_id, ServiceRecord.kind == "信用")
+        .order_by(ServiceRecord.id)
+    ).all()
+    data = ActivityInput(
+        activity_date=activity.starts_at.date(), start_time=activity.starts_at.time(),
+        end_time=activity.ends_at.time(), title=activity.title, type=activity.type, venue=activity.venue,
+        community_id=activity.community_id, organization_id=activity.organization_id,
+        project_id=activity.project_id,
+        actors={name for name, _ in vocab.ACTORS if getattr(activity, name)},
+        lead_social_worker_id=activity.lead_social_worker_id, people_served=activity.people_served,
+        unique_persons=activity.unique_persons,
+        volunteers=[VolunteerHours(r.volunteer_id, r.hours) for r in records], note=activity.note,
+    )
+    return data, activity.version
+
+
+def recent_entries(session: Session, user: CurrentUser, limit: int = 20) -> pd.DataFrame:
+    """The user's own latest activities (for 「我的最近录入」 with edit and delete)."""
+    query = (
+        select(Activity.id, Activity.starts_at, Activity.title, Activity.type, Activity.venue,
+               Activity.people_served, Activity.version, Community.name.label("community"))
+        .outerjoin(Community, Community.id == Activity.community_id)
+        .where(Activity.created_by == user.id)
+        .order_by(Activity.created_at.desc(), Activity.id.desc()).limit(limit)
+    )
+    df = pd.read_sql(query, session.connection())
+    if df.empty:
+        return df
+    counts = session.execute(
+        select(ServiceRecord.activity_id, ServiceRecord.volunteer_id)
+        .where(ServiceRecord.activity_id.in_(df["id"].tolist()))
+    ).all()
+    per = pd.Series([c.activity_id for c in counts]).value_counts() if counts else pd.Series(dtype=int)
+    df["volunteers"] = df["id"].map(per).fillna(0).astype(int)
+    return df
+
+
+__all__ = [
+    "ActivityInput", "VolunteerHours", "PermissionDenied", "activity_for_edit", "create_activity",
+    "delete_activity", "mask_name", "recent_entries", "submit_activity", "update_activity", "validate_activity",
+]

@@ -1,0 +1,53 @@
+"""Typed settings read from the environment (prefix-free names, e.g. ``DATABASE_URL``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE = PROJECT_ROOT / "data" / "wushe.db"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Every field can be set by an environment variable of the same name."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE}"
+    # Load the demo data set on the first start of an empty database.
+    load_demo: bool = True
+    # Seconds between live refreshes of leader views; 0 turns live refresh off (tests).
+    live_refresh_seconds: int = 30
+    # Seconds a cached read may live before it is recomputed even if the data version is unchanged.
+    cache_ttl_seconds: int = 60
+    # Session length for the signed login cookie.
+    session_hours: int = 8
+    # Secret that signs login cookies; generated into data/ on first use when unset.
+    secret_key: str = ""
+    max_failed_logins: int = 5
+    lock_minutes: int = 15
+    upload_max_mb: int = 10
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_url(cls, value: str) -> str:
+        # Accept the URLs people copy from hosting panels and use the psycopg 3 driver.
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value[len("postgres://") :]
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value[len("postgresql://") :]
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests clear the cache after changing the environment)."""
+    return Settings()

@@ -1,0 +1,129 @@
+"""The write machinery every form uses: data-version bump, scope checks, idempotency, versions, audit.
+
+A write service follows one pattern, inside one transaction (``session_scope(write=True)``):
+
+    begin_write(session)                      # first statement: takes the write lock, bumps the data version
+    existing = claim_submission(...)          # idempotency: a retried submission returns the first result
+    require_writer(user); check_scope(...)    # role and scope, checked here and not only in the UI
+    ...validate, write rows...
+    record_audit(...)                         # append-only audit row in the same transaction
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import update
+from sqlmodel import Session, SQLModel, select
+
+from db.errors import PermissionDenied, StaleEdit
+from db.models import AuditLog, DataVersion, Submission
+from db.scope import Scope
+
+if TYPE_CHECKING:
+    from db.auth import CurrentUser
+
+
+def begin_write(session: Session) -> None:
+    """Bump the data version; call first in every write so the write lock is taken before any read."""
+    result = session.execute(
+        update(DataVersion).where(DataVersion.id == 1).values(version=DataVersion.version + 1,
+                                                              changed_at=datetime.now().replace(microsecond=0))
+    )
+    if result.rowcount == 0:
+        session.add(DataVersion(id=1, version=1))
+        session.flush()
+
+
+def data_version(session: Session) -> int:
+    """The current data version: a cheap single-row read that tells every server when caches are stale."""
+    row = session.get(DataVersion, 1)
+    return row.version if row else 0
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def snapshot(obj: SQLModel) -> dict[str, Any]:
+    """The column values of a row as JSON-safe data (for the audit trail)."""
+    return {k: _jsonable(v) for k, v in obj.model_dump().items()}
+
+
+def record_audit(session: Session, user: CurrentUser | None, action: str, table: str, record_id: int | None,
+                 old: dict[str, Any] | None, new: dict[str, Any] | None, *, username: str | None = None) -> None:
+    """Append one audit row in the caller's transaction."""
+    session.add(AuditLog(
+        user_id=user.id if user else None,
+        username=username if username is not None else (user.username if user else "system"),
+        action=action, table_name=table, record_id=record_id,
+        old_values=json.loads(json.dumps(old, default=str)) if old is not None else None,
+        new_values=json.loads(json.dumps(new, default=str)) if new is not None else None,
+    ))
+
+
+def claim_submission(session: Session, key: str, kind: str, user: CurrentUser | None) -> Submission | None:
+    """Register an idempotency key. Returns the earlier submission if this key was already used.
+
+    The key is the table's primary key, so even two racing transactions cannot both insert it: the loser
+    fails at flush or commit with an IntegrityError, which ``db.write.run_idempotent`` turns into a lookup.
+    """
+    if not key or len(key) > 64:
+        raise ValueError("idempotency key must be 1–64 characters")
+    earlier = session.get(Submission, key)
+    if earlier is not None:
+        return earlier
+    session.add(Submission(key=key, kind=kind, user_id=user.id if user else None))
+    session.flush()
+    return None
+
+
+def finish_submission(session: Session, key: str, record_id: int | None) -> None:
+    session.execute(update(Submission).where(Submission.key == key).values(record_id=record_id))
+
+
+def submission_record(session: Session, key: str) -> int | None:
+    """The record an accepted submission created (None if the key is unknown)."""
+    row = session.exec(select(Submission.record_id).where(Submission.key == key)).first()
+    return row
+
+
+def require_writer(user: CurrentUser | None) -> None:
+    if user is None or not user.can_write:
+        raise PermissionDenied("您的角色只能查看数据，不能录入或修改。")
+
+
+def require_admin(user: CurrentUser | None) -> None:
+    if user is None or user.role != "admin":
+        raise PermissionDenied("只有管理员可以进行此操作。")
+
+
+def check_scope(user: CurrentUser, *, street_id: int | None, community_id: int | None,
+                organization_id: int | None) -> None:
+    """Refuse a write outside the user's street, community or organisation."""
+    base: Scope = user.scope
+    if base.street_id is not None and street_id != base.street_id:
+        raise PermissionDenied("您只能录入或修改本街道的数据。")
+    if base.community_id is not None and community_id != base.community_id:
+        raise PermissionDenied("您只能录入或修改本社区的数据。")
+    if base.organization_id is not None and organization_id != base.organization_id:
+        raise PermissionDenied("您只能录入或修改本机构的数据。")
+
+
+def update_versioned(session: Session, model: type[SQLModel], record_id: int, expected_version: int,
+                     values: dict[str, Any], label: str = "记录") -> None:
+    """UPDATE ... WHERE id = :id AND version = :expected; refuses a stale edit instead of overwriting."""
+    table = model.__table__  # type: ignore[attr-defined]
+    result = session.execute(
+        update(model).where(table.c.id == record_id, table.c.version == expected_version)
+        .values(**values, version=table.c.version + 1)
+    )
+    if result.rowcount != 1:
+        raise StaleEdit(label)

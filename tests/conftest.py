@@ -1,0 +1,99 @@
+"""Fixtures: every db test runs on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL.
+
+PostgreSQL tests create their own databases (named test_wushe_*) and drop them afterwards: the server outlives
+test runs and may hold other data, so nothing here relies on it being empty.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine, create_engine, make_url, text
+
+from db.engine import make_engine
+from db.migrate import upgrade
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _pg_admin_engine() -> Engine:
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+class Databases:
+    """Creates empty databases for one backend and drops them at the end."""
+
+    def __init__(self, backend: str, tmp_dir):
+        self.backend = backend
+        self.tmp_dir = tmp_dir
+        self.created: list[tuple[str, Engine]] = []
+
+    def new(self) -> Engine:
+        if self.backend == "sqlite":
+            url = f"sqlite:///{self.tmp_dir / (uuid.uuid4().hex + '.db')}"
+        else:
+            name = f"test_wushe_{uuid.uuid4().hex[:12]}"
+            with _pg_admin_engine().connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        engine = make_engine(url)
+        self.created.append((url, engine))
+        return engine
+
+    def drop_all(self) -> None:
+        for url, engine in self.created:
+            engine.dispose()
+            if self.backend == "postgresql":
+                name = make_url(url).database
+                with _pg_admin_engine().connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    if request.param == "postgresql" and not PG_URL:
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def databases(backend, tmp_path_factory) -> Iterator[Databases]:
+    dbs = Databases(backend, tmp_path_factory.mktemp(f"db-{backend}"))
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture
+def empty_engine(databases) -> Engine:
+    """A new database with no tables at all."""
+    return databases.new()
+
+
+@pytest.fixture
+def engine(databases) -> Engine:
+    """A new database migrated to the newest schema, with no data."""
+    eng = databases.new()
+    upgrade(eng)
+    return eng
+
+
+DEMO_TODAY = date(2026, 11, 28)
+
+
+@pytest.fixture(scope="session")
+def demo_engine(databases) -> Engine:
+    """One database per backend with the demo data set, shared read-only by the tests of a session.
+
+    Tests that write must use ``engine`` (or ``writable_demo_engine``), never this one.
+    """
+    from db.demo import load_demo
+
+    eng = databases.new()
+    upgrade(eng)
+    load_demo(eng, today=DEMO_TODAY)
+    return eng
