@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -274,16 +274,20 @@ def mask_name(name: str) -> str:
 
 
 def _write_records(session: Session, activity_id: int, values: dict[str, Any], records: list[tuple[int, float]],
-                   user: CurrentUser) -> None:
+                   user: CurrentUser) -> list[dict[str, Any]]:
+    """Insert the 信用 records of an activity in one statement; returns what the audit trail keeps of them."""
+    if not records:
+        return []
     now = datetime.now().replace(microsecond=0)
-    for volunteer_id, hours in records:
-        # Staff record hours at the activity (信用) and confirm them by entering them: approved at once.
-        session.add(ServiceRecord(
-            volunteer_id=volunteer_id, activity_id=activity_id, hours=hours, kind="信用", status="approved",
-            approved_by=user.id, approved_at=now, service_date=values["starts_at"].date(),
-            street_id=values["street_id"], community_id=values["community_id"],
-            organization_id=values["organization_id"], project_id=values["project_id"],
-        ))
+    # Staff record hours at the activity (信用) and confirm them by entering them: approved at once.
+    common = {
+        "activity_id": activity_id, "kind": "信用", "status": "approved", "reason": "", "approved_by": user.id,
+        "approved_at": now, "service_date": values["starts_at"].date(), "street_id": values["street_id"],
+        "community_id": values["community_id"], "organization_id": values["organization_id"],
+        "project_id": values["project_id"], "is_demo": False, "version": 1,
+    }
+    session.execute(insert(ServiceRecord), [{**common, "volunteer_id": v, "hours": h} for v, h in records])
+    return [{"volunteer_id": v, "hours": h, "kind": "信用", "status": "approved"} for v, h in records]
 
 
 def _records_snapshot(session: Session, activity_id: int) -> list[dict[str, Any]]:
@@ -309,11 +313,9 @@ def create_activity(*, session: Session, user: CurrentUser, data: ActivityInput,
     session.add(activity)
     session.flush()
     assert activity.id is not None
-    _write_records(session, activity.id, v, resolved.records, user)
-    session.flush()
+    written = _write_records(session, activity.id, v, resolved.records, user)
     finish_submission(session, idempotency_key, activity.id)
-    record_audit(session, user, "create", "activity", activity.id, None,
-                 {**snapshot(activity), "volunteers": _records_snapshot(session, activity.id)})
+    record_audit(session, user, "create", "activity", activity.id, None, {**snapshot(activity), "volunteers": written})
     return activity.id
 
 
