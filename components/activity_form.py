@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, time
+from datetime import time
 
 import pandas as pd
 import streamlit as st
 
 from components.page import engine
-from db import queries, vocab
+from db import clock, queries, vocab
 from db.activities import (
     ActivityInput,
     VolunteerHours,
@@ -61,11 +61,11 @@ def _form_fields(prefix: str, community_id: int, user: CurrentUser, initial: Act
     projects, workers, volunteers = _options(user, community_id)
     project_names, worker_names, volunteer_labels = dict(projects), dict(workers), dict(volunteers)
     label_to_id = {label: vid for vid, label in volunteers}
-    init = initial or ActivityInput(activity_date=date.today(), start_time=time(9, 0), end_time=time(11, 0),
+    init = initial or ActivityInput(activity_date=clock.today(), start_time=time(9, 0), end_time=time(11, 0),
                                     title="", type="联动服务", actors={"with_community", "with_social_worker"})
 
     c1, c2, c3 = st.columns(3)
-    activity_date = c1.date_input("活动日期", value=init.activity_date, max_value=date.today(), key=f"{prefix}date")
+    activity_date = c1.date_input("活动日期", value=init.activity_date, max_value=clock.today(), key=f"{prefix}date")
     start_time = c2.time_input("开始时间", value=init.start_time, step=900, key=f"{prefix}start")
     end_time = c3.time_input("结束时间", value=init.end_time, step=900, key=f"{prefix}end")
     title = st.text_input("活动名称", value=init.title or "", max_chars=100, key=f"{prefix}title")
@@ -97,7 +97,7 @@ def _form_fields(prefix: str, community_id: int, user: CurrentUser, initial: Act
     rows = [{VOLUNTEER_COL: volunteer_labels.get(v.volunteer_id), HOURS_COL: v.hours} for v in init.volunteers]
     frame = pd.DataFrame(rows or [], columns=[VOLUNTEER_COL, HOURS_COL]).astype({HOURS_COL: "float"})
     edited = st.data_editor(
-        frame, num_rows="dynamic", use_container_width=True, hide_index=True, key=f"{prefix}volunteers",
+        frame, num_rows="dynamic", width="stretch", hide_index=True, key=f"{prefix}volunteers",
         column_config={
             VOLUNTEER_COL: st.column_config.SelectboxColumn(VOLUNTEER_COL, options=list(label_to_id), width="large"),
             HOURS_COL: st.column_config.NumberColumn(HOURS_COL, min_value=0.0, max_value=24.0, step=0.5,
@@ -160,7 +160,7 @@ def recent_entries_panel(user: CurrentUser) -> None:
     view = df.rename(columns={"id": "编号", "starts_at": "时间", "title": "活动名称", "type": "类型",
                               "community": "社区", "people_served": "服务人次", "volunteers": "志愿者"})
     st.dataframe(view[["编号", "时间", "活动名称", "类型", "社区", "服务人次", "志愿者"]], hide_index=True,
-                 use_container_width=True,
+                 width="stretch",
                  column_config={"时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
     titles = {int(r.id): f"#{r.id} {r.title}（{pd.Timestamp(r.starts_at):%m-%d}）" for r in df.itertuples()}
     chosen = st.selectbox("选择要修改或删除的活动", [None, *titles], format_func=lambda i: "—" if i is None else titles[i],

@@ -9,13 +9,16 @@ from db.kpi import KPIS, RATES
 
 
 def kpi_label(key: str) -> str:
-    return (KPIS.get(key) or RATES[key]).label
+    """The tile label with its unit, e.g. 服务时长（小时）; rates carry no unit."""
+    if key in RATES:
+        return RATES[key].label
+    return f"{KPIS[key].label}（{KPIS[key].unit}）"
 
 
 def kpi_text(key: str, value: float | None) -> str:
     if key in RATES:
         return fmt.percent(value)
-    return fmt.number(value, " " + KPIS[key].unit)
+    return fmt.number(value)
 
 
 def kpi_help(key: str) -> str:
@@ -30,5 +33,5 @@ def kpi_tiles(values: dict[str, float | None], per_row: int = 5) -> None:
     for start in range(0, len(keys), per_row):
         cols = st.columns(per_row)
         for col, key in zip(cols, keys[start:start + per_row], strict=False):
-            with col.container(border=True):
+            with col.container(border=True, height=118):
                 st.metric(kpi_label(key), kpi_text(key, values[key]), help=kpi_help(key))

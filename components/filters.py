@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from components import data
+from db import clock
 from db.periods import PERIOD_KINDS, Period, period_of
 from db.scope import Scope, narrow
 
@@ -39,7 +40,7 @@ def scope_filter(base: Scope, data_ver: int, *, container=None) -> Scope:
 def period_filter(today: date | None = None, *, container=None) -> Period:
     """本月 / 本季度 / 本年 / 累计 / 自定义."""
     box = container or st
-    today = today or date.today()
+    today = today or clock.today()
     kinds = list(PERIOD_KINDS)
     kind = box.segmented_control("时段", kinds, format_func=PERIOD_KINDS.get, default="year",
                                  key="filter_period") or "year"

@@ -15,8 +15,8 @@ def number(value: float | int | None, unit: str = "") -> str:
         return "—"
     if abs(value) >= 10_000:
         text = format_compact_decimal(value, locale=LOCALE, fraction_digits=1)
-    elif float(value).is_integer():
-        text = format_decimal(int(value), locale=LOCALE)
+    elif float(value).is_integer() or abs(value) >= 1000:
+        text = format_decimal(round(value), locale=LOCALE)
     else:
         text = format_decimal(round(value, 1), format="#,##0.0", locale=LOCALE)
     return f"{text}{unit}" if unit else text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 from sqlalchemy import Engine
 
@@ -13,6 +15,7 @@ from db.errors import LoginFailed
 from db.settings import get_settings
 
 APP_TITLE = "五社联动数据看板"
+ICON = Path(__file__).parent / "assets" / "icon.png"  # local file: no request leaves the server
 COOKIE = "wushe_session"
 _USER = "current_user"
 
@@ -65,7 +68,7 @@ def _login_form() -> None:
         st.subheader("登录")
         username = st.text_input("用户名", max_chars=40)
         password = st.text_input("密码", type="password", max_chars=200)
-        submitted = st.form_submit_button("登录", type="primary", use_container_width=True)
+        submitted = st.form_submit_button("登录", type="primary", width="stretch")
     if submitted:
         try:
             with session_scope(engine()) as session:
@@ -90,13 +93,13 @@ def _sidebar(user: CurrentUser, current: str) -> None:
     with st.sidebar:
         st.markdown(f"### {APP_TITLE}")
         if _demo_loaded(get_settings().database_url):
-            st.warning("演示数据 · 非真实记录", icon="🧪")
+            st.warning("演示数据 · 非真实记录", icon=":material/science:")
         for path, label, roles in vocab.PAGES:
             if user.role in roles:
                 st.page_link(path, label=label, disabled=path == current)
         st.divider()
         st.caption(f"{user.display_name}（{vocab.ROLES.get(user.role, user.role)}）")
-        if st.button("退出登录", key="logout", use_container_width=True):
+        if st.button("退出登录", key="logout", width="stretch"):
             with session_scope(engine(), write=True) as session:
                 end_sessions(session=session, user_id=user.id)
             st.session_state.clear()
@@ -106,7 +109,7 @@ def _sidebar(user: CurrentUser, current: str) -> None:
 
 def setup_page(path: str, title: str, *, layout: str = "wide") -> CurrentUser:
     """Configure the page and return the logged-in user; shows the login form or a refusal and stops otherwise."""
-    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon="🤝", layout=layout,
+    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=str(ICON), layout=layout,
                        initial_sidebar_state="expanded")
     engine()
     pending = st.session_state.pop("_pending_cookie", None)

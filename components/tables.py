@@ -19,7 +19,7 @@ def latest_activities(df: pd.DataFrame) -> None:
     view = df.assign(linked=df["with_social_worker"].astype(bool) & df["with_volunteers"].astype(bool))
     view = view[list(LATEST_COLUMNS)].rename(columns=LATEST_COLUMNS)
     st.dataframe(
-        view, hide_index=True, use_container_width=True,
+        view, hide_index=True, width="stretch",
         column_config={"时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
                        "社工+志愿": st.column_config.CheckboxColumn()},
     )

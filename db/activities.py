@@ -11,7 +11,7 @@ from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from db import vocab
+from db import clock, vocab
 from db.auth import CurrentUser
 from db.engine import session_scope
 from db.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
@@ -86,7 +86,7 @@ def _as_int(value: Any) -> int | None:
 def validate_activity(session: Session, user: CurrentUser, data: ActivityInput,
                       activity_id: int | None = None, today: date | None = None) -> _Resolved:
     """Check every field; raise ValidationFailed naming each wrong field in Chinese. Nothing is written."""
-    today = today or date.today()
+    today = today or clock.today()
     errors: dict[str, str] = {}
 
     title = (data.title or "").strip()
@@ -278,7 +278,7 @@ def _write_records(session: Session, activity_id: int, values: dict[str, Any], r
     """Insert the 信用 records of an activity in one statement; returns what the audit trail keeps of them."""
     if not records:
         return []
-    now = datetime.now().replace(microsecond=0)
+    now = clock.now()
     # Staff record hours at the activity (信用) and confirm them by entering them: approved at once.
     common = {
         "activity_id": activity_id, "kind": "信用", "status": "approved", "reason": "", "approved_by": user.id,
@@ -339,7 +339,7 @@ def update_activity(*, session: Session, user: CurrentUser, activity_id: int, ex
     v = resolved.values
     check_scope(user, street_id=v["street_id"], community_id=v["community_id"], organization_id=v["organization_id"])
     update_versioned(session, Activity, activity_id, expected_version,
-                     {**v, "updated_at": datetime.now().replace(microsecond=0)}, label="活动")
+                     {**v, "updated_at": clock.now()}, label="活动")
     # 荣誉 (backfilled) records are kept; the 信用 records are replaced by the form's list.
     session.execute(delete(ServiceRecord).where(ServiceRecord.activity_id == activity_id,
                                                 ServiceRecord.kind == "信用"))

@@ -13,7 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from db import vocab
+from db import clock, vocab
 from db.errors import LoginFailed, PermissionDenied, ValidationFailed
 from db.models import AppMeta, AppUser, Community, Organization, Street
 from db.scope import Scope, user_scope
@@ -111,7 +111,7 @@ def create_user(*, session: Session, actor: CurrentUser | None, username: str, p
 def authenticate(*, session: Session, username: str, password: str, now: datetime | None = None) -> CurrentUser:
     """Check a password. Five failures lock the account for ``lock_minutes``; a locked account is refused."""
     settings = get_settings()
-    now = now or datetime.now()
+    now = now or clock.now()
     user = session.exec(select(AppUser).where(AppUser.username == (username or "").strip())).first()
     generic = "用户名或密码错误。"
     if user is None:
@@ -158,7 +158,7 @@ def load_user(session: Session, user_id: int, session_epoch: int) -> CurrentUser
     user = session.get(AppUser, user_id)
     if user is None or user.is_locked or user.session_epoch != session_epoch:
         return None
-    if user.locked_until is not None and user.locked_until > datetime.now():
+    if user.locked_until is not None and user.locked_until > clock.now():
         return None
     return _as_current(user)
 

@@ -82,7 +82,8 @@ def activity_rows(scope: Scope, period: Period, linked_only: bool = False) -> Se
         clauses += [Activity.with_social_worker.is_(True), Activity.with_volunteers.is_(True)]
     return select(
         Activity.id.label("activity_id"), Activity.starts_at, Activity.title, Activity.type, Activity.venue,
-        Activity.people_served, Activity.with_social_worker, Activity.with_volunteers, Activity.street_id,
+        Activity.people_served, Activity.with_community, Activity.with_organization, Activity.with_social_worker,
+        Activity.with_volunteers, Activity.with_charity, Activity.street_id,
         Activity.community_id, Activity.organization_id, Activity.project_id,
     ).where(*clauses)
 
@@ -127,8 +128,8 @@ KPIS: dict[str, Kpi] = {
         Kpi("honour_hours", "荣誉时长", "小时", lambda s, p: approved_record_rows(s, p, "荣誉"), "hours",
             help="事后补录的时长"),
         Kpi("activities", "活动场次", "场", activity_rows, None, help="时段内开展的活动"),
-        Kpi("linked_activities", "社工+志愿联动", "场", lambda s, p: activity_rows(s, p, linked_only=True), None,
-            help="社会工作者与志愿者共同参与的活动"),
+        Kpi("linked_activities", "社工+志愿", "场", lambda s, p: activity_rows(s, p, linked_only=True), None,
+            help="社会工作者与志愿者共同参与的“社工+志愿”联动活动"),
         Kpi("people_served", "服务人次", "人次", activity_rows, "people_served", help="活动服务的人次之和"),
         Kpi("disputes", "受理纠纷", "件", mediation_rows, None, help="时段内受理的矛盾纠纷"),
         Kpi("disputes_resolved", "化解成功", "件", lambda s, p: mediation_rows(s, p, "化解成功"), None),
@@ -164,13 +165,7 @@ def kpi_value(session: Session, key: str, scope: Scope, period: Period) -> float
         return (kpi_value(session, rate.numerator, scope, period) or 0) / den
     kpi = KPIS[key]
     sub = kpi.records(scope, period).subquery()
-    if kpi.distinct_on:
-        expr = func.count(distinct(sub.c[kpi.distinct_on]))
-    elif kpi.measure:
-        expr = func.coalesce(func.sum(sub.c[kpi.measure]), literal(0))
-    else:
-        expr = func.count()
-    value = session.execute(select(expr).select_from(sub)).scalar_one()
+    value = session.execute(select(_aggregate(kpi, sub)).select_from(sub)).scalar_one()
     return float(value) if kpi.measure else int(value)
 
 
@@ -216,3 +211,96 @@ def kpi_records(session: Session, key: str, scope: Scope, period: Period, limit:
 def format_rate(value: float | None) -> str:
     """A rate as 「98.2%」, or 「—」 when its denominator was zero (DESIGN.md §4)."""
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+# ------------------------------------------------------------------------------------ changes and trends
+
+# The date column of each record set that places a row in a month.
+_DATE_COLUMN = {"volunteer_id": "registered_on", "record_id": "service_date", "activity_id": "starts_at",
+                "case_id": "received_on", "donation_id": "donated_on"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """A figure with its 环比 (previous period) and 同比 (same period last year) values."""
+
+    value: float | None
+    previous: float | None
+    last_year: float | None
+
+    @staticmethod
+    def _ratio(now: float | None, before: float | None) -> float | None:
+        # A change against nothing (no earlier period, or an earlier value of 0) is undefined: shown as "—".
+        if now is None or before is None or before == 0:
+            return None
+        return (now - before) / before
+
+    @property
+    def mom(self) -> float | None:
+        """环比 as a fraction, None when undefined."""
+        return self._ratio(self.value, self.previous)
+
+    @property
+    def yoy(self) -> float | None:
+        """同比 as a fraction, None when undefined."""
+        return self._ratio(self.value, self.last_year)
+
+
+def kpi_changes(session: Session, keys: tuple[str, ...] | list[str], scope: Scope, period: Period
+                ) -> dict[str, Change]:
+    """Each KPI for ``period`` with its 环比 and 同比 values (rates compare as percentage points' base)."""
+    from db.periods import previous_period, same_period_last_year
+
+    now = kpi_values(session, keys, scope, period)
+    prev_p, last_p = previous_period(period), same_period_last_year(period)
+    prev = kpi_values(session, keys, scope, prev_p) if prev_p else dict.fromkeys(keys)
+    last = kpi_values(session, keys, scope, last_p) if last_p else dict.fromkeys(keys)
+    return {k: Change(now[k], prev[k], last[k]) for k in keys}
+
+
+def _month_expr(session: Session, column: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def kpi_monthly(session: Session, key: str, scope: Scope, period: Period) -> pd.DataFrame:
+    """A KPI month by month over ``period`` (columns month 'YYYY-MM', value), from the KPI's own record set.
+
+    Months with no rows appear with 0, so charts show gaps as zero rather than skipping them.
+    ``volunteers`` (a stock, not a flow) is the cumulative count registered by each month's end.
+    """
+    kpi = KPIS[key]
+    sub = kpi.records(scope, period).subquery()
+    id_col = sub.c.keys()[0]
+    month = _month_expr(session, sub.c[_DATE_COLUMN[id_col]]).label("month")
+    rows = session.execute(select(month, _aggregate(kpi, sub).label("value")).group_by(month).order_by(month)).all()
+    got = {r.month: float(r.value) for r in rows}
+    months = pd.period_range(period.start, period.end, freq="M").strftime("%Y-%m").tolist()
+    if key == "volunteers":
+        # Registered volunteers is a stock: each month shows the count registered by that month's end.
+        before = session.execute(select(func.count()).select_from(
+            volunteer_rows(scope, period).where(Volunteer.registered_on < period.start).subquery())).scalar_one()
+        total, values = float(before), []
+        for m in months:
+            total += got.get(m, 0.0)
+            values.append(total)
+        return pd.DataFrame({"month": months, "value": values})
+    return pd.DataFrame({"month": months, "value": [got.get(m, 0.0) for m in months]})
+
+
+def _aggregate(kpi: Kpi, sub: Any) -> Any:
+    if kpi.distinct_on:
+        return func.count(distinct(sub.c[kpi.distinct_on]))
+    if kpi.measure:
+        return func.coalesce(func.sum(sub.c[kpi.measure]), literal(0))
+    return func.count()
+
+
+def kpi_grouped(session: Session, key: str, scope: Scope, period: Period, by: str = "community_id"
+                ) -> pd.DataFrame:
+    """A KPI per group (community_id, street_id, organization_id or project_id) from its own record set."""
+    kpi = KPIS[key]
+    sub = kpi.records(scope, period).subquery()
+    rows = session.execute(select(sub.c[by].label(by), _aggregate(kpi, sub).label(key)).group_by(sub.c[by])).all()
+    return pd.DataFrame(rows, columns=[by, key])

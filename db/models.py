@@ -20,7 +20,9 @@ from sqlmodel import Field, SQLModel
 
 
 def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    from db.clock import now
+
+    return now()
 
 
 def _json_list() -> Any:

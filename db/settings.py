@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{DEFAULT_SQLITE}"
     # Load the demo data set on the first start of an empty database.
     load_demo: bool = True
+    # The offices' time zone: "today" and every stored timestamp are local wall-clock time here.
+    timezone: str = "Asia/Shanghai"
     # Seconds between live refreshes of leader views; 0 turns live refresh off (tests).
     live_refresh_seconds: int = 30
     # Seconds a cached read may live before it is recomputed even if the data version is unchanged.

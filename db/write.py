@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import update
 from sqlmodel import Session, SQLModel, select
 
+from db import clock
 from db.errors import PermissionDenied, StaleEdit
 from db.models import AuditLog, DataVersion, Submission
 from db.scope import Scope
@@ -31,7 +32,7 @@ def begin_write(session: Session) -> None:
     """Bump the data version; call first in every write so the write lock is taken before any read."""
     result = session.execute(
         update(DataVersion).where(DataVersion.id == 1).values(version=DataVersion.version + 1,
-                                                              changed_at=datetime.now().replace(microsecond=0))
+                                                              changed_at=clock.now())
     )
     if result.rowcount == 0:
         session.add(DataVersion(id=1, version=1))
