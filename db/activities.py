@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -72,12 +73,13 @@ def _label(name: str) -> str:
 
 
 def _as_int(value: Any) -> int | None:
+    """An integer from form or import input; ValueError for fractions, infinities, NaN, text and booleans."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         raise ValueError
     if isinstance(value, float):
-        if value != int(value):
+        if not math.isfinite(value) or value != int(value):
             raise ValueError
         return int(value)
     return int(str(value).strip())
@@ -163,7 +165,8 @@ def validate_activity(session: Session, user: CurrentUser, data: ActivityInput,
         people_served = _as_int(data.people_served) or 0
         if not 0 <= people_served <= MAX_PEOPLE:
             raise ValueError
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
+        people_served = None  # so that 服务人数 is not also blamed for a wrong 服务人次
         errors["people_served"] = f"{_label('people_served')}须为 0 到 {MAX_PEOPLE} 之间的整数"
     try:
         unique_persons = _as_int(data.unique_persons)
@@ -171,7 +174,7 @@ def validate_activity(session: Session, user: CurrentUser, data: ActivityInput,
             raise ValueError
         if unique_persons is not None and people_served is not None and unique_persons > people_served:
             errors["unique_persons"] = f"{_label('unique_persons')}不能多于服务人次"
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         errors["unique_persons"] = f"{_label('unique_persons')}须为不小于 0 的整数"
 
     actors = set(data.actors or set())
@@ -302,10 +305,10 @@ def create_activity(*, session: Session, user: CurrentUser, data: ActivityInput,
                     today: date | None = None) -> int:
     """Record an activity with its volunteers' hours. A repeated ``idempotency_key`` returns the first id."""
     begin_write(session)
+    require_writer(user)
     earlier = claim_submission(session, idempotency_key, "activity", user)
     if earlier is not None:
         return earlier.record_id or 0
-    require_writer(user)
     resolved = validate_activity(session, user, data, today=today)
     v = resolved.values
     check_scope(user, street_id=v["street_id"], community_id=v["community_id"], organization_id=v["organization_id"])

@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from db import clock, vocab
+from db.engine import session_scope
 from db.errors import LoginFailed, PermissionDenied, ValidationFailed
 from db.models import AppMeta, AppUser, Community, Organization, Street
 from db.scope import Scope, user_scope
@@ -129,25 +130,38 @@ def authenticate(*, session: Session, username: str, password: str, now: datetim
     try:
         _hasher.verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
-        failed = user.failed_logins + 1
-        values: dict = {"failed_logins": failed}
-        if failed >= settings.max_failed_logins:
-            values = {"failed_logins": 0, "locked_until": now + timedelta(minutes=settings.lock_minutes)}
-        session.execute(update(AppUser).where(AppUser.id == user.id).values(**values))
-        if "locked_until" in values:
-            record_audit(session, None, "lock", "appuser", user.id, None,
-                         {"reason": f"连续 {settings.max_failed_logins} 次密码错误"}, username=user.username)
-        session.commit()
-        if "locked_until" in values:
-            raise LoginFailed(f"连续 {settings.max_failed_logins} 次密码错误，账号已锁定 {settings.lock_minutes} 分钟。") from None
-        left = settings.max_failed_logins - failed
-        raise LoginFailed(f"{generic}再错 {left} 次账号将被锁定。") from None
+        locked = _count_failure(session, user.id or 0, user.username, now)
+        if locked:
+            raise LoginFailed(
+                f"连续 {settings.max_failed_logins} 次密码错误，账号已锁定 {settings.lock_minutes} 分钟。") from None
+        # The same words as for an unknown user name, so that answers do not tell which names exist.
+        raise LoginFailed(generic) from None
     values = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
     if _hasher.check_needs_rehash(user.password_hash):
         values["password_hash"] = hash_password(password)
-    session.execute(update(AppUser).where(AppUser.id == user.id).values(**values))
-    session.commit()
-    return _as_current(user)
+    current = _as_current(user)
+    session.rollback()  # end the read snapshot before writing
+    with session_scope(session.get_bind(), write=True) as writer:
+        writer.execute(update(AppUser).where(AppUser.id == current.id).values(**values))
+    return current
+
+
+def _count_failure(session: Session, user_id: int, username: str, now: datetime) -> bool:
+    """Add one failed attempt atomically (concurrent guesses all count); lock at the limit. True if locked."""
+    settings = get_settings()
+    session.rollback()  # end the read snapshot before writing
+    with session_scope(session.get_bind(), write=True) as writer:
+        failed = writer.execute(
+            update(AppUser).where(AppUser.id == user_id)
+            .values(failed_logins=AppUser.failed_logins + 1).returning(AppUser.failed_logins)
+        ).scalar_one()
+        if failed < settings.max_failed_logins:
+            return False
+        writer.execute(update(AppUser).where(AppUser.id == user_id).values(
+            failed_logins=0, locked_until=now + timedelta(minutes=settings.lock_minutes)))
+        record_audit(writer, None, "lock", "appuser", user_id, None,
+                     {"reason": f"连续 {settings.max_failed_logins} 次密码错误"}, username=username)
+        return True
 
 
 _DUMMY_HASH = _hasher.hash("not-a-real-password")

@@ -20,9 +20,10 @@ filler organisation with a registration status in 乔司街道, no filler traini
 Determinism: one ``random.Random(20250630)``. The fact records are drawn first and do not depend on ``today``;
 only the filler does (dates up to ``today``, so 本月/本年 figures are not zero).
 
-Loading is a bulk insert (``session.execute(insert(table), rows)``). Rows are generated with ids relative to
-the demo set; at insert time each table's ids (and every foreign key pointing at it) are shifted past the
-ids already in use, and on PostgreSQL the table is locked for inserts meanwhile and its sequence advanced.
+Loading is a bulk insert: ``session.execute(insert(table), rows)`` on SQLite, COPY on PostgreSQL, all in one
+transaction. Rows are generated (outside the write lock) with ids relative to the demo set; at insert time each
+table's ids, and every foreign key pointing at it, are shifted past the ids already in use; on PostgreSQL the
+table is locked against other inserts meanwhile and its id sequence advanced past the new rows.
 """
 
 from __future__ import annotations
@@ -900,9 +901,8 @@ def _filler(g: _Gen) -> None:
     today = g.today
     late = (date(2021, 1, 1), today)
     # Volunteers registering over the years in every community.
-    for _street, cname, _kind, _lng, _lat, _brand in _COMMUNITIES:
-        street = _street
-        n_old, n_new = (0, 120) if cname == XGSL else (r.randint(60, 90), r.randint(70, 110))
+    for street, cname, _kind, _lng, _lat, _brand in _COMMUNITIES:
+        n_old, n_new = (0, 110) if cname == XGSL else (r.randint(50, 80), r.randint(60, 100))
         tags = _xgsl_tags(r) if cname == XGSL else (lambda: r.choice(([], [], ["在职党员"], ["小区居民"],
                                                                        ["退役军人"], ["高校学生"])))
         pool = "xgsl" if cname == XGSL else cname
@@ -1002,8 +1002,10 @@ def _filler_activity(g: _Gen, street: str, cname: str, day: date) -> None:
     projects = g.filler_projects[cid]
     project_id = r.choice(projects) if projects and r.random() < 0.6 else None
     project = next((n for n, i in g.project.items() if i == project_id), None) if project_id else None
-    title = r.choice(_PROJECT_TITLES[project]) if project in _PROJECT_TITLES and r.random() < 0.5 else r.choice(
-        _TITLES[kind])
+    if project in _PROJECT_TITLES and r.random() < 0.5:
+        kind, title = "联动服务", r.choice(_PROJECT_TITLES[project])
+    else:
+        title = r.choice(_TITLES[kind])
     leads = g.sw_by_place[("community", cid)]
     venues = g.venues[cid]
     if cname == XGSL and day >= REPORT1_AS_OF:

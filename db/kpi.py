@@ -75,6 +75,22 @@ def approved_record_rows(scope: Scope, period: Period, kind: str | None = None) 
     ).where(*clauses)
 
 
+def active_record_rows(scope: Scope, period: Period) -> Select:
+    """Approved records in the period of volunteers registered in the scope (by the period's end).
+
+    Active volunteers are counted where they are registered, like registered volunteers, so the active rate
+    compares like with like and never passes 100 %.
+    """
+    return (
+        select(ServiceRecord.id.label("record_id"), ServiceRecord.volunteer_id, ServiceRecord.activity_id,
+               ServiceRecord.service_date, ServiceRecord.hours, ServiceRecord.kind, Volunteer.street_id,
+               Volunteer.community_id, Volunteer.organization_id, ServiceRecord.project_id)
+        .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
+        .where(ServiceRecord.status == "approved", _in_period(ServiceRecord.service_date, period),
+               Volunteer.registered_on <= period.end, *scope.clauses(Volunteer))
+    )
+
+
 def activity_rows(scope: Scope, period: Period, linked_only: bool = False) -> Select:
     """Activities that started in the period. ``linked_only``: a social worker and volunteers both took part."""
     clauses = [_in_period(Activity.starts_at, period, is_datetime=True), *scope.clauses(Activity)]
@@ -119,8 +135,8 @@ KPIS: dict[str, Kpi] = {
     for k in (
         Kpi("volunteers", "注册志愿者", "人", volunteer_rows, None,
             help="时段结束时已注册的志愿者人数"),
-        Kpi("active_volunteers", "活跃志愿者", "人", approved_record_rows, None, distinct_on="volunteer_id",
-            help="时段内至少有 1 条已审核服务记录的志愿者"),
+        Kpi("active_volunteers", "活跃志愿者", "人", active_record_rows, None, distinct_on="volunteer_id",
+            help="本范围注册的志愿者中，时段内至少有 1 条已审核服务记录的人数"),
         Kpi("hours", "服务时长", "小时", approved_record_rows, "hours",
             help="时段内已审核的服务时长（信用 + 荣誉，不含路途时间）"),
         Kpi("credit_hours", "信用时长", "小时", lambda s, p: approved_record_rows(s, p, "信用"), "hours",

@@ -545,3 +545,10 @@ class DataVersion(SQLModel, table=True):
 class AppMeta(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=40)
     value: str = Field(default="", max_length=500)
+
+
+# SQLite hands a deleted row's id to the next insert unless the table uses AUTOINCREMENT. Ids are what the
+# audit trail, idempotency keys and open edit forms point at, so an id must never be reused.
+for _table in SQLModel.metadata.tables.values():
+    if "id" in _table.c and _table.c["id"].primary_key and _table.name != "dataversion":
+        _table.dialect_options["sqlite"]["autoincrement"] = True

@@ -85,8 +85,15 @@ def previous_period(p: Period) -> Period | None:
     return Period(p.start - length, p.end - length, "custom")
 
 
+def _year_earlier(d: date) -> date:
+    # 29 February has no twin a year earlier: use 28 February.
+    return d.replace(year=d.year - 1) if not (d.month == 2 and d.day == 29) else date(d.year - 1, 2, 28)
+
+
 def same_period_last_year(p: Period) -> Period | None:
     """同比: the same days one year earlier; None for 累计."""
     if p.kind == "all":
         return None
+    if p.kind == "custom":
+        return Period(_year_earlier(p.start), _year_earlier(p.end), "custom")
     return _shift_months(p, -12)

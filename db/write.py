@@ -80,6 +80,9 @@ def claim_submission(session: Session, key: str, kind: str, user: CurrentUser | 
         raise ValueError("idempotency key must be 1–64 characters")
     earlier = session.get(Submission, key)
     if earlier is not None:
+        if earlier.user_id != (user.id if user else None):
+            # A key is a random per-form token: another user's key is never a retry of this user's form.
+            raise PermissionDenied("该提交编号属于其他用户，本次提交未写入。请刷新页面后重新填写。")
         return earlier
     session.add(Submission(key=key, kind=kind, user_id=user.id if user else None))
     session.flush()

@@ -97,3 +97,9 @@ def demo_engine(databases) -> Engine:
     upgrade(eng)
     load_demo(eng, today=DEMO_TODAY)
     return eng
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not PG_URL:
+        terminalreporter.write_line(
+            "PostgreSQL tests were skipped: set TEST_DATABASE_URL=postgresql+psycopg://... to run them too.")

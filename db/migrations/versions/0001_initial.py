@@ -2,10 +2,11 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-28 23:40:29.006752
+Create Date: 2026-11-29 00:11:04.031672
 """
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlmodel
@@ -44,6 +45,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("username"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("appuser", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_appuser_is_demo"), ["is_demo"], unique=False)
@@ -60,6 +62,7 @@ def upgrade() -> None:
         sa.Column("old_values", sa.JSON(), nullable=True),
         sa.Column("new_values", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("auditlog", schema=None) as batch_op:
         batch_op.create_index("ix_audit_table_record", ["table_name", "record_id"], unique=False)
@@ -81,6 +84,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "street",
@@ -96,6 +100,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("street", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_street_is_demo"), ["is_demo"], unique=False)
@@ -134,6 +139,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("street_id", "name"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("community", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_community_is_demo"), ["is_demo"], unique=False)
@@ -152,6 +158,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("preset_id", "rank"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("starlevel", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_starlevel_preset_id"), ["preset_id"], unique=False)
@@ -198,6 +205,7 @@ def upgrade() -> None:
             ["street.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("charityneed", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_charityneed_community_id"), ["community_id"], unique=False)
@@ -217,6 +225,7 @@ def upgrade() -> None:
             ["community.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("compound", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_compound_community_id"), ["community_id"], unique=False)
@@ -245,6 +254,7 @@ def upgrade() -> None:
             ["street.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("organization", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_organization_community_id"), ["community_id"], unique=False)
@@ -270,6 +280,7 @@ def upgrade() -> None:
             ["community.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("servicespace", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_servicespace_community_id"), ["community_id"], unique=False)
@@ -299,6 +310,7 @@ def upgrade() -> None:
             ["street.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("brand", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_brand_community_id"), ["community_id"], unique=False)
@@ -336,6 +348,7 @@ def upgrade() -> None:
             ["street.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("charityresource", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_charityresource_community_id"), ["community_id"], unique=False)
@@ -357,6 +370,7 @@ def upgrade() -> None:
             ["organization.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("orggrade", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_orggrade_expires_on"), ["expires_on"], unique=False)
@@ -392,6 +406,7 @@ def upgrade() -> None:
             ["street.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("project", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_project_community_id"), ["community_id"], unique=False)
@@ -425,6 +440,7 @@ def upgrade() -> None:
             ["street.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("socialworker", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_socialworker_community_id"), ["community_id"], unique=False)
@@ -464,6 +480,7 @@ def upgrade() -> None:
             ["street.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("volunteer", schema=None) as batch_op:
         batch_op.create_index(
@@ -499,6 +516,7 @@ def upgrade() -> None:
             ["street.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("volunteerteam", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_volunteerteam_community_id"), ["community_id"], unique=False)
@@ -559,6 +577,7 @@ def upgrade() -> None:
             ["street.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("activity", schema=None) as batch_op:
         batch_op.create_index("ix_activity_community_starts", ["community_id", "starts_at"], unique=False)
@@ -588,6 +607,7 @@ def upgrade() -> None:
             ["charityresource.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("charitymatch", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_charitymatch_is_demo"), ["is_demo"], unique=False)
@@ -629,6 +649,7 @@ def upgrade() -> None:
             ["street.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("donation", schema=None) as batch_op:
         batch_op.create_index("ix_donation_community_date", ["community_id", "donated_on"], unique=False)
@@ -675,6 +696,7 @@ def upgrade() -> None:
             ["volunteerteam.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("mediationcase", schema=None) as batch_op:
         batch_op.create_index(
@@ -701,6 +723,7 @@ def upgrade() -> None:
             ["project.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("projecttarget", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_projecttarget_is_demo"), ["is_demo"], unique=False)
@@ -741,6 +764,7 @@ def upgrade() -> None:
             ["street.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("reportedindicator", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_reportedindicator_community_id"), ["community_id"], unique=False)
@@ -774,6 +798,7 @@ def upgrade() -> None:
             ["volunteer.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("staraward", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_staraward_is_demo"), ["is_demo"], unique=False)
@@ -825,6 +850,7 @@ def upgrade() -> None:
             ["street.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("training", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_training_held_on"), ["held_on"], unique=False)
@@ -881,6 +907,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("activity_id", "volunteer_id", "kind", name="uq_record_activity_volunteer_kind"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("servicerecord", schema=None) as batch_op:
         batch_op.create_index("ix_record_activity", ["activity_id"], unique=False)
@@ -896,6 +923,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_servicerecord_is_demo"), ["is_demo"], unique=False)
 
     # ### end Alembic commands ###
+    # The data-version counter exists from the start, so every write's first statement (an UPDATE of this row)
+    # takes the write lock and two first writes cannot race to create it.
+    op.bulk_insert(
+        sa.table(
+            "dataversion",
+            sa.column("id", sa.Integer),
+            sa.column("version", sa.Integer),
+            sa.column("changed_at", sa.DateTime),
+        ),
+        [{"id": 1, "version": 0, "changed_at": datetime(2000, 1, 1)}],
+    )
 
 
 def downgrade() -> None:

@@ -1,0 +1,73 @@
+"""Altair chart builders: each returns an ``alt.Chart`` for the page to draw."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from db import vocab
+
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+RED = "#C8102E"
+PALETTE = ["#C8102E", "#1F4E79", "#E8A33D", "#3C8D5A", "#7B5EA7", "#5B6770"]
+
+
+def _style(chart: alt.Chart) -> alt.Chart:
+    return (chart.configure(font=FONT)
+            .configure_axis(labelFontSize=12, titleFontSize=12, labelFont=FONT, titleFont=FONT, grid=True,
+                            gridColor="#E5E7EB")
+            .configure_legend(labelFont=FONT, titleFont=FONT, orient="bottom")
+            .configure_view(strokeWidth=0))
+
+
+def monthly_trend(df: pd.DataFrame, title: str, unit: str, color: str = RED) -> alt.Chart:
+    """A month-by-month line with points; ``df`` has columns month ('YYYY-MM') and value."""
+    base = alt.Chart(df).encode(
+        x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45, labelOverlap="greedy")),
+        y=alt.Y("value:Q", title=unit, axis=alt.Axis(format="~s" if df["value"].max() >= 10000 else ",.0f")),
+        tooltip=[alt.Tooltip("month:O", title="月份"), alt.Tooltip("value:Q", title=title, format=",.1f")],
+    )
+    chart = base.mark_line(color=color, strokeWidth=2) + base.mark_point(color=color, filled=True, size=30)
+    return _style(chart.properties(title=title, height=220))
+
+
+def area_heatmap(df: pd.DataFrame) -> alt.Chart:
+    """Communities × the five areas (and 未归属项目): activities per cell."""
+    areas = [*vocab.FIVE_AREAS, "未归属项目"]
+    base = alt.Chart(df).encode(
+        x=alt.X("area:N", title=None, sort=areas, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("community:N", title=None, sort=alt.SortField("community_id")),
+    )
+    rect = base.mark_rect(cornerRadius=3).encode(
+        color=alt.Color("activities:Q", title="活动场次", scale=alt.Scale(scheme="reds")),
+        tooltip=[alt.Tooltip("community:N", title="社区"), alt.Tooltip("area:N", title="领域"),
+                 alt.Tooltip("activities:Q", title="活动场次")],
+    )
+    text = base.mark_text(fontSize=12).encode(
+        text="activities:Q",
+        color=alt.condition(alt.datum.activities > df["activities"].max() * 0.6 if len(df) else 0,
+                            alt.value("white"), alt.value("#1F2937")),
+    )
+    return _style((rect + text).properties(height=max(160, 34 * df["community"].nunique())))
+
+
+def index_bars(df: pd.DataFrame) -> alt.Chart:
+    """The 五社联动 index per community, highest first."""
+    data = df.dropna(subset=["index"])
+    base = alt.Chart(data).encode(
+        y=alt.Y("community:N", title=None, sort="-x"),
+        x=alt.X("index:Q", title="五社联动指数", scale=alt.Scale(domain=[0, 100])),
+        tooltip=[alt.Tooltip("community:N", title="社区"), alt.Tooltip("street:N", title="街道"),
+                 alt.Tooltip("index:Q", title="指数", format=".1f"),
+                 alt.Tooltip("activities:Q", title="活动场次")],
+    )
+    bars = base.mark_bar(color=RED, cornerRadiusEnd=3)
+    labels = base.mark_text(align="left", dx=4, fontSize=12).encode(text=alt.Text("index:Q", format=".1f"))
+    return _style((bars + labels).properties(height=max(160, 30 * len(data))))
+
+
+def actor_radar_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The five actors' shares per community as a percentage table (a matrix reads better than five radars)."""
+    out = df[["community", *[f for f, _ in vocab.ACTORS], "index"]].copy()
+    out = out.rename(columns={"community": "社区", **dict(vocab.ACTORS), "index": "五社联动指数"})
+    return out
