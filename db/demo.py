@@ -1121,7 +1121,7 @@ def _defaults(model: type[SQLModel]) -> list[tuple[str, Any, Callable[[], Any] |
 
 
 def _reserve_ids(session: Session, table: Table, n: int) -> int:
-    """The offset to add to relative ids 1..n so that they follow every id in use (PostgreSQL: lock, advance)."""
+    """The offset to add to relative ids 1..n so that they follow every id ever used (PostgreSQL: lock, advance)."""
     name = table.name
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f'LOCK TABLE "{name}" IN SHARE ROW EXCLUSIVE MODE'))
@@ -1131,7 +1131,13 @@ def _reserve_ids(session: Session, table: Table, n: int) -> int:
         offset = max(int(last) if called else int(last) - 1, int(top))
         session.execute(text("SELECT setval(CAST(:s AS regclass), :v)"), {"s": seq, "v": offset + n})
         return offset
-    return int(session.execute(select(func.max(table.c.id))).scalar_one() or 0)
+    top = int(session.execute(select(func.max(table.c.id))).scalar_one() or 0)
+    # AUTOINCREMENT tables remember the largest id ever used: ids of deleted rows are never handed out again.
+    has_seq = session.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first()
+    if has_seq:
+        used = session.execute(text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": name}).scalar()
+        top = max(top, int(used or 0))
+    return top
 
 
 def _insert(session: Session, rows: dict[type[SQLModel], list[dict[str, Any]]], models: Iterable[type[SQLModel]],
