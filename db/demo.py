@@ -40,7 +40,7 @@ from pydantic_core import PydanticUndefined
 from sqlalchemy import JSON, Engine, Table, delete, func, insert, or_, select, text, update
 from sqlmodel import Session, SQLModel
 
-from db import vocab
+from db import clock, vocab
 from db.auth import create_user
 from db.engine import session_scope
 from db.errors import PermissionDenied
@@ -1224,7 +1224,7 @@ def _lock(session: Session) -> None:
 def load_demo(engine: Engine, today: date | None = None, *, actor: CurrentUser | None = None) -> bool:
     """Load the demo data set into a migrated database unless it is loaded; True if it loaded now."""
     _check_actor(actor)
-    today = today or date.today()
+    today = today or clock.today()
     with Session(engine) as session:
         if demo_loaded(session):
             return False
@@ -1270,7 +1270,7 @@ def _delete_demo(session: Session) -> None:
 def reset_demo(engine: Engine, today: date | None = None, *, actor: CurrentUser | None = None) -> None:
     """Delete the demo data set and its users, and load it again, in one transaction."""
     _check_actor(actor)
-    today = today or date.today()
+    today = today or clock.today()
     rows = build_demo_rows(today)
     with session_scope(engine, write=True) as session:
         _lock(session)
