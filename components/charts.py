@@ -12,7 +12,7 @@ RED = "#C8102E"
 PALETTE = ["#C8102E", "#1F4E79", "#E8A33D", "#3C8D5A", "#7B5EA7", "#5B6770"]
 
 
-def _style(chart: alt.Chart) -> alt.Chart:
+def style(chart: alt.Chart) -> alt.Chart:
     return (chart.configure(font=FONT)
             .configure_axis(labelFontSize=12, titleFontSize=12, labelFont=FONT, titleFont=FONT, grid=True,
                             gridColor="#E5E7EB")
@@ -28,7 +28,7 @@ def monthly_trend(df: pd.DataFrame, title: str, unit: str, color: str = RED) -> 
         tooltip=[alt.Tooltip("month:O", title="月份"), alt.Tooltip("value:Q", title=title, format=",.1f")],
     )
     chart = base.mark_line(color=color, strokeWidth=2) + base.mark_point(color=color, filled=True, size=30)
-    return _style(chart.properties(title=title, height=220))
+    return style(chart.properties(title=title, height=220))
 
 
 def area_heatmap(df: pd.DataFrame) -> alt.Chart:
@@ -48,7 +48,7 @@ def area_heatmap(df: pd.DataFrame) -> alt.Chart:
         color=alt.condition(alt.datum.activities > df["activities"].max() * 0.6 if len(df) else 0,
                             alt.value("white"), alt.value("#1F2937")),
     )
-    return _style((rect + text).properties(height=max(160, 34 * df["community"].nunique())))
+    return style((rect + text).properties(height=max(160, 34 * df["community"].nunique())))
 
 
 def index_bars(df: pd.DataFrame) -> alt.Chart:
@@ -63,7 +63,7 @@ def index_bars(df: pd.DataFrame) -> alt.Chart:
     )
     bars = base.mark_bar(color=RED, cornerRadiusEnd=3)
     labels = base.mark_text(align="left", dx=4, fontSize=12).encode(text=alt.Text("index:Q", format=".1f"))
-    return _style((bars + labels).properties(height=max(160, 30 * len(data))))
+    return style((bars + labels).properties(height=max(160, 30 * len(data))))
 
 
 def actor_radar_table(df: pd.DataFrame) -> pd.DataFrame:

@@ -51,3 +51,49 @@ def communities(data_ver: int, scope: Scope, street_id: int | None) -> list[tupl
 def scope_name(data_ver: int, scope: Scope) -> str:
     with session_scope(engine()) as session:
         return queries.scope_name(session, scope)
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False, max_entries=64)
+def kpi_changes(data_ver: int, scope: Scope, period: Period, keys: tuple[str, ...]) -> dict[str, kpi.Change]:
+    with session_scope(engine()) as session:
+        return kpi.kpi_changes(session, keys, scope, period)
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False, max_entries=128)
+def kpi_monthly(data_ver: int, key: str, scope: Scope, period: Period) -> pd.DataFrame:
+    with session_scope(engine()) as session:
+        return kpi.kpi_monthly(session, key, scope, period)
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False, max_entries=64)
+def kpi_records(data_ver: int, key: str, scope: Scope, period: Period) -> pd.DataFrame:
+    with session_scope(engine()) as session:
+        return kpi.kpi_records(session, key, scope, period)
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False, max_entries=64)
+def linkage(data_ver: int, scope: Scope, period: Period) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(actor shares with the index, area matrix, community ranking)."""
+    from db import linkage as lk
+
+    with session_scope(engine()) as session:
+        return (lk.actor_shares(session, scope, period), lk.area_matrix(session, scope, period),
+                lk.community_ranking(session, scope, period))
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False, max_entries=64)
+def profile(data_ver: int, kind: str, place_id: int):
+    from db import profiles
+
+    with session_scope(engine()) as session:
+        if kind == "community":
+            return profiles.community_profile(session, place_id)
+        return profiles.street_profile(session, place_id)
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False, max_entries=64)
+def reported(data_ver: int, scope: Scope) -> pd.DataFrame:
+    from db import clock, profiles
+
+    with session_scope(engine()) as session:
+        return profiles.reported_beside_records(session, scope, clock.today())

@@ -37,18 +37,38 @@ def scope_filter(base: Scope, data_ver: int, *, container=None) -> Scope:
     return narrow(base, requested)
 
 
-def period_filter(today: date | None = None, *, container=None) -> Period:
+def period_filter(today: date | None = None, *, container=None, default: str = "year",
+                  key: str = "filter_period") -> Period:
     """本月 / 本季度 / 本年 / 累计 / 自定义."""
     box = container or st
     today = today or clock.today()
     kinds = list(PERIOD_KINDS)
-    kind = box.segmented_control("时段", kinds, format_func=PERIOD_KINDS.get, default="year",
-                                 key="filter_period") or "year"
+    kind = box.segmented_control("时段", kinds, format_func=PERIOD_KINDS.get, default=default,
+                                 key=key) or default
     if kind != "custom":
         return period_of(kind, today)
     picked = box.date_input("自定义时段", value=(today - timedelta(days=29), today), max_value=today,
-                            key="filter_custom")
+                            key=f"{key}_custom")
     if isinstance(picked, tuple) and len(picked) == 2:
         return period_of("custom", today, picked[0], picked[1])
     box.caption("请选择开始和结束日期；暂按近 30 天显示。")
     return period_of("custom", today, today - timedelta(days=29), today)
+
+
+def place_picker(base: Scope, data_ver: int, *, key: str = "place") -> tuple[str, int] | None:
+    """Pick a street or a community inside ``base``; returns (kind, id) or None when there is nothing."""
+    options: list[tuple[str, int]] = []
+    labels: dict[tuple[str, int], str] = {}
+    if base.community_id is None:
+        for sid, name in data.streets(data_ver, base):
+            options.append(("street", sid))
+            labels[("street", sid)] = f"{name}（街道）"
+    for cid, name in data.communities(data_ver, base, None):
+        options.append(("community", cid))
+        labels[("community", cid)] = name
+    if not options:
+        st.info("您的数据范围内没有街道或社区。")
+        return None
+    first_community = next((o for o in options if o[0] == "community"), options[0])
+    return st.selectbox("街道 / 社区", options, index=options.index(first_community), format_func=labels.get,
+                        key=key)

@@ -10,10 +10,12 @@ LOCALE = "zh_CN"
 
 
 def number(value: float | int | None, unit: str = "") -> str:
-    """12 → 12；12345 → 1.2万；123456789 → 1.2亿. None → —."""
+    """12 → 12；12345 → 12,345；123456 → 12.3万；123456789 → 1.2亿. None → —.
+
+    Below 100,000 full digits read better than 1.2万 (which would hide 2,000 of them)."""
     if value is None:
         return "—"
-    if abs(value) >= 10_000:
+    if abs(value) >= 100_000:
         text = format_compact_decimal(value, locale=LOCALE, fraction_digits=1)
     elif float(value).is_integer() or abs(value) >= 1000:
         text = format_decimal(round(value), locale=LOCALE)

@@ -292,11 +292,15 @@ def kpi_monthly(session: Session, key: str, scope: Scope, period: Period) -> pd.
     month = _month_expr(session, sub.c[_DATE_COLUMN[id_col]]).label("month")
     rows = session.execute(select(month, _aggregate(kpi, sub).label("value")).group_by(month).order_by(month)).all()
     got = {r.month: float(r.value) for r in rows}
-    months = pd.period_range(period.start, period.end, freq="M").strftime("%Y-%m").tolist()
+    start = period.start
+    if period.kind == "all" and got:
+        # 累计 runs from the first month that has records, not from the epoch.
+        start = max(start, pd.Period(min(got), freq="M").start_time.date())
+    months = pd.period_range(start, period.end, freq="M").strftime("%Y-%m").tolist()
     if key == "volunteers":
         # Registered volunteers is a stock: each month shows the count registered by that month's end.
         before = session.execute(select(func.count()).select_from(
-            volunteer_rows(scope, period).where(Volunteer.registered_on < period.start).subquery())).scalar_one()
+            volunteer_rows(scope, period).where(Volunteer.registered_on < start).subquery())).scalar_one()
         total, values = float(before), []
         for m in months:
             total += got.get(m, 0.0)

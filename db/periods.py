@@ -31,6 +31,8 @@ class Period:
         return (self.end - self.start).days + 1
 
     def label(self) -> str:
+        if self.kind == "all":
+            return f"累计（截至 {self.end:%Y-%m-%d}）"
         return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
 
 

@@ -68,5 +68,6 @@ FIELD_LABELS = {
 # Pages: (script path, Chinese label, roles that may open it). The sidebar and the page guard read this.
 PAGES = (
     ("app.py", "总览", ("leader", "staff", "admin")),
+    ("pages/2_community.py", "社区画像", ("leader", "staff", "admin")),
     ("pages/1_data_entry.py", "数据录入", ("staff", "admin")),
 )
