@@ -1,4 +1,5 @@
-"""总览: the leaders' overview — KPI tiles for the chosen scope and period, refreshed live."""
+"""总览: the leaders' overview — KPI tiles with 环比/同比 and drill-down, trends, the five areas and the
+五社联动 index, the ranking of communities and the latest activities; refreshed live."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from datetime import timedelta
 
 import streamlit as st
 
-from components import cards, data, filters, tables
-from components.page import setup_page
+from components import cards, charts, data, drilldown, filters, tables
+from components.page import friendly_errors, setup_page
 from db.kpi import CORE_TILES
+from db.linkage import INDEX_FORMULA
 from db.settings import get_settings
 
 user = setup_page("app.py", "总览")
@@ -20,14 +22,50 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
 
 interval = get_settings().live_refresh_seconds
 run_every = timedelta(seconds=interval) if interval > 0 else None
+TRENDS = (("activities", "活动场次", "场"), ("hours", "服务时长", "小时"), ("people_served", "服务人次", "人次"),
+          ("active_volunteers", "活跃志愿者", "人"))
 
 
 @st.fragment(run_every=run_every)
 def live_figures() -> None:
-    ver = data.version()
-    st.caption(f"{data.scope_name(ver, scope)} · {period.label()} · 数据每 {interval} 秒自动刷新"
-               if run_every else f"{data.scope_name(ver, scope)} · {period.label()}")
-    cards.kpi_tiles(data.kpi_values(ver, scope, period, CORE_TILES))
+    with friendly_errors():
+        _live_figures()
+
+
+def _live_figures() -> None:
+    ver = data.version()  # one single-row read; every cached figure below is keyed by it
+    name = data.scope_name(ver, scope)
+    st.caption(f"{name} · {period.label()}" + (f" · 每 {interval} 秒自动刷新" if run_every else ""))
+    cards.kpi_tiles_with_changes(
+        data.kpi_changes(ver, scope, period, CORE_TILES),
+        on_detail=lambda key: drilldown.show(key, scope, period, name, ver),
+    )
+
+    st.subheader("趋势（按月）")
+    for row in (TRENDS[:2], TRENDS[2:]):
+        for col, (key, label, unit) in zip(st.columns(2), row, strict=True):
+            col.altair_chart(charts.monthly_trend(data.kpi_monthly(ver, key, scope, period), label, unit,
+                                                  color=charts.PALETTE[TRENDS.index((key, label, unit))]),
+                             width="stretch")
+
+    shares, matrix, ranking = data.linkage(ver, scope, period)
+    st.subheader("五社联动")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**五社联动指数**")
+        st.altair_chart(charts.index_bars(shares), width="stretch")
+    with right:
+        st.markdown("**五大领域 × 社区（活动场次，按所属项目的领域）**")
+        if matrix.empty:
+            st.info("所选时段内没有活动。")
+        else:
+            st.altair_chart(charts.area_heatmap(matrix), width="stretch")
+    with st.expander("五社联动指数如何计算"):
+        st.markdown(INDEX_FORMULA)
+        tables.actor_shares(shares)
+
+    st.subheader("社区排名")
+    tables.community_ranking(ranking)
     st.subheader("最新活动")
     tables.latest_activities(data.latest_activities(ver, scope, 10))
 

@@ -35,3 +35,31 @@ def kpi_tiles(values: dict[str, float | None], per_row: int = 5) -> None:
         for col, key in zip(cols, keys[start:start + per_row], strict=False):
             with col.container(border=True, height=118):
                 st.metric(kpi_label(key), kpi_text(key, values[key]), help=kpi_help(key))
+
+
+def change_text(key: str, ratio: float | None, now: float | None, before: float | None) -> str:
+    """环比/同比 text: +12.3% for counts; +1.2 个百分点 for rates; — when undefined."""
+    if key in RATES:
+        if now is None or before is None:
+            return "—"
+        return f"{(now - before) * 100:+.1f} 个百分点"
+    return "—" if ratio is None else f"{ratio * 100:+.1f}%"
+
+
+def kpi_tiles_with_changes(changes: dict, per_row: int = 5, on_detail=None) -> None:
+    """Tiles with 环比 as the metric delta and 同比 underneath; ``on_detail(key)`` opens the drill-down."""
+    keys = list(changes)
+    for start in range(0, len(keys), per_row):
+        cols = st.columns(per_row)
+        for col, key in zip(cols, keys[start:start + per_row], strict=False):
+            c = changes[key]
+            mom = change_text(key, c.mom, c.value, c.previous)
+            yoy = change_text(key, c.yoy, c.value, c.last_year)
+            with col.container(border=True, height=168):
+                st.metric(kpi_label(key), kpi_text(key, c.value), help=kpi_help(key),
+                          delta=None if mom == "—" else f"{mom} 环比",
+                          delta_color="normal")
+                st.caption(("环比 —　" if mom == "—" else "") + f"同比 {yoy}")
+                if on_detail is not None and st.button("查看明细", key=f"detail_{key}", type="tertiary",
+                                                       icon=":material/table_view:"):
+                    on_detail(key)

@@ -35,8 +35,9 @@ def area_heatmap(df: pd.DataFrame) -> alt.Chart:
     """Communities × the five areas (and 未归属项目): activities per cell."""
     areas = [*vocab.FIVE_AREAS, "未归属项目"]
     base = alt.Chart(df).encode(
-        x=alt.X("area:N", title=None, sort=areas, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("community:N", title=None, sort=alt.SortField("community_id")),
+        x=alt.X("area:N", title=None, sort=areas, scale=alt.Scale(domain=areas), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("community:N", title=None, sort=alt.SortField("community_id"),
+                axis=alt.Axis(labelOverlap=False, labelLimit=160)),
     )
     rect = base.mark_rect(cornerRadius=3).encode(
         color=alt.Color("activities:Q", title="活动场次", scale=alt.Scale(scheme="reds")),
@@ -55,7 +56,7 @@ def index_bars(df: pd.DataFrame) -> alt.Chart:
     """The 五社联动 index per community, highest first."""
     data = df.dropna(subset=["index"])
     base = alt.Chart(data).encode(
-        y=alt.Y("community:N", title=None, sort="-x"),
+        y=alt.Y("community:N", title=None, sort="-x", axis=alt.Axis(labelOverlap=False, labelLimit=160)),
         x=alt.X("index:Q", title="五社联动指数", scale=alt.Scale(domain=[0, 100])),
         tooltip=[alt.Tooltip("community:N", title="社区"), alt.Tooltip("street:N", title="街道"),
                  alt.Tooltip("index:Q", title="指数", format=".1f"),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
@@ -17,6 +20,7 @@ from db.settings import get_settings
 APP_TITLE = "五社联动数据看板"
 ICON = Path(__file__).parent / "assets" / "icon.png"  # local file: no request leaves the server
 COOKIE = "wushe_session"
+_log = logging.getLogger("wushe")
 _USER = "current_user"
 
 
@@ -105,6 +109,19 @@ def _sidebar(user: CurrentUser, current: str) -> None:
             st.session_state.clear()
             st.session_state["_pending_cookie"] = ""
             st.rerun()
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Show an unexpected error as a short Chinese message (details go to the server log), never a traceback.
+
+    Streamlit's own control flow (st.stop, st.rerun) derives from BaseException and passes through.
+    """
+    try:
+        yield
+    except Exception:
+        _log.exception("unexpected error while rendering a page")
+        st.error("抱歉，页面出现意外错误，已记录在服务器日志中。请刷新页面重试；若仍出现，请联系管理员。")
 
 
 def setup_page(path: str, title: str, *, layout: str = "wide") -> CurrentUser:

@@ -71,3 +71,16 @@ PAGES = (
     ("pages/2_community.py", "社区画像", ("leader", "staff", "admin")),
     ("pages/1_data_entry.py", "数据录入", ("staff", "admin")),
 )
+
+# Column headers of drill-down tables and exports.
+COLUMN_LABELS = {
+    "volunteer_id": "志愿者编号", "name": "姓名", "gender": "性别", "registered_on": "注册日期",
+    "record_id": "记录编号", "activity_id": "活动编号", "service_date": "服务日期", "hours": "时长（小时）",
+    "kind": "类别", "starts_at": "开始时间", "title": "活动名称", "type": "类型", "venue": "地点",
+    "people_served": "服务人次", "with_community": "社区参与", "with_organization": "社会组织参与",
+    "with_social_worker": "社会工作者参与", "with_volunteers": "社区志愿者参与", "with_charity": "社会慈善资源参与",
+    "case_id": "案件编号", "received_on": "受理日期", "resolved_on": "办结日期", "source": "来源", "outcome": "结果",
+    "people_involved": "涉及人数", "donation_id": "捐赠编号", "donated_on": "捐赠日期", "donor_name": "捐赠方",
+    "donor_type": "捐赠方类型", "recipient": "受赠方", "amount_yuan": "金额（元）", "items": "物资",
+    "channel": "渠道", "street": "街道", "community": "社区", "project": "项目",
+}

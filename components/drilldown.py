@@ -1,0 +1,54 @@
+"""Drill-down: the records behind a tile, with a total that equals the tile, and an export."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import cards, data
+from db import vocab
+from db.activities import mask_name
+from db.export import to_csv_bytes
+from db.kpi import KPIS, RATES
+from db.periods import Period
+from db.scope import Scope
+
+# Internal id columns not worth showing.
+_HIDDEN = {"street_id", "community_id", "organization_id", "project_id"}
+
+
+def _table(key: str, scope: Scope, period: Period, data_ver: int) -> None:
+    kpi = KPIS[key]
+    df = data.kpi_records(data_ver, key, scope, period)
+    if "name" in df:
+        df = df.assign(name=df["name"].map(mask_name))  # names are shown masked
+    if kpi.distinct_on:
+        total = df[kpi.distinct_on].nunique()
+        st.markdown(f"**{kpi.label}：{total:,} {kpi.unit}**（{len(df):,} 条记录，按{vocab.COLUMN_LABELS[kpi.distinct_on]}去重）")
+    elif kpi.measure:
+        total = df[kpi.measure].sum()
+        st.markdown(f"**{kpi.label}：{total:,.1f} {kpi.unit}**（{len(df):,} 条记录之和）")
+    else:
+        st.markdown(f"**{kpi.label}：{len(df):,} {kpi.unit}**（{len(df):,} 条记录）")
+    view = df[[c for c in df.columns if c not in _HIDDEN]]
+    view = view.rename(columns=vocab.COLUMN_LABELS)
+    st.dataframe(view, hide_index=True, width="stretch", height=380)
+    st.download_button("导出 CSV", to_csv_bytes(view), file_name=f"{kpi.label}_{period.start}_{period.end}.csv",
+                       mime="text/csv", key=f"export_{key}")
+
+
+@st.dialog("数据明细", width="large")
+def show(key: str, scope: Scope, period: Period, scope_name: str, data_ver: int) -> None:
+    """The records behind the tile ``key`` for this scope and period."""
+    st.caption(f"{scope_name} · {period.label()}")
+    if key in RATES:
+        rate = RATES[key]
+        values = data.kpi_values(data_ver, scope, period, (rate.numerator, rate.denominator, key))
+        st.markdown(f"**{rate.label} = {cards.kpi_text(key, values[key])}**　{rate.help}："
+                    f"{values[rate.numerator]:,.0f} ÷ {values[rate.denominator]:,.0f}")
+        numerator, denominator = st.tabs([KPIS[rate.numerator].label, KPIS[rate.denominator].label])
+        with numerator:
+            _table(rate.numerator, scope, period, data_ver)
+        with denominator:
+            _table(rate.denominator, scope, period, data_ver)
+        return
+    _table(key, scope, period, data_ver)
