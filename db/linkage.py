@@ -43,19 +43,25 @@ def actor_shares(session: Session, scope: Scope, period: Period) -> pd.DataFrame
     return _with_names(session, df, scope)
 
 
+STREET_LEVEL = "街道/机构层面"
+
+
 def area_matrix(session: Session, scope: Scope, period: Period) -> pd.DataFrame:
-    """Long table community × area (of the activity's project) → activities; activities without a project
-    count under 未归属项目."""
+    """Long table community × area (of the activity's project) → activities, adding up to the activities tile.
+
+    Activities without a project count under 未归属项目; activities of organisations not tied to one community
+    form the row 街道/机构层面."""
     sub = activity_rows(scope, period).subquery()
     rows = session.execute(
         select(sub.c.community_id, Project.area, func.count().label("activities"))
         .outerjoin(Project, Project.id == sub.c.project_id)
-        .where(sub.c.community_id.is_not(None))
         .group_by(sub.c.community_id, Project.area)
     ).all()
     df = pd.DataFrame(rows, columns=["community_id", "area", "activities"])
     df["area"] = df["area"].fillna("未归属项目")
-    return _with_names(session, df, scope, keep_all=False)
+    named = _with_names(session, df[df["community_id"].notna()], scope, keep_all=False)
+    street_level = df[df["community_id"].isna()].assign(community_id=-1, community=STREET_LEVEL, street="")
+    return pd.concat([named, street_level], ignore_index=True)
 
 
 def community_ranking(session: Session, scope: Scope, period: Period) -> pd.DataFrame:
