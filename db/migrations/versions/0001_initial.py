@@ -2,15 +2,15 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-29 00:11:04.031672
+Create Date: 2026-11-29 00:36:19.105942
 """
 
 from collections.abc import Sequence
-from datetime import datetime
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -923,17 +923,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_servicerecord_is_demo"), ["is_demo"], unique=False)
 
     # ### end Alembic commands ###
-    # The data-version counter exists from the start, so every write's first statement (an UPDATE of this row)
-    # takes the write lock and two first writes cannot race to create it.
-    op.bulk_insert(
-        sa.table(
-            "dataversion",
-            sa.column("id", sa.Integer),
-            sa.column("version", sa.Integer),
-            sa.column("changed_at", sa.DateTime),
-        ),
-        [{"id": 1, "version": 0, "changed_at": datetime(2000, 1, 1)}],
-    )
 
 
 def downgrade() -> None:
