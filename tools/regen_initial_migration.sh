@@ -12,6 +12,6 @@ DATABASE_URL="sqlite:///$tmp/gen.db" alembic revision --autogenerate \
 mv db/migrations/versions/0001_initial_schema_the_whole_domain_of_.py db/migrations/versions/0001_initial.py
 sed -i 's/^Revises: $/Revises: (none)/' db/migrations/versions/0001_initial.py
 find "$tmp" -name '0*.py' ! -name '0001_*' -exec mv {} db/migrations/versions/ \;
-ruff format -q db/migrations/versions/
+ruff format -q db/migrations/versions/ && ruff check --fix -q db/migrations/versions/
 rm -rf "$tmp"
 echo "regenerated db/migrations/versions/0001_initial.py"

@@ -9,9 +9,7 @@ Create Date: 2026-11-29
 """
 
 from collections.abc import Sequence
-from datetime import datetime
 
-import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002"
@@ -21,15 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.bulk_insert(
-        sa.table(
-            "dataversion",
-            sa.column("id", sa.Integer),
-            sa.column("version", sa.Integer),
-            sa.column("changed_at", sa.DateTime),
-        ),
-        [{"id": 1, "version": 0, "changed_at": datetime(2000, 1, 1)}],
-    )
+    # Idempotent: a database that already has the row (from an earlier build of 0001) keeps it.
+    op.execute("INSERT INTO dataversion (id, version, changed_at) "
+               "SELECT 1, 0, '2000-01-01 00:00:00' WHERE NOT EXISTS (SELECT 1 FROM dataversion WHERE id = 1)")
 
 
 def downgrade() -> None:
