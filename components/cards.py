@@ -55,7 +55,7 @@ def kpi_tiles_with_changes(changes: dict, per_row: int = 5, on_detail=None) -> N
             c = changes[key]
             mom = change_text(key, c.mom, c.value, c.previous)
             yoy = change_text(key, c.yoy, c.value, c.last_year)
-            with col.container(border=True, height=168):
+            with col.container(border=True, height=226):
                 st.metric(kpi_label(key), kpi_text(key, c.value), help=kpi_help(key),
                           delta=None if mom == "—" else f"{mom} 环比",
                           delta_color="normal")
