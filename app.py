@@ -39,6 +39,7 @@ def _live_figures() -> None:
     cards.kpi_tiles_with_changes(
         data.kpi_changes(ver, scope, period, CORE_TILES),
         on_detail=lambda key: drilldown.show(key, scope, period, name, ver),
+        show_mom=period.kind != "year",  # a year's 环比 is its 同比
     )
 
     st.subheader("趋势（按月）")

@@ -84,9 +84,11 @@ def _form_fields(prefix: str, community_id: int, user: CurrentUser, initial: Act
                         index=worker_ids.index(init.lead_social_worker_id)
                         if init.lead_social_worker_id in worker_ids else 0,
                         format_func=lambda w: "（无）" if w is None else worker_names[w], key=f"{prefix}lead")
-    st.markdown("**参与主体**（五社）")
-    actor_cols = st.columns(len(vocab.ACTORS))
-    actors = {name for (name, label), col in zip(vocab.ACTORS, actor_cols, strict=True)
+    st.markdown("**参与主体**（五社；“社区志愿者”按下方所列志愿者自动计入）")
+    # 社区志愿者 is not a checkbox: it is true exactly when volunteers are listed (db.activities decides).
+    choosable = [(name, label) for name, label in vocab.ACTORS if name != "with_volunteers"]
+    actor_cols = st.columns(len(choosable))
+    actors = {name for (name, label), col in zip(choosable, actor_cols, strict=True)
               if col.checkbox(label, value=name in init.actors, key=f"{prefix}actor_{name}")}
     c1, c2 = st.columns(2)
     people = c1.number_input("服务人次", min_value=0, max_value=100_000, step=1,

@@ -46,8 +46,10 @@ def change_text(key: str, ratio: float | None, now: float | None, before: float 
     return "—" if ratio is None else f"{ratio * 100:+.1f}%"
 
 
-def kpi_tiles_with_changes(changes: dict, per_row: int = 5, on_detail=None) -> None:
-    """Tiles with 环比 as the metric delta and 同比 underneath; ``on_detail(key)`` opens the drill-down."""
+def kpi_tiles_with_changes(changes: dict, per_row: int = 5, on_detail=None, show_mom: bool = True) -> None:
+    """Tiles with 环比 as the metric delta and 同比 underneath; ``on_detail(key)`` opens the drill-down.
+
+    ``show_mom=False`` (本年, whose previous period is last year's) shows 同比 alone instead of twice."""
     keys = list(changes)
     for start in range(0, len(keys), per_row):
         cols = st.columns(per_row)
@@ -55,11 +57,16 @@ def kpi_tiles_with_changes(changes: dict, per_row: int = 5, on_detail=None) -> N
             c = changes[key]
             mom = change_text(key, c.mom, c.value, c.previous)
             yoy = change_text(key, c.yoy, c.value, c.last_year)
+            first, first_label = (mom, "环比") if show_mom else (yoy, "同比")
             with col.container(border=True, height=226):
                 st.metric(kpi_label(key), kpi_text(key, c.value), help=kpi_help(key),
-                          delta=None if mom == "—" else f"{mom} 环比",
-                          delta_color="normal")
-                st.caption(("环比 —　" if mom == "—" else "") + f"同比 {yoy}")
+                          delta=None if first == "—" else f"{first} {first_label}", delta_color="normal")
+                if show_mom:
+                    st.caption(("环比 —　" if mom == "—" else "") + f"同比 {yoy}")
+                elif first == "—":
+                    st.caption("同比 —")
+                else:
+                    st.caption("与去年同期相比")
                 if on_detail is not None and st.button("查看明细", key=f"detail_{key}", type="tertiary",
                                                        icon=":material/table_view:"):
                     on_detail(key)

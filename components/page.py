@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -121,13 +122,45 @@ def friendly_errors() -> Iterator[None]:
         yield
     except Exception:
         _log.exception("unexpected error while rendering a page")
-        st.error("抱歉，页面出现意外错误，已记录在服务器日志中。请刷新页面重试；若仍出现，请联系管理员。")
+        st.error(FRIENDLY_ERROR)
+        if os.environ.get("WUSHE_DEBUG_ERRORS") == "1":
+            raise
+
+
+FRIENDLY_ERROR = "抱歉，页面出现意外错误，已记录在服务器日志中。请刷新页面重试；若仍出现，请联系管理员。"
+
+
+def _install_friendly_errors() -> None:
+    """Replace Streamlit's English "This app has encountered an error" with a Chinese message.
+
+    The traceback still goes to the server log. With WUSHE_DEBUG_ERRORS=1 (the test suite sets it) the original
+    exception element is shown as well, so that AppTest's ``at.exception`` still sees every failure.
+    """
+    import streamlit.error_util as error_util
+
+    if getattr(error_util, "_wushe_friendly", False):
+        return
+    original = error_util.show_uncaught_app_exception
+
+    def show(ex: BaseException) -> None:
+        try:
+            from streamlit.delta_generator_singletons import get_dg_singleton_instance
+
+            get_dg_singleton_instance().main_dg.error(FRIENDLY_ERROR)
+        except Exception:  # displaying must never hide the original failure
+            _log.exception("could not show the friendly error message")
+        if os.environ.get("WUSHE_DEBUG_ERRORS") == "1":
+            original(ex)
+
+    error_util.show_uncaught_app_exception = show
+    error_util._wushe_friendly = True
 
 
 def setup_page(path: str, title: str, *, layout: str = "wide") -> CurrentUser:
     """Configure the page and return the logged-in user; shows the login form or a refusal and stops otherwise."""
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=str(ICON), layout=layout,
                        initial_sidebar_state="expanded")
+    _install_friendly_errors()
     engine()
     pending = st.session_state.pop("_pending_cookie", None)
     if pending is not None:

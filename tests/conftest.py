@@ -18,6 +18,9 @@ from db.engine import make_engine
 from db.migrate import upgrade
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+# Pages show a Chinese message for unexpected errors; in tests the exception element is shown too, so that
+# AppTest's ``at.exception`` sees every failure (components/page.py).
+os.environ.setdefault("WUSHE_DEBUG_ERRORS", "1")
 BACKENDS = ["sqlite", "postgresql"]
 
 

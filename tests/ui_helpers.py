@@ -16,7 +16,7 @@ import streamlit as st
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from db import vocab
+from db import clock, vocab
 from db.auth import CurrentUser, load_user
 from db.engine import dispose_engines, get_engine, make_engine, session_scope
 from db.migrate import upgrade
@@ -49,7 +49,7 @@ def build_demo_database(path: Path, today: date | None = None) -> Path:
     engine = make_engine(f"sqlite:///{path}")
     try:
         upgrade(engine)
-        load_demo(engine, today=today or date.today())
+        load_demo(engine, today=today or clock.today())
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
@@ -104,10 +104,9 @@ def open_page(username: str | None, page: str = "app.py") -> AppTest:
     at = new_app()
     if username is not None:
         at.session_state["current_user"] = current_user(username)
-    at.run()
     if page != "app.py":
-        at.switch_page(page).run()
-    return at
+        at.switch_page(page)  # no st.navigation here, so the page can be chosen before the first run
+    return at.run()
 
 
 def by_label(widgets: Iterable, label: str):
