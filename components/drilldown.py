@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from components import cards, data
@@ -50,5 +51,21 @@ def show(key: str, scope: Scope, period: Period, scope_name: str, data_ver: int)
             _table(rate.numerator, scope, period, data_ver)
         with denominator:
             _table(rate.denominator, scope, period, data_ver)
+    else:
+        _table(key, scope, period, data_ver)
+    _reported(key, scope, data_ver)
+
+
+def _reported(key: str, scope: Scope, data_ver: int) -> None:
+    """Figures from reports on the same KPI, with qualifier, source and date — shown beside, never added."""
+    reported = data.reported(data_ver, scope)
+    reported = reported[reported["kpi_key"] == key] if not reported.empty else reported
+    if reported.empty:
         return
-    _table(key, scope, period, data_ver)
+    st.markdown("**报道数据**（按原文列示，不计入上方统计）")
+    for r in reported.itertuples():
+        q = "" if r.qualifier == "=" else f"{r.qualifier} "
+        value = f"{r.value:,.0f}" if float(r.value).is_integer() else f"{r.value:g}"
+        records = ("" if r.record_value is None or pd.isna(r.record_value)
+                   else f"；记录（截至报道日）：{r.record_value:,.1f}".rstrip("0").rstrip(".") + r.unit)
+        st.markdown(f"- {r.subject} · {r.metric}：{q}{value}{r.unit}（{r.source}，{r.as_of:%Y-%m-%d}）{records}")
