@@ -78,11 +78,12 @@ def empty_engine(databases) -> Engine:
 
 
 @pytest.fixture
-def engine(databases) -> Engine:
+def engine(databases) -> Iterator[Engine]:
     """A new database migrated to the newest schema, with no data."""
     eng = databases.new()
     upgrade(eng)
-    return eng
+    yield eng
+    eng.dispose()  # close its pool now: PostgreSQL allows ~100 connections in all
 
 
 DEMO_TODAY = date(2026, 11, 28)
