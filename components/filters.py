@@ -20,8 +20,9 @@ def scope_filter(base: Scope, data_ver: int, *, container=None) -> Scope:
     street_id = base.street_id
     streets = data.streets(data_ver, base)
     if base.community_id is None and base.organization_id is None and len(streets) > 1:
-        names = dict(streets)
-        choice = box.selectbox("街道", [None, *names], format_func=lambda s: ALL_LABEL if s is None else names[s],
+        street_names = dict(streets)
+        choice = box.selectbox("街道", [None, *street_names],
+                               format_func=lambda s: ALL_LABEL if s is None else street_names[s],
                                key="filter_street")
         street_id = choice
     elif len(streets) == 1:
@@ -29,9 +30,9 @@ def scope_filter(base: Scope, data_ver: int, *, container=None) -> Scope:
     community_id = base.community_id
     if base.community_id is None:
         comms = data.communities(data_ver, base, street_id)
-        names = dict(comms)
-        community_id = box.selectbox("社区", [None, *names],
-                                     format_func=lambda c: ALL_LABEL if c is None else names[c],
+        community_names = dict(comms)
+        community_id = box.selectbox("社区", [None, *community_names],
+                                     format_func=lambda c: ALL_LABEL if c is None else community_names[c],
                                      key="filter_community")
     requested = Scope(street_id=street_id if community_id is None else None, community_id=community_id)
     return narrow(base, requested)

@@ -29,7 +29,7 @@ CHROMIUM = "/usr/bin/chromium"
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="the playwright Python package is not installed (pip install playwright)")
 if shutil.which(CHROMIUM) is None:
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium; never `playwright install`)",
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium; never download a Playwright browser)",
                 allow_module_level=True)
 
 from db import clock, vocab  # noqa: E402
