@@ -64,7 +64,10 @@ from db.models import (
     ServiceRecord,
     ServiceSpace,
     SocialWorker,
+    StarAward,
+    StarPreset,
     Street,
+    StreetStarPreset,
     TeamMember,
     Training,
     Volunteer,
@@ -108,7 +111,7 @@ HU_AHU_ITEMS = ("补鞋", "补衣服", "修家电", "磨刀", "理发", "修伞"
 MODELS: tuple[type[SQLModel], ...] = (
     Street, Community, Compound, ServiceSpace, Organization, OrgGrade, Brand, Volunteer, VolunteerTeam, TeamMember,
     SocialWorker, Project, ProjectTarget, Activity, ServiceRecord, Training, MediationCase, CharityResource,
-    CharityNeed, CharityMatch, Donation, ReportedIndicator,
+    CharityNeed, CharityMatch, Donation, ReportedIndicator, StarAward,
 )
 
 # Time slots of a day: every activity lies inside one, and a volunteer takes at most one activity per slot,
@@ -1090,6 +1093,38 @@ def _charity(g: _Gen) -> None:
             res["row"]["status"] = "exhausted"
 
 
+# Star levels: each street's preset (by name: presets are reference data of migration 0003) and awards.
+STREET_PRESETS = {QIAO: "全国（默认）", XUE: "全国（默认）"}
+_NATIONAL = ((1, 100.0), (2, 300.0), (3, 600.0), (4, 1000.0), (5, 1500.0))
+
+
+def _stars(g: _Gen) -> None:
+    """StreetStarPreset choices and StarAward rows: most volunteers are awarded a star some weeks after their
+    approved hours reach it; the rest are 达标可申请 (eligible, not yet awarded). Own random stream, so the rows
+    before it do not change."""
+    r = random.Random(SEED + 4)
+    for street, preset in STREET_PRESETS.items():
+        g.rows[StreetStarPreset].append({"street_id": g.street[street], "preset_id": preset})
+    xgsl = g.community[XGSL]
+    home = {v["id"]: v["community_id"] for v in g.rows[Volunteer]}
+    records = sorted((rec["service_date"], rec["volunteer_id"], rec["hours"]) for rec in g.rows[ServiceRecord]
+                     if rec["status"] == "approved")
+    total: dict[int, float] = defaultdict(float)
+    crossings: list[tuple[int, int, date]] = []
+    for day, vid, hours in records:
+        before = total[vid]
+        total[vid] = round(before + hours, 2)
+        crossings += [(vid, rank, day) for rank, need in _NATIONAL if before < need <= total[vid]]
+    stopped: set[int] = set()
+    for vid, rank, day in sorted(crossings, key=lambda c: (c[0], c[1])):
+        awarded_on = day + timedelta(days=r.randint(14, 75))
+        if vid in stopped or awarded_on > g.today or r.random() < 0.3:
+            stopped.add(vid)  # no higher star before the lower one
+            continue
+        g.add(StarAward, volunteer_id=vid, preset_id="全国（默认）", rank=rank, awarded_on=awarded_on,
+              awarded_by="demo_staff" if home[vid] == xgsl else "demo_admin")
+
+
 def build_demo_rows(today: date) -> dict[type[SQLModel], list[dict[str, Any]]]:
     """The demo rows per table, ids relative to the demo set. Pure: no database; same ``today``, same rows."""
     if today < EARLIEST_TODAY:
@@ -1102,6 +1137,7 @@ def build_demo_rows(today: date) -> dict[type[SQLModel], list[dict[str, Any]]]:
     _facts_report2(g)
     _indicators(g)
     _filler(g)
+    _stars(g)
     return dict(g.rows)
 
 
@@ -1201,7 +1237,14 @@ def _load(session: Session, rows: dict[type[SQLModel], list[dict[str, Any]]]) ->
         users[username] = create_user(session=session, actor=None, username=username, password=DEMO_PASSWORD,
                                       role=role, scope_type=scope_type, scope_id=scope_id, display_name=display,
                                       is_demo=True)
+    # Demo rows name their star preset; presets are reference data (migration 0003), not demo rows.
+    preset_ids = dict(session.execute(select(StarPreset.name, StarPreset.id)).all())
+    named = [m for m in (StreetStarPreset, StarAward) if all(x["preset_id"] in preset_ids for x in rows.get(m, []))]
+    rows = {**{m: v for m, v in rows.items() if m not in (StreetStarPreset, StarAward)},
+            **{m: [{**x, "preset_id": preset_ids[x["preset_id"]]} for x in rows[m]] for m in named}}
+    offsets["starpreset"] = 0
     _insert(session, rows, MODELS[2:], offsets, users)
+    _insert(session, rows, (StreetStarPreset,), offsets, users)
     return {m.__table__.name: len(v) for m, v in rows.items()}  # type: ignore[attr-defined]
 
 

@@ -9,13 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, and_, distinct, func, literal, select
+from sqlalchemy import Select, and_, distinct, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from db.models import Activity, Community, Donation, MediationCase, Project, ServiceRecord, Street, Volunteer
+from db import vocab
+from db.models import (
+    Activity,
+    Community,
+    Donation,
+    MediationCase,
+    Organization,
+    OrgGrade,
+    Project,
+    ServiceRecord,
+    SocialWorker,
+    Street,
+    Training,
+    Volunteer,
+)
 from db.periods import Period
 from db.scope import Scope
 
@@ -324,3 +340,270 @@ def kpi_grouped(session: Session, key: str, scope: Scope, period: Period, by: st
     sub = kpi.records(scope, period).subquery()
     rows = session.execute(select(sub.c[by].label(by), _aggregate(kpi, sub).label(key)).group_by(sub.c[by])).all()
     return pd.DataFrame(rows, columns=[by, key])
+
+
+# ================================================================ registers, grades, trainings and projects
+#
+# Figures of 社会组织与社工 and 项目成效, each a record set plus an aggregate like the KPIs above. They are kept
+# in their own registry, MORE_KPIS, because tests/test_kpi.py checks every member of KPIS against its own
+# independent computation; tests/test_organizations.py and tests/test_projects.py check these the same way.
+# ``find_kpi``, ``figure_value`` and ``figure_records`` work on both registries.
+#
+# Registers (organisations, social workers) carry no entry or exit dates, so a register figure is the register
+# as it stands; the period only decides the day on which grades are read (its last day) and, for projects and
+# trainings, which ones fall in it.
+
+
+def _add_months_clamped(d: date, months: int) -> date:
+    """``d`` plus whole months; a day the target month lacks becomes its last day (31 Aug + 6 months → 28 Feb)."""
+    index = d.year * 12 + d.month - 1 + months
+    year, month = index // 12, index % 12 + 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(d.day, last))
+
+
+def grade_expiry(awarded_on: date) -> date:
+    """The last day a grade is valid: awarded_on + GRADE_YEARS years (a grade of 29 Feb ends on 28 Feb)."""
+    return _add_months_clamped(awarded_on, 12 * vocab.GRADE_YEARS)
+
+
+def grade_warning_end(day: date) -> date:
+    """The last expiry date that, seen on ``day``, counts as “runs out within 6 months” (day + 6 months)."""
+    return _add_months_clamped(day, vocab.GRADE_WARNING_MONTHS)
+
+
+def grade_is_current(awarded_on: date, expires_on: date, day: date) -> bool:
+    """A grade is current on ``day`` when awarded_on ≤ day ≤ expires_on (both ends included)."""
+    return awarded_on <= day <= expires_on
+
+
+def grade_runs_out_soon(expires_on: date, day: date) -> bool:
+    """Seen on ``day``, a grade runs out within 6 months when day ≤ expires_on ≤ day + 6 months."""
+    return day <= expires_on <= grade_warning_end(day)
+
+
+def _org_scope(scope: Scope) -> list[Any]:
+    """Scope clauses for the organisation table (an organisation scope is the organisation itself)."""
+    out: list[Any] = []
+    if scope.street_id is not None:
+        out.append(Organization.street_id == scope.street_id)
+    if scope.community_id is not None:
+        out.append(Organization.community_id == scope.community_id)
+    if scope.organization_id is not None:
+        out.append(Organization.id == scope.organization_id)
+    return out
+
+
+def organization_rows(scope: Scope, period: Period, reg_status: str | None = None) -> Select:
+    """Social organisations on the register (登记 or 备案) in the scope, as the register stands."""
+    clauses = [Organization.reg_status.in_(vocab.REG_STATUSES), *_org_scope(scope)]
+    if reg_status is not None:
+        clauses.append(Organization.reg_status == reg_status)
+    return select(
+        Organization.id.label("organization_id"), Organization.name.label("organization"), Organization.kind,
+        Organization.reg_status, Organization.category, Organization.incubation_stage, Organization.founded_year,
+        Organization.street_id, Organization.community_id,
+    ).where(*clauses)
+
+
+def current_grade_rows(scope: Scope, period: Period, grade: str | None = None, runs_out_soon: bool = False
+                       ) -> Select:
+    """Each organisation's current grade on the period's last day: its latest grade with awarded_on ≤ day ≤
+    expires_on (latest by award date, then by id). ``runs_out_soon``: only those expiring by day + 6 months."""
+    day = period.end
+    newer = aliased(OrgGrade)
+    later_current = (
+        select(newer.id).where(
+            newer.organization_id == OrgGrade.organization_id, newer.awarded_on <= day, newer.expires_on >= day,
+            or_(newer.awarded_on > OrgGrade.awarded_on,
+                and_(newer.awarded_on == OrgGrade.awarded_on, newer.id > OrgGrade.id)))
+    )
+    clauses = [OrgGrade.awarded_on <= day, OrgGrade.expires_on >= day, ~exists(later_current), *_org_scope(scope)]
+    if grade is not None:
+        clauses.append(OrgGrade.grade == grade)
+    if runs_out_soon:
+        clauses.append(OrgGrade.expires_on <= grade_warning_end(day))
+    return (
+        select(OrgGrade.id.label("grade_id"), OrgGrade.organization_id, Organization.name.label("organization"),
+               OrgGrade.grade, OrgGrade.awarded_on, OrgGrade.expires_on, OrgGrade.score, Organization.reg_status,
+               Organization.street_id, Organization.community_id)
+        .join(Organization, Organization.id == OrgGrade.organization_id).where(*clauses)
+    )
+
+
+def social_worker_rows(scope: Scope, period: Period, level: str | None = None) -> Select:
+    """Social workers on the register in the scope (optionally of one level)."""
+    clauses = [*scope.clauses(SocialWorker)]
+    if level is not None:
+        clauses.append(SocialWorker.level == level)
+    return select(
+        SocialWorker.id.label("worker_id"), SocialWorker.name, SocialWorker.level, SocialWorker.title,
+        SocialWorker.certified_year, SocialWorker.training_hours, SocialWorker.street_id, SocialWorker.community_id,
+        SocialWorker.organization_id,
+    ).where(*clauses)
+
+
+def _training_scope(scope: Scope) -> list[Any]:
+    # A training belongs to a street and maybe an organisation; a community's trainings are those of the
+    # organisations based in it.
+    out: list[Any] = []
+    if scope.street_id is not None:
+        out.append(Training.street_id == scope.street_id)
+    if scope.organization_id is not None:
+        out.append(Training.organization_id == scope.organization_id)
+    if scope.community_id is not None:
+        out.append(Training.organization_id.in_(
+            select(Organization.id).where(Organization.community_id == scope.community_id)))
+    return out
+
+
+def training_rows(scope: Scope, period: Period) -> Select:
+    """Trainings held in the period."""
+    return select(
+        Training.id.label("training_id"), Training.held_on, Training.title, Training.topic, Training.sessions,
+        Training.trainees, Training.hours, Training.street_id, Training.organization_id, Training.project_id,
+    ).where(_in_period(Training.held_on, period), *_training_scope(scope))
+
+
+def project_rows(scope: Scope, period: Period, brand_level: str | None = None) -> Select:
+    """Projects running at some time in the period (not started after it, not ended before it)."""
+    clauses = [or_(Project.start_date.is_(None), Project.start_date <= period.end),
+               or_(Project.end_date.is_(None), Project.end_date >= period.start), *scope.clauses(Project)]
+    if brand_level is not None:
+        clauses.append(Project.brand_level == brand_level)
+    return select(
+        Project.id.label("project_id"), Project.name.label("project_name"), Project.area, Project.brand_level,
+        Project.status, Project.start_date, Project.end_date, Project.street_id, Project.community_id,
+        Project.organization_id,
+    ).where(*clauses)
+
+
+MORE_KPIS: dict[str, Kpi] = {
+    k.key: k
+    for k in (
+        Kpi("social_orgs", "社会组织", "家", organization_rows, None, help="登记与备案的社会组织（名册现状）"),
+        Kpi("orgs_registered", "登记社会组织", "家", lambda s, p: organization_rows(s, p, "登记"), None,
+            help="在民政部门登记注册的社会组织"),
+        Kpi("orgs_filed", "备案社会组织", "家", lambda s, p: organization_rows(s, p, "备案"), None,
+            help="在街道备案管理的社区社会组织"),
+        Kpi("orgs_graded", "有效等级", "家", current_grade_rows, None,
+            help="时段末日持有有效等级（5A…1A，有效期 5 年）的社会组织"),
+        *(Kpi(f"orgs_{g.lower()}", f"{g} 社会组织", "家", (lambda s, p, g=g: current_grade_rows(s, p, g)), None,
+              help=f"时段末日当前等级为 {g} 的社会组织") for g in vocab.GRADES),
+        Kpi("grades_running_out", "半年内到期", "家", lambda s, p: current_grade_rows(s, p, runs_out_soon=True),
+            None, help="当前等级将在 6 个月内（含当天）到期的社会组织，需及早申请复评"),
+        Kpi("social_workers", "社会工作者", "人", social_worker_rows, None, help="在册社会工作者（名册现状）"),
+        *(Kpi(f"social_workers_{code}", f"{vocab.SOCIAL_WORKER_LEVEL_SHORT[level]}社工", "人",
+              (lambda s, p, level=level: social_worker_rows(s, p, level)), None, help=f"{level}（名册现状）")
+          for code, level in zip(("assistant", "intermediate", "senior"), vocab.SOCIAL_WORKER_LEVELS, strict=True)),
+        Kpi("trainings", "培训", "次", training_rows, None, help="时段内举办的培训"),
+        Kpi("training_sessions", "培训场次", "场", training_rows, "sessions", help="时段内培训的场次之和"),
+        Kpi("trainees", "培训人次", "人次", training_rows, "trainees", help="时段内培训的参训人次之和"),
+        Kpi("training_hours", "培训学时", "小时", training_rows, "hours", help="时段内培训的学时之和"),
+        Kpi("projects", "项目", "个", project_rows, None, help="时段内在实施（或筹备中）的项目"),
+        Kpi("brand_projects_city", "市级品牌项目", "个", lambda s, p: project_rows(s, p, "市级"), None,
+            help="市级品牌公益服务项目"),
+        Kpi("brand_projects_district", "区级品牌项目", "个", lambda s, p: project_rows(s, p, "区级"), None,
+            help="区级品牌公益服务项目"),
+    )
+}
+_DATE_COLUMN["training_id"] = "held_on"  # so that kpi_monthly-style trends can place a training in a month
+
+
+def find_kpi(key: str) -> Kpi:
+    """The definition of a count or sum from either registry."""
+    return KPIS[key] if key in KPIS else MORE_KPIS[key]
+
+
+def _value_of(session: Session, kpi: Kpi, records: Select) -> float:
+    sub = records.subquery()
+    value = session.execute(select(_aggregate(kpi, sub)).select_from(sub)).scalar_one()
+    return float(value) if kpi.measure else int(value)
+
+
+def figure_value(session: Session, key: str, scope: Scope, period: Period) -> float | None:
+    """``kpi_value`` for any key of KPIS, MORE_KPIS or RATES."""
+    if key in RATES or key in KPIS:
+        return kpi_value(session, key, scope, period)
+    kpi = MORE_KPIS[key]
+    return _value_of(session, kpi, kpi.records(scope, period))
+
+
+def figure_values(session: Session, keys: tuple[str, ...] | list[str], scope: Scope, period: Period
+                  ) -> dict[str, float | None]:
+    """Several figures of any registry, each from its own definition."""
+    return {key: figure_value(session, key, scope, period) for key in keys}
+
+
+def figure_records(session: Session, key: str, scope: Scope, period: Period) -> pd.DataFrame:
+    """The rows behind a figure of any registry (its drill-down and export)."""
+    if key in KPIS:
+        return kpi_records(session, key, scope, period)
+    return pd.read_sql(MORE_KPIS[key].records(scope, period), session.connection())
+
+
+# -------------------------------------------------------------------------------------- one project's figures
+
+# The figures a project target may name: their record sets carry the project (or, for mediation, its case).
+PROJECT_METRICS = ("activities", "linked_activities", "people_served", "hours", "active_volunteers", "disputes",
+                   "disputes_resolved", "money", "in_kind", "trainings", "training_sessions", "trainees")
+
+
+def project_records(key: str, project_id: int, period: Period) -> Select:
+    """The record set of figure ``key`` over every place, restricted to the records of one project."""
+    kpi = find_kpi(key)
+    sub = kpi.records(Scope(), period).subquery()
+    if "case_id" in sub.c:
+        keep = sub.c.case_id.in_(select(MediationCase.id).where(MediationCase.project_id == project_id))
+    elif "project_id" in sub.c:
+        keep = sub.c.project_id == project_id
+    else:
+        raise ValueError(f"{key} is not a figure of a project")
+    return select(sub).where(keep)
+
+
+def project_value(session: Session, key: str, project_id: int, period: Period) -> float | None:
+    """A figure (or a rate of two figures) for one project's own records."""
+    if key in RATES:
+        rate = RATES[key]
+        den = project_value(session, rate.denominator, project_id, period) or 0
+        if den == 0:
+            return None
+        return (project_value(session, rate.numerator, project_id, period) or 0) / den
+    return _value_of(session, find_kpi(key), project_records(key, project_id, period))
+
+
+def project_monthly(session: Session, key: str, project_id: int, period: Period) -> pd.DataFrame:
+    """A project's figure month by month (columns month 'YYYY-MM', value); empty months are 0."""
+    kpi = find_kpi(key)
+    sub = project_records(key, project_id, period).subquery()
+    id_col = sub.c.keys()[0]
+    month = _month_expr(session, sub.c[_DATE_COLUMN[id_col]]).label("month")
+    rows = session.execute(select(month, _aggregate(kpi, sub).label("value")).group_by(month).order_by(month)).all()
+    got = {r.month: float(r.value) for r in rows}
+    if not got:
+        return pd.DataFrame({"month": [], "value": []})
+    start = max(period.start, pd.Period(min(got), freq="M").start_time.date()) if period.kind == "all" else period.start
+    months = pd.period_range(start, period.end, freq="M").strftime("%Y-%m").tolist()
+    return pd.DataFrame({"month": months, "value": [got.get(m, 0.0) for m in months]})
+
+
+def grouped_values(session: Session, key: str, scope: Scope, period: Period, by: Any, label: str = "group",
+                   project_id: int | None = None) -> pd.DataFrame:
+    """A figure of any registry per group, from its own record set; ``by(sub)`` gives the group expression
+    over the record set's subquery and the joins it needs (e.g. to the mediation case for its team).
+    ``project_id``: the record set of that project only (``scope`` is then not used)."""
+    kpi = find_kpi(key)
+    records = kpi.records(scope, period) if project_id is None else project_records(key, project_id, period)
+    sub = records.subquery()
+    group, joins = by(sub)
+    query = select(group.label(label), _aggregate(kpi, sub).label(key)).select_from(sub)
+    for target, on in joins:
+        query = query.outerjoin(target, on)
+    rows = session.execute(query.group_by(group)).all()
+    return pd.DataFrame(rows, columns=[label, key])
+
+
+def month_of(session: Session, column: Any) -> Any:
+    """The 'YYYY-MM' of a date or datetime column, in the session's SQL dialect (for trends by month)."""
+    return _month_expr(session, column)

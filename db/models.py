@@ -125,6 +125,18 @@ class OrgGrade(SQLModel, table=True):
     version: int = Field(default=1)
 
 
+# The lowest assessment score that earns a grade (5A…1A). Bands differ by city: city "" is the default set,
+# a row with a city name overrides it for the streets of that city. Reference data, seeded by migration 0004.
+class GradeBand(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    city: str = Field(default="", max_length=30)
+    grade: str = Field(max_length=2)
+    min_score: float
+    version: int = Field(default=1)
+
+    __table_args__ = (UniqueConstraint("city", "grade", name="uq_gradeband_city_grade"),)
+
+
 # A service brand (品牌), e.g. 乔社善治 or 港好有你 治享家园.
 class Brand(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)

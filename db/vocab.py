@@ -69,6 +69,10 @@ FIELD_LABELS = {
 PAGES = (
     ("app.py", "总览", ("leader", "staff", "admin")),
     ("pages/2_community.py", "社区画像", ("leader", "staff", "admin")),
+    ("pages/3_volunteers.py", "志愿者", ("leader", "staff", "admin")),
+    ("pages/4_charity.py", "慈善资源", ("leader", "staff", "admin")),
+    ("pages/5_projects.py", "项目成效", ("leader", "staff", "admin")),
+    ("pages/6_organizations.py", "社会组织与社工", ("leader", "staff", "admin")),
     ("pages/1_data_entry.py", "数据录入", ("staff", "admin")),
 )
 
@@ -83,4 +87,135 @@ COLUMN_LABELS = {
     "people_involved": "涉及人数", "donation_id": "捐赠编号", "donated_on": "捐赠日期", "donor_name": "捐赠方",
     "donor_type": "捐赠方类型", "recipient": "受赠方", "amount_yuan": "金额（元）", "items": "物资",
     "channel": "渠道", "street": "街道", "community": "社区", "project": "项目",
+}
+
+# --------------------------------------------------------------- 项目成效 and 社会组织与社工 (projects, organisations)
+
+GRADE_WARNING_MONTHS = 6  # a grade that runs out within this many months is flagged for re-assessment
+# Default score bands (minimum score of each grade on a 1,000-point assessment): a default for an admin to edit
+# to the city's own rules; stored in the gradeband table (migration 0004).
+DEFAULT_GRADE_BANDS = {"5A": 900.0, "4A": 800.0, "3A": 700.0, "2A": 600.0, "1A": 500.0}
+GRADE_SCORE_MAX = 1000.0
+SOCIAL_WORKER_LEVEL_SHORT = {"助理社会工作师": "助理（初级）", "社会工作师": "中级", "高级社会工作师": "高级"}
+INCUBATION_STAGES = ("入驻孵化", "成长", "出壳")
+ORG_CATEGORIES = ("社区服务类", "公益慈善类", "社会工作服务类", "文体类", "社区社会组织", "其他")
+SOCIAL_ORG_KINDS = ("社会组织", "服务中心", "工作站")  # kinds that can be registered (登记) or filed (备案)
+TRAINING_TOPICS = ("基础理论", "通用能力", "实务技能", "考证培训", "团队建设", "能力建设", "其他")
+QUALIFIERS = {"=": "等于", "≥": "不少于（余/超/以上）", "≈": "约", "≤": "不超过"}
+TARGET_STATES = {"done": "已达成", "on_track": "进度正常", "behind": "进度落后", "not_started": "未开始",
+                 "no_schedule": "未设期限"}
+
+# Field labels of the project and organisation forms (「字段」原因).
+PROJECT_FIELD_LABELS = {
+    "name": "项目名称", "area": "服务领域", "brand_level": "品牌级别", "status": "项目状态",
+    "beneficiary_groups": "服务对象", "start_date": "开始日期", "end_date": "结束日期", "description": "项目简介",
+    "street_id": "所属街道", "community_id": "所属社区", "organization_id": "实施机构", "targets": "项目目标",
+    "project_id": "所属项目", "metric": "目标指标", "target_value": "目标值", "due_date": "截止日期",
+}
+INDICATOR_FIELD_LABELS = {
+    "subject": "主体", "metric": "指标名称", "kpi_key": "对应记录指标", "value": "报道数值", "qualifier": "限定词",
+    "unit": "单位", "as_of": "截至日期", "source": "来源", "note": "备注", "street_id": "所属街道",
+    "community_id": "所属社区", "organization_id": "所属机构", "project_id": "所属项目",
+}
+ORG_FIELD_LABELS = {
+    "name": "机构名称", "kind": "机构类型", "reg_status": "登记/备案", "category": "社会组织类别",
+    "incubation_stage": "孵化阶段", "founded_year": "成立年份", "description": "简介", "street_id": "所属街道",
+    "community_id": "所属社区",
+}
+GRADE_FIELD_LABELS = {"organization_id": "社会组织", "grade": "评估等级", "awarded_on": "评定日期",
+                      "score": "评估得分", "bands": "分数段", "city": "适用城市"}
+SOCIAL_WORKER_FIELD_LABELS = {
+    "name": "姓名", "level": "职业水平等级", "street_id": "所属街道", "community_id": "所属社区",
+    "organization_id": "所属机构", "title": "职务/头衔", "certified_year": "取证年份", "training_hours": "培训学时",
+}
+TRAINING_FIELD_LABELS = {
+    "title": "培训名称", "topic": "培训专题", "held_on": "培训日期", "sessions": "场次", "trainees": "参训人次",
+    "hours": "学时", "street_id": "所属街道", "organization_id": "主办机构", "project_id": "所属项目",
+}
+MEDIATION_FIELD_LABELS = {
+    "received_on": "受理日期", "resolved_on": "办结日期", "type": "纠纷类型", "source": "来源", "outcome": "调解结果",
+    "people_involved": "涉及人数", "location": "发生地点", "street_id": "所属街道", "community_id": "所属社区",
+    "organization_id": "调解机构", "team_id": "调解队伍", "project_id": "所属项目",
+}
+
+
+# ---------------------------------------------------------------------------------- 志愿者 page (issue 4)
+
+# Field labels of the volunteer, team, review, backfill, star-award and star-preset forms (「字段」原因).
+VOLUNTEER_FIELD_LABELS = {
+    "name": "姓名",
+    "phone": "手机号码",
+    "gender": "性别",
+    "birth_year": "出生年份",
+    "registered_on": "注册日期",
+    "tags": "志愿者类别",
+    "team_ids": "所属队伍",
+    "leaderboard_opt_out": "不参加排行",
+    "is_staff": "工作人员",
+    "team_name": "队伍名称",
+    "founded_year": "成立年份",
+    "description": "说明",
+    "volunteer_id": "志愿者",
+    "activity_id": "活动",
+    "record_ids": "服务记录",
+    "decision": "审核结果",
+    "reason": "原因",
+    "rank": "星级",
+    "awarded_on": "认定日期",
+    "preset_id": "星级标准",
+    "preset_name": "标准名称",
+    "levels": "星级档位",
+    "issuer": "出具单位",
+}
+GENDERS = ("男", "女")
+LEADERBOARD_METRICS = {"hours": "服务时长", "activities": "参与活动"}
+LEADERBOARD_LIMIT = 50
+# Column headers of the volunteer page's tables and exports.
+VOLUNTEER_COLUMNS = {
+    "rank": "名次", "name": "姓名", "team": "队伍", "community": "社区", "street": "街道", "hours": "服务时长（小时）",
+    "activities": "参与活动（场）", "members": "参与成员（人）", "volunteer_id": "志愿者编号", "preset": "星级标准",
+    "eligible": "达标星级", "awarded": "已认定星级", "awarded_on": "认定日期", "next": "下一星级",
+    "to_next": "距下一星级（小时）", "service_date": "服务日期", "title": "活动名称", "type": "类型",
+    "project": "项目", "kind": "类别", "status": "状态", "reason": "原因", "record_id": "记录编号",
+    "month": "月份", "registered": "注册志愿者", "active": "活跃志愿者", "active_rate": "活跃率",
+    "level": "星级", "awarded_by": "认定人", "phone": "手机号码", "gender": "性别", "registered_on": "注册日期",
+    "tags": "类别", "teams": "所属队伍", "starts_at": "开始时间", "ends_at": "结束时间",
+    "credit_hours": "信用时长（小时）", "honour_hours": "荣誉时长（小时）", "founded_year": "成立年份",
+    "description": "说明", "organization": "所属机构",
+}
+
+
+# ---------------------------------------------------------------------------------- 慈善资源 page (issue 5)
+
+RESOURCE_STATUSES = {"available": "可对接", "exhausted": "已用完", "withdrawn": "已撤回"}
+URGENCIES = ("紧急", "较急", "一般")
+DONATION_CHANNELS = ("线下", "线上", "义卖")
+DONATION_FORMS = {True: "善款", False: "物资"}
+# The five kinds of provider that 乔见社彩 joins (个人 donors come on top).
+LIBRARY_PROVIDER_TYPES = ("政府", "企业", "基金会", "社会组织", "高校")
+COORD_SYSTEMS = {"GCJ-02": "GCJ-02（高德/腾讯）", "WGS-84": "WGS-84（GPS）"}
+MAP_KINDS = ("资源", "需求", "服务阵地", "社区")
+FUNNEL_STAGES = {"filed": "提出需求", "approved": "审核通过", "matched": "已对接", "completed": "已完成"}
+# Field labels of the charity forms (「字段」原因).
+CHARITY_FIELD_LABELS = {
+    "provider_name": "提供方", "provider_type": "提供方类型", "kind": "资源类别", "title": "名称",
+    "resource_title": "资源名称", "need_title": "需求名称", "amount": "数量", "unit": "单位",
+    "offered_on": "提供日期", "street_id": "所属街道", "community_id": "所属社区", "lng": "经度", "lat": "纬度",
+    "coord_system": "坐标系", "category": "需求类别", "beneficiary_group": "服务对象", "urgency": "紧急程度",
+    "filed_on": "提出日期", "status": "需求状态", "reject_reason": "拒绝理由", "need_id": "需求",
+    "resource_id": "对接资源", "match_amount": "对接数量", "matched_on": "对接日期", "completed_on": "完成日期",
+    "donor_name": "捐赠方", "donor_type": "捐赠方类型", "recipient": "受赠方", "is_money": "捐赠形式",
+    "amount_yuan": "金额（元）", "items": "物资名称", "quantity": "物资数量", "donated_on": "捐赠日期",
+    "channel": "捐赠渠道", "project_id": "所属项目", "organization_id": "所属机构",
+}
+# Column headers of the charity page's tables and exports.
+CHARITY_COLUMNS = {
+    "resource_id": "资源编号", "need_id": "需求编号", "match_id": "对接编号", "provider_name": "提供方",
+    "provider_type": "提供方类型", "kind": "类别", "category": "类别", "title": "名称", "amount": "数量",
+    "unit": "单位", "matched": "已对接", "left": "剩余", "status": "状态", "offered_on": "提供日期",
+    "filed_on": "提出日期", "matched_on": "对接日期", "completed_on": "完成日期", "days": "对接用时（天）",
+    "community": "社区", "street": "街道", "beneficiary_group": "服务对象", "urgency": "紧急程度",
+    "reject_reason": "拒绝理由", "resources": "资源（项）", "offered": "提供数量", "needs": "需求（件）",
+    "requested": "需求数量", "unmet": "待对接需求数量", "donor_type": "捐赠方类型", "project": "项目",
+    "money": "善款（元）", "in_kind": "物资折价（元）", "donations": "捐赠（笔）", "month": "月份",
 }

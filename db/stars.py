@@ -1,0 +1,444 @@
+"""Star volunteers (星级志愿者, DESIGN.md §4): editable presets, the level a volunteer's hours reach, awards.
+
+Rules
+- A preset is an ordered list of levels, each with the approved service hours from which it applies. Migration
+  0003 seeds 全国（默认） 100/300/600/1000/1500 h (中国社区志愿者注册管理办法 §18), 北京 100/200/500/800/1000 h and
+  惠州 (一星…五星 as 全国, then 五星（铜/银/金） 2000/3000/4000 h). Admins edit them and choose one per street;
+  a street without a choice uses 全国（默认）.
+- A volunteer is eligible (达标可申请) for level L when their approved hours (信用 + 荣誉, all time, wherever
+  served) are ≥ L.min_hours — the boundary is inclusive: 100 h reaches 一星, 99.9 h does not. Hours are summed
+  and rounded to 0.01 h before comparing, so float noise never moves a volunteer across a threshold.
+- Awarded (已认定) is a recorded action (``StarAward``, written by ``db.volunteer_forms.award_star`` with an
+  audit row). 「待认定」 lists volunteers whose eligible level is above their awarded level under their street's
+  current preset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from db import vocab
+from db.auth import CurrentUser
+from db.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from db.models import (
+    Community,
+    ServiceRecord,
+    StarAward,
+    StarLevel,
+    StarPreset,
+    Street,
+    StreetStarPreset,
+    Volunteer,
+)
+from db.scope import Scope
+from db.write import begin_write, record_audit, require_admin, snapshot, update_versioned
+
+DEFAULT_PRESET = "全国（默认）"
+_STARS = ("一星", "二星", "三星", "四星", "五星")
+# The presets migration 0003 seeds (the migration keeps its own copy; a test checks they agree).
+SEED_PRESETS: dict[str, tuple[tuple[str, float], ...]] = {
+    DEFAULT_PRESET: tuple(zip(_STARS, (100.0, 300.0, 600.0, 1000.0, 1500.0), strict=True)),
+    "北京": tuple(zip(_STARS, (100.0, 200.0, 500.0, 800.0, 1000.0), strict=True)),
+    "惠州": tuple(zip(_STARS, (100.0, 300.0, 600.0, 1000.0, 1500.0), strict=True))
+    + (("五星（铜）", 2000.0), ("五星（银）", 3000.0), ("五星（金）", 4000.0)),
+}
+MAX_LEVELS = 12
+MAX_HOURS = 100_000.0
+
+
+@dataclass(frozen=True)
+class Level:
+    rank: int
+    label: str
+    min_hours: float
+
+
+@dataclass(frozen=True)
+class Preset:
+    id: int
+    name: str
+    description: str
+    version: int
+    levels: tuple[Level, ...]
+
+    def summary(self) -> str:
+        """一星 100 h · 二星 300 h · …"""
+        return " · ".join(f"{lv.label} {lv.min_hours:g} h" for lv in self.levels)
+
+
+# ------------------------------------------------------------------------------------------ pure rules
+
+
+def round_hours(hours: float | None) -> float:
+    """Hours as compared with thresholds: rounded to 0.01 h (records hold at most two decimals)."""
+    return round(float(hours or 0.0) + 0.0, 2)
+
+
+def eligible_level(hours: float | None, levels: tuple[Level, ...] | list[Level]) -> Level | None:
+    """The highest level whose threshold ``hours`` reach (inclusive), or None below the first."""
+    h = round_hours(hours)
+    reached = None
+    for level in sorted(levels, key=lambda lv: lv.rank):
+        if h >= level.min_hours:
+            reached = level
+    return reached
+
+
+def next_level(hours: float | None, levels: tuple[Level, ...] | list[Level]) -> Level | None:
+    """The lowest level not yet reached, or None at the top."""
+    h = round_hours(hours)
+    return next((lv for lv in sorted(levels, key=lambda lv: lv.rank) if h < lv.min_hours), None)
+
+
+def hours_to_next(hours: float | None, levels: tuple[Level, ...] | list[Level]) -> float | None:
+    """Hours still needed for the next level (None at the top level)."""
+    nxt = next_level(hours, levels)
+    return None if nxt is None else round(nxt.min_hours - round_hours(hours), 2)
+
+
+# ---------------------------------------------------------------------------------------------- reads
+
+
+def presets(session: Session) -> list[Preset]:
+    """Every preset with its levels, 全国（默认） first."""
+    rows = session.execute(select(StarPreset).order_by(StarPreset.id)).scalars().all()
+    levels = session.execute(select(StarLevel).order_by(StarLevel.preset_id, StarLevel.rank)).scalars().all()
+    by_preset: dict[int, list[Level]] = {}
+    for lv in levels:
+        by_preset.setdefault(lv.preset_id, []).append(Level(lv.rank, lv.label, float(lv.min_hours)))
+    out = [Preset(p.id or 0, p.name, p.description, p.version, tuple(by_preset.get(p.id or 0, [])))
+           for p in rows]
+    out.sort(key=lambda p: (p.name != DEFAULT_PRESET, p.id))
+    return out
+
+
+def preset(session: Session, preset_id: int) -> Preset:
+    found = next((p for p in presets(session) if p.id == preset_id), None)
+    if found is None:
+        raise NotFound("该星级标准不存在或已被删除。")
+    return found
+
+
+def default_preset_id(session: Session) -> int | None:
+    return session.execute(select(StarPreset.id).where(StarPreset.name == DEFAULT_PRESET)).scalar()
+
+
+def street_presets(session: Session, scope: Scope | None = None) -> pd.DataFrame:
+    """Each street (within ``scope``) with the preset it uses: street_id, street, preset_id, preset, chosen,
+    version (of the choice; None when the street falls back to the default)."""
+    default_id = default_preset_id(session)
+    query = (
+        select(Street.id.label("street_id"), Street.name.label("street"), StreetStarPreset.preset_id,
+               StreetStarPreset.version)
+        .outerjoin(StreetStarPreset, StreetStarPreset.street_id == Street.id).order_by(Street.id)
+    )
+    if scope is not None and scope.street_id is not None:
+        query = query.where(Street.id == scope.street_id)
+    elif scope is not None and scope.community_id is not None:
+        query = query.where(Street.id == select(Community.street_id).where(Community.id == scope.community_id)
+                            .scalar_subquery())
+    elif scope is not None and scope.organization_id is not None:
+        from db.models import Organization
+
+        query = query.where(Street.id == select(Organization.street_id)
+                            .where(Organization.id == scope.organization_id).scalar_subquery())
+    df = pd.DataFrame(session.execute(query).all(), columns=["street_id", "street", "preset_id", "version"])
+    names = {p.id: p.name for p in presets(session)}
+    df["chosen"] = df["preset_id"].notna()
+    df["preset_id"] = df["preset_id"].fillna(default_id if default_id is not None else -1).astype(int)
+    df["preset"] = df["preset_id"].map(names)
+    return df[["street_id", "street", "preset_id", "preset", "chosen", "version"]]
+
+
+def preset_for_street(session: Session, street_id: int) -> Preset:
+    """The preset a street uses (its admin's choice, else 全国（默认）)."""
+    chosen = session.get(StreetStarPreset, street_id)
+    preset_id = chosen.preset_id if chosen is not None else default_preset_id(session)
+    if preset_id is None:
+        raise NotFound("尚未配置星级标准（缺少“全国（默认）”），请联系管理员。")
+    return preset(session, preset_id)
+
+
+def _approved_hours(scope: Scope | None = None, volunteer_id: int | None = None):
+    """Approved hours per volunteer, all time, wherever served (one GROUP BY over ServiceRecord)."""
+    query = (select(ServiceRecord.volunteer_id, func.sum(ServiceRecord.hours).label("hours"))
+             .where(ServiceRecord.status == "approved"))
+    if volunteer_id is not None:
+        query = query.where(ServiceRecord.volunteer_id == volunteer_id)
+    elif scope is not None and not scope.is_all:
+        query = query.where(ServiceRecord.volunteer_id.in_(select(Volunteer.id).where(*scope.clauses(Volunteer))))
+    return query.group_by(ServiceRecord.volunteer_id).subquery()
+
+
+def _awarded(session: Session) -> pd.DataFrame:
+    """The highest award per (volunteer, preset): volunteer_id, preset_id, awarded_rank, awarded_on."""
+    best = (select(StarAward.volunteer_id, StarAward.preset_id, func.max(StarAward.rank).label("awarded_rank"))
+            .group_by(StarAward.volunteer_id, StarAward.preset_id).subquery())
+    rows = session.execute(
+        select(best.c.volunteer_id, best.c.preset_id, best.c.awarded_rank, func.max(StarAward.awarded_on))
+        .join(StarAward, (StarAward.volunteer_id == best.c.volunteer_id) & (StarAward.preset_id == best.c.preset_id)
+              & (StarAward.rank == best.c.awarded_rank))
+        .group_by(best.c.volunteer_id, best.c.preset_id, best.c.awarded_rank)
+    ).all()
+    return pd.DataFrame(rows, columns=["volunteer_id", "preset_id", "awarded_rank", "awarded_on"])
+
+
+STAR_COLUMNS = ["volunteer_id", "name", "street_id", "street", "community", "hours", "preset_id", "preset",
+                "eligible_rank", "eligible", "awarded_rank", "awarded", "awarded_on", "next", "to_next", "pending"]
+
+
+def star_table(session: Session, scope: Scope, volunteer_id: int | None = None,
+               min_hours: float | None = None) -> pd.DataFrame:
+    """Every volunteer registered in ``scope`` (or one volunteer) with approved hours, preset, eligible and
+    awarded level, the next level and the hours still needed; ``pending`` = eligible above awarded.
+
+    Names are the real names: callers mask them for display (``db.volunteers.display_name``).
+    ``min_hours`` keeps only volunteers with at least that many hours (e.g. the first threshold).
+    """
+    hours = _approved_hours(scope, volunteer_id)
+    query = (
+        select(Volunteer.id.label("volunteer_id"), Volunteer.name, Volunteer.street_id, Street.name.label("street"),
+               Community.name.label("community"), func.coalesce(hours.c.hours, 0.0).label("hours"))
+        .join(Street, Street.id == Volunteer.street_id)
+        .outerjoin(Community, Community.id == Volunteer.community_id)
+        .outerjoin(hours, hours.c.volunteer_id == Volunteer.id)
+    )
+    if volunteer_id is not None:
+        query = query.where(Volunteer.id == volunteer_id)
+    else:
+        query = query.where(*scope.clauses(Volunteer))
+    if min_hours is not None:
+        query = query.where(hours.c.hours >= min_hours - 0.005)
+    df = pd.DataFrame(session.execute(query.order_by(Volunteer.id)).all(),
+                      columns=["volunteer_id", "name", "street_id", "street", "community", "hours"])
+    if df.empty:
+        return pd.DataFrame(columns=STAR_COLUMNS)
+    df["hours"] = df["hours"].astype(float).round(2)
+    choice = street_presets(session)
+    df = df.merge(choice[["street_id", "preset_id", "preset"]], on="street_id", how="left")
+    by_id = {p.id: p for p in presets(session)}
+    parts = []
+    for preset_id, part in df.groupby("preset_id", sort=False):  # one vectorised pass per preset (a handful)
+        levels = by_id[int(preset_id)].levels
+        part = part.copy()
+        thresholds = pd.Series([lv.min_hours for lv in levels])
+        # Number of thresholds reached (inclusive) = the eligible rank; ranks are 1..n in order.
+        reached = thresholds.searchsorted(part["hours"].to_numpy(), side="right")
+        labels = {lv.rank: lv.label for lv in levels}
+        part["eligible_rank"] = reached.astype(int)
+        part["eligible"] = part["eligible_rank"].map(labels)
+        nxt = pd.Series(reached).map(lambda i, lv=levels: lv[i] if i < len(lv) else None).tolist()
+        part["next"] = [n.label if n else None for n in nxt]
+        part["to_next"] = [round(n.min_hours - h, 2) if n else None for n, h in zip(nxt, part["hours"], strict=True)]
+        parts.append(part)
+    df = pd.concat(parts).sort_values("volunteer_id")
+    awarded = _awarded(session)
+    df = df.merge(awarded, on=["volunteer_id", "preset_id"], how="left")
+    df["awarded_rank"] = df["awarded_rank"].fillna(0).astype(int)
+    df["awarded"] = [by_id[int(p)].levels[r - 1].label if 0 < r <= len(by_id[int(p)].levels) else None
+                     for p, r in zip(df["preset_id"], df["awarded_rank"], strict=True)]
+    df["pending"] = df["eligible_rank"] > df["awarded_rank"]
+    return df[STAR_COLUMNS].reset_index(drop=True)
+
+
+def level_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """Volunteers per level of each preset: preset, rank, level, eligible (达标), awarded (已认定)."""
+    columns = ["preset", "rank", "level", "eligible", "awarded"]
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    eligible = (table[table["eligible_rank"] > 0].groupby(["preset", "eligible_rank"])
+                .agg(level=("eligible", "first"), eligible=("volunteer_id", "size")))
+    awarded = (table[table["awarded_rank"] > 0].groupby(["preset", "awarded_rank"])
+               .agg(awarded_level=("awarded", "first"), awarded=("volunteer_id", "size")))
+    eligible.index.names = awarded.index.names = ["preset", "rank"]
+    out = eligible.join(awarded, how="outer").reset_index()
+    out["level"] = out["level"].fillna(out["awarded_level"])
+    out[["eligible", "awarded"]] = out[["eligible", "awarded"]].fillna(0).astype(int)
+    return out[columns].sort_values(["preset", "rank"]).reset_index(drop=True)
+
+
+def award_history(session: Session, volunteer_id: int) -> pd.DataFrame:
+    """A volunteer's awards, newest first: awarded_on, preset, level, awarded_by."""
+    from db.models import AppUser
+
+    rows = session.execute(
+        select(StarAward.awarded_on, StarPreset.name, StarAward.preset_id, StarAward.rank, AppUser.display_name)
+        .join(StarPreset, StarPreset.id == StarAward.preset_id)
+        .outerjoin(AppUser, AppUser.id == StarAward.awarded_by)
+        .where(StarAward.volunteer_id == volunteer_id).order_by(StarAward.awarded_on.desc(), StarAward.id.desc())
+    ).all()
+    labels = {(p.id, lv.rank): lv.label for p in presets(session) for lv in p.levels}
+    return pd.DataFrame(
+        [(r[0], r[1], labels.get((r[2], r[3]), f"第 {r[3]} 级"), r[4] or "") for r in rows],
+        columns=["awarded_on", "preset", "level", "awarded_by"])
+
+
+# --------------------------------------------------------------------------------- admin: the presets
+
+
+@dataclass
+class LevelInput:
+    label: str | None
+    min_hours: float | str | None
+
+
+def _label(name: str) -> str:
+    return f"「{vocab.VOLUNTEER_FIELD_LABELS.get(name) or vocab.FIELD_LABELS.get(name, name)}」"
+
+
+def validate_levels(rows: list[LevelInput]) -> list[Level]:
+    """Levels in order: labels 1–20 characters and distinct, thresholds > 0 and strictly increasing."""
+    rows = [r for r in rows if not ((r.label or "").strip() == "" and r.min_hours in (None, ""))]
+    problems: list[str] = []
+    out: list[Level] = []
+    if not rows:
+        raise ValidationFailed({"levels": f"{_label('levels')}至少需要一级"})
+    if len(rows) > MAX_LEVELS:
+        raise ValidationFailed({"levels": f"{_label('levels')}最多 {MAX_LEVELS} 级"})
+    previous = 0.0
+    seen: set[str] = set()
+    for n, row in enumerate(rows, start=1):
+        label = (row.label or "").strip()
+        if not label:
+            problems.append(f"第 {n} 级的名称不能为空")
+            continue
+        if len(label) > 20:
+            problems.append(f"第 {n} 级的名称不能超过 20 个字")
+            continue
+        if label in seen:
+            problems.append(f"第 {n} 级的名称「{label}」重复")
+            continue
+        seen.add(label)
+        try:
+            hours = float(row.min_hours)  # type: ignore[arg-type]
+            if hours != hours or hours in (float("inf"), float("-inf")):
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(f"第 {n} 级（{label}）的时长须填写数字")
+            continue
+        if hours <= 0 or hours > MAX_HOURS:
+            problems.append(f"第 {n} 级（{label}）的时长须大于 0 且不超过 {MAX_HOURS:,.0f} 小时")
+            continue
+        if hours <= previous:
+            problems.append(f"第 {n} 级（{label}）的时长 {hours:g} 小时须高于上一级的 {previous:g} 小时")
+            continue
+        previous = hours
+        out.append(Level(n, label, round(hours, 2)))
+    if problems:
+        raise ValidationFailed({"levels": f"{_label('levels')}" + "；".join(problems)})
+    return out
+
+
+def save_preset(*, session: Session, user: CurrentUser, preset_id: int | None, name: str | None,
+                description: str | None, levels: list[LevelInput], expected_version: int | None = None) -> int:
+    """Create a preset (``preset_id=None``) or replace an existing one's name, description and levels.
+
+    Admins only. An edit is refused if the preset changed since ``expected_version``, and if it would drop a
+    level that has been awarded (awards keep their rank).
+    """
+    begin_write(session)
+    require_admin(user)
+    errors: dict[str, str] = {}
+    name = (name or "").strip()
+    description = (description or "").strip()
+    if not name:
+        errors["preset_name"] = f"{_label('preset_name')}不能为空"
+    elif len(name) > 30:
+        errors["preset_name"] = f"{_label('preset_name')}不能超过 30 个字"
+    else:
+        clash = session.execute(select(StarPreset.id).where(StarPreset.name == name)).scalar()
+        if clash is not None and clash != preset_id:
+            errors["preset_name"] = f"{_label('preset_name')}「{name}」已存在"
+        elif preset_id is not None and preset_id == default_preset_id(session) and name != DEFAULT_PRESET:
+            # Streets without a choice fall back to the default by its name.
+            errors["preset_name"] = f"{_label('preset_name')}默认标准「{DEFAULT_PRESET}」不能改名（可修改其档位）"
+    if len(description) > 200:
+        errors["description"] = f"{_label('description')}不能超过 200 个字"
+    try:
+        clean = validate_levels(levels)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+        clean = []
+    if preset_id is not None and clean:
+        top_award = session.execute(select(func.max(StarAward.rank)).where(StarAward.preset_id == preset_id)).scalar()
+        if top_award is not None and top_award > len(clean):
+            errors["levels"] = f"{_label('levels')}已有志愿者被认定为第 {top_award} 级，不能减少到 {len(clean)} 级"
+    if errors:
+        raise ValidationFailed(errors)
+    if preset_id is None:
+        row = StarPreset(name=name, description=description)
+        session.add(row)
+        session.flush()
+        preset_id = row.id or 0
+        old = None
+    else:
+        current = session.get(StarPreset, preset_id)
+        if current is None:
+            raise NotFound("该星级标准不存在或已被删除。")
+        old = {**snapshot(current), "levels": _levels_snapshot(session, preset_id)}
+        update_versioned(session, StarPreset, preset_id, expected_version if expected_version is not None else -1,
+                         {"name": name, "description": description}, label="星级标准")
+        session.execute(StarLevel.__table__.delete().where(StarLevel.__table__.c.preset_id == preset_id))  # type: ignore[attr-defined]
+    session.add_all([StarLevel(preset_id=preset_id, rank=lv.rank, label=lv.label, min_hours=lv.min_hours)
+                     for lv in clean])
+    session.flush()
+    session.expire_all()
+    new = {**snapshot(session.get(StarPreset, preset_id)), "levels": _levels_snapshot(session, preset_id)}
+    record_audit(session, user, "create" if old is None else "update", "starpreset", preset_id, old, new)
+    return preset_id
+
+
+def _levels_snapshot(session: Session, preset_id: int) -> list[dict]:
+    rows = session.execute(select(StarLevel.rank, StarLevel.label, StarLevel.min_hours)
+                           .where(StarLevel.preset_id == preset_id).order_by(StarLevel.rank)).all()
+    return [{"rank": r.rank, "label": r.label, "min_hours": r.min_hours} for r in rows]
+
+
+def choose_street_preset(*, session: Session, user: CurrentUser, street_id: int, preset_id: int,
+                         expected_version: int | None) -> None:
+    """An admin chooses the preset a street uses. ``expected_version`` is the choice's version as shown
+    (None when the street had no choice); a concurrent change is refused, never overwritten."""
+    begin_write(session)
+    require_admin(user)
+    if session.get(Street, street_id) is None:
+        raise ValidationFailed({"street_id": f"{_label('street_id')}不存在"})
+    if session.get(StarPreset, preset_id) is None:
+        raise ValidationFailed({"preset_id": f"{_label('preset_id')}不存在"})
+    current = session.get(StreetStarPreset, street_id)
+    if current is None:
+        if expected_version is not None:
+            raise StaleEdit("星级标准设置")
+        row = StreetStarPreset(street_id=street_id, preset_id=preset_id)
+        session.add(row)
+        session.flush()
+        record_audit(session, user, "create", "streetstarpreset", street_id, None, snapshot(row))
+        return
+    if expected_version is None or current.version != expected_version:
+        raise StaleEdit("星级标准设置")
+    old = snapshot(current)
+    table = StreetStarPreset.__table__  # type: ignore[attr-defined]
+    result = session.execute(table.update().where(table.c.street_id == street_id,
+                                                  table.c.version == expected_version)
+                             .values(preset_id=preset_id, version=table.c.version + 1))
+    if result.rowcount != 1:
+        raise StaleEdit("星级标准设置")
+    record_audit(session, user, "update", "streetstarpreset", street_id, old,
+                 {**old, "preset_id": preset_id, "version": expected_version + 1})
+
+
+def require_level(preset_obj: Preset, rank: int) -> Level:
+    level = next((lv for lv in preset_obj.levels if lv.rank == rank), None)
+    if level is None:
+        raise ValidationFailed({"rank": f"{_label('rank')}不在「{preset_obj.name}」标准中"})
+    return level
+
+
+__all__ = [
+    "DEFAULT_PRESET", "Level", "LevelInput", "PermissionDenied", "Preset", "award_history", "choose_street_preset",
+    "eligible_level", "hours_to_next", "level_counts", "next_level", "preset", "preset_for_street", "presets",
+    "save_preset", "star_table", "street_presets", "validate_levels",
+]

@@ -1,0 +1,30 @@
+"""志愿者: 光荣榜 (leaderboards of volunteers and teams), 星级认定 (star levels and awards), 活跃度 (active
+volunteers and rate), 志愿者档案 (a volunteer's service record and the printable 志愿服务记录证明), and for staff
+and admins 登记与审核 (review, backfill, volunteers, teams)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import data, filters, volunteer_forms, volunteers
+from components.page import friendly_errors, setup_page
+
+user = setup_page("pages/3_volunteers.py", "志愿者")
+st.title("志愿者")
+ver = data.version()
+with st.container(horizontal=True, vertical_alignment="bottom"):
+    scope = filters.scope_filter(user.scope, ver)
+
+names = ["光荣榜", "星级认定", "活跃度", "志愿者档案"] + (["登记与审核"] if user.can_write else [])
+tabs = st.tabs(names)
+with tabs[0], friendly_errors():
+    volunteers.leaderboard_tab(scope, ver)
+with tabs[1], friendly_errors():
+    volunteers.stars_tab(user, scope, ver)
+with tabs[2], friendly_errors():
+    volunteers.active_tab(scope, ver)
+with tabs[3], friendly_errors():
+    volunteers.file_tab(user, scope, ver)
+if user.can_write:
+    with tabs[4], friendly_errors():
+        volunteer_forms.entry_tab(user, scope, ver)
