@@ -18,11 +18,9 @@ from sqlmodel import Session
 
 from db import clock, vocab
 from db.kpi import (
-    KPIS,
     MORE_KPIS,
     RATES,
     current_grade_rows,
-    figure_value,
     figure_values,
     grade_is_current,
     grade_runs_out_soon,
@@ -47,6 +45,7 @@ from db.models import (
     VolunteerTeam,
 )
 from db.periods import EPOCH, Period
+from db.profiles import reported_beside_records
 from db.scope import Scope
 
 GRADE_KEYS = tuple(f"orgs_{g.lower()}" for g in vocab.GRADES)
@@ -401,44 +400,11 @@ def social_worker_names(session: Session, scope: Scope) -> list[tuple[int, str]]
 
 # Reported figures of this page's domain: the register, grades, brand projects, trainings and mediation.
 DOMAIN_WORDS = ("社会组织", "品牌", "培训", "能力提升", "实训", "调解", "纠纷")
-# Figures of a street's registers (read for the indicator's street even when a centre reports them).
-STREET_REGISTERS = ("social_orgs", "orgs_", "grades_", "projects", "brand_projects_", "social_workers")
-
-
 def register_indicators(session: Session, scope: Scope, today: date) -> pd.DataFrame:
     """Reported figures about organisations, grades, brand projects, trainings and mediation in the scope, each
-    beside the record figure where the indicator names one (``kpi_key``), over the records up to its as-of date.
-
-    The columns of ``db.profiles.reported_beside_records`` (so ``components.profile.reported_table`` draws it).
-    A figure is read for the indicator's own place, like reported_beside_records, except a register figure
-    (organisations, grades, projects, social workers: STREET_REGISTERS), read for the indicator's street, since
-    a register belongs to a street even when a centre reports it (“已培育 5A 社会组织 3 家”)."""
-    query = select(ReportedIndicator)
-    if scope.community_id is not None:
-        query = query.where(ReportedIndicator.community_id == scope.community_id)
-    elif scope.organization_id is not None:
-        query = query.where(ReportedIndicator.organization_id == scope.organization_id)
-    elif scope.street_id is not None:
-        query = query.where(ReportedIndicator.street_id == scope.street_id)
-    query = query.where(or_(ReportedIndicator.kpi_key.in_(list(MORE_KPIS)),
-                            *[ReportedIndicator.metric.contains(w) for w in DOMAIN_WORDS]))
-    rows = []
-    for ind in session.execute(query.order_by(ReportedIndicator.id)).scalars():
-        record_value = None
-        span = Period(EPOCH, min(ind.as_of, today))
-        if ind.kpi_key in MORE_KPIS and ind.kpi_key.startswith(STREET_REGISTERS):
-            record_value = figure_value(session, ind.kpi_key, Scope(street_id=ind.street_id), span)
-        elif ind.kpi_key in KPIS or ind.kpi_key in RATES or ind.kpi_key in MORE_KPIS:
-            own = (Scope(organization_id=ind.organization_id) if ind.organization_id
-                   else Scope(community_id=ind.community_id) if ind.community_id else Scope(street_id=ind.street_id))
-            record_value = figure_value(session, ind.kpi_key, own, span)
-            if ind.kpi_key in RATES and record_value is not None:
-                record_value *= 100
-        rows.append({"subject": ind.subject, "metric": ind.metric, "qualifier": ind.qualifier, "value": ind.value,
-                     "unit": ind.unit, "as_of": ind.as_of, "source": ind.source, "record_value": record_value,
-                     "kpi_key": ind.kpi_key, "note": ind.note})
-    return pd.DataFrame(rows, columns=["subject", "metric", "qualifier", "value", "unit", "as_of", "source",
-                                       "record_value", "kpi_key", "note"])
+    beside the record figure where the indicator names one (``db.profiles.reported_beside_records``)."""
+    return reported_beside_records(session, scope, today, or_(
+        ReportedIndicator.kpi_key.in_(list(MORE_KPIS)), *[ReportedIndicator.metric.contains(w) for w in DOMAIN_WORDS]))
 
 
 def grades_by_street(session: Session, scope: Scope, day: date) -> pd.DataFrame:

@@ -49,6 +49,7 @@ from db.models import (
     Training,
 )
 from db.periods import EPOCH, Period
+from db.profiles import indicator_table
 from db.scope import Scope
 
 # The figures of the portfolio, per project, from the KPI of that name grouped by project.
@@ -277,22 +278,18 @@ def project_indicators(session: Session, project_id: int, today: date) -> pd.Dat
 
     The same columns as ``db.profiles.reported_beside_records`` (so the same table draws both); the record
     figure is the project's, over the records up to the indicator's as-of date (like with like)."""
-    rows = []
-    for ind in session.execute(select(ReportedIndicator).where(ReportedIndicator.project_id == project_id)
-                               .order_by(ReportedIndicator.id)).scalars():
-        record_value = None
-        if ind.kpi_key and (ind.kpi_key in KPIS or ind.kpi_key in RATES or ind.kpi_key in MORE_KPIS):
-            try:
-                record_value = project_value(session, ind.kpi_key, project_id, Period(EPOCH, min(ind.as_of, today)))
-            except ValueError:  # a figure that is not a project's (e.g. registered volunteers)
-                record_value = None
-            if ind.kpi_key in RATES and record_value is not None:
-                record_value *= 100
-        rows.append({"subject": ind.subject, "metric": ind.metric, "qualifier": ind.qualifier, "value": ind.value,
-                     "unit": ind.unit, "as_of": ind.as_of, "source": ind.source, "record_value": record_value,
-                     "kpi_key": ind.kpi_key, "note": ind.note})
-    return pd.DataFrame(rows, columns=["subject", "metric", "qualifier", "value", "unit", "as_of", "source",
-                                       "record_value", "kpi_key", "note"])
+    def record_value(ind: ReportedIndicator) -> float | None:
+        if not ind.kpi_key or not (ind.kpi_key in KPIS or ind.kpi_key in RATES or ind.kpi_key in MORE_KPIS):
+            return None
+        try:
+            value = project_value(session, ind.kpi_key, project_id, Period(EPOCH, min(ind.as_of, today)))
+        except ValueError:  # a figure that is not a project's (e.g. registered volunteers)
+            return None
+        return value * 100 if ind.kpi_key in RATES and value is not None else value
+
+    indicators = session.execute(select(ReportedIndicator).where(ReportedIndicator.project_id == project_id)
+                                 .order_by(ReportedIndicator.id)).scalars()
+    return indicator_table(session, indicators, today, record_value)
 
 
 def indicator_kpi_options() -> list[tuple[str, str]]:
