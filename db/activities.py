@@ -184,7 +184,7 @@ def validate_activity(session: Session, user: CurrentUser, data: ActivityInput,
     if lead is not None:
         actors.add("with_social_worker")
 
-    records = _validate_volunteers(session, data.volunteers, starts_at, ends_at, activity_id, errors)
+    records = validate_volunteers(session, data.volunteers, starts_at, ends_at, activity_id, errors)
     if records:
         actors.add("with_volunteers")
     else:
@@ -204,9 +204,12 @@ def validate_activity(session: Session, user: CurrentUser, data: ActivityInput,
     return _Resolved(values, records)
 
 
-def _validate_volunteers(session: Session, rows: list[VolunteerHours], starts_at: datetime | None,
-                         ends_at: datetime | None, activity_id: int | None, errors: dict[str, str]
-                         ) -> list[tuple[int, float]]:
+def validate_volunteers(session: Session, rows: list[VolunteerHours], starts_at: datetime | None,
+                        ends_at: datetime | None, activity_id: int | None, errors: dict[str, str]
+                        ) -> list[tuple[int, float]]:
+    """The (volunteer id, hours) pairs of an activity from ``starts_at`` to ``ends_at``, or messages in ``errors``:
+    each volunteer once, hours > 0 and no longer than the activity, no overlapping activity of the volunteer
+    (other than ``activity_id``). Used by the activity form and by every other form that writes service hours."""
     label = _label("volunteers")
     hours_label = _label("hours")
     rows = [r for r in rows if not (r.volunteer_id is None and (r.hours is None or r.hours == ""))]

@@ -6,7 +6,7 @@ validation that names each wrong field in Chinese and writes nothing, the scope,
 in the same transaction. Edits check the record's version (``StaleEdit``).
 
 Hour rules for backfilled 荣誉 hours are db.activities' own (> 0, no longer than the activity, no overlapping
-activity for the volunteer): ``_validate_volunteers`` is called, not re-implemented.
+activity for the volunteer): ``validate_volunteers`` is called, not re-implemented.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from db import clock, vocab
-from db.activities import VolunteerHours, _validate_volunteers, mask_name
+from db.activities import VolunteerHours, mask_name, validate_volunteers
 from db.auth import CurrentUser
 from db.engine import session_scope
 from db.errors import NotFound, StaleEdit, ValidationFailed
@@ -465,7 +465,7 @@ def validate_backfill(session: Session, user: CurrentUser, data: BackfillInput) 
             # The hour rules of db.activities: > 0, no longer than the activity, no overlapping activity.
             rule_errors: dict[str, str] = {}
             raw = data.hours if data.hours not in (None, "") else "缺少"
-            rows = _validate_volunteers(session, [VolunteerHours(volunteer.id, raw)], activity.starts_at,
+            rows = validate_volunteers(session, [VolunteerHours(volunteer.id, raw)], activity.starts_at,
                                         activity.ends_at, activity.id, rule_errors)
             if "volunteers" in rule_errors:
                 message = rule_errors["volunteers"].replace("第 1 位志愿者", "")
