@@ -156,10 +156,16 @@ def _install_friendly_errors() -> None:
     error_util._wushe_friendly = True
 
 
+HIDE_RAW_CSV = '[data-testid="stElementToolbarButton"]:has(button[aria-label="Download as CSV"]) { display: none; }'
+
+
 def setup_page(path: str, title: str, *, layout: str = "wide") -> CurrentUser:
     """Configure the page and return the logged-in user; shows the login form or a refusal and stops otherwise."""
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=str(ICON), layout=layout,
                        initial_sidebar_state="expanded")
+    # Every download goes through our exports, which neutralise cells starting with = + - @ (DESIGN.md §13):
+    # the table toolbar's own CSV download would not, so it is hidden (search, fullscreen and columns remain).
+    st.html(f"<style>{HIDE_RAW_CSV}</style>")
     _install_friendly_errors()
     engine()
     pending = st.session_state.pop("_pending_cookie", None)

@@ -481,6 +481,14 @@ def test_leader_sees_unclipped_tiles_and_the_offline_map(server, open_context):
     choose_period(page, "all")
     clipped["累计"] = clipped_tiles(page)
 
+    # A table's toolbar keeps search and fullscreen but offers no raw CSV: downloads go through the
+    # neutralised exports only.
+    table = page.locator('[data-testid="stDataFrame"]:visible').first
+    table.scroll_into_view_if_needed()
+    table.hover()
+    expect(page.locator('button[aria-label="Search"]:visible').first).to_be_visible()
+    assert page.locator('button[aria-label="Download as CSV"]:visible').count() == 0
+
     sidebar(page).get_by_role("link", name="社区画像").click()
     expect(page.get_by_role("heading", name="社区画像")).to_be_visible()
     charts = page.locator('[data-testid="stVegaLiteChart"]')
