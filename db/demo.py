@@ -943,7 +943,8 @@ def _filler(g: _Gen) -> None:
                        people=(150, 400), slot=0, hours=(2.0, 4.0))
         if r.random() < 0.03 * w:
             g.activity(street=QIAO, community=r.choice([c[1] for c in _COMMUNITIES if c[0] == QIAO]),
-                       org="杨金泉纠纷调解服务中心", title=r.choice(("矛盾纠纷调解接待日", "法律知识进村社")),
+                       org="杨金泉纠纷调解服务中心", project="乔司街道社会矛盾纠纷（非诉类）调解服务项目",
+                       title=r.choice(("矛盾纠纷调解接待日", "法律知识进村社")),
                        type=r.choice(("调解", "宣讲")), venue="村社调解室", day=day, pool=g.pool["yangjinquan"],
                        n_vol=(2, 5), lead=r.choice(g.sw_by_place[("org", g.org["杨金泉纠纷调解服务中心"])]))
         if day > REPORT2_AS_OF and r.random() < 0.04:
@@ -977,8 +978,7 @@ def _filler(g: _Gen) -> None:
                 money = r.random() < 0.6
                 g.add(Donation, street_id=g.street[_street], community_id=g.community[cname], organization_id=None,
                       project_id=r.choice(g.filler_projects[g.community[cname]]) if r.random() < 0.5 else None,
-                      donor_name=g.name() if r.random() < 0.6 else r.choice(("爱心企业", "辖区商户", "共建单位")),
-                      donor_type=r.choice(("个人", "个人", "企业")), recipient=f"{cname}",
+                      **_donor(r, g), recipient=f"{cname}",
                       is_money=money, amount_yuan=float(r.randrange(200, 5000, 50)) if money else float(
                           r.randrange(300, 3000, 100)), items="" if money else r.choice(("米面油", "冬衣", "学习用品")),
                       quantity=None if money else float(r.randint(10, 80)), donated_on=day,
@@ -1022,6 +1022,22 @@ def _filler_activity(g: _Gen, street: str, cname: str, day: date) -> None:
                people=(8, 90), charity=kind == "义卖")
 
 
+# Donors of the community donations other than residents: (name, donor type), every type of the vocabulary.
+_INSTITUTIONAL_DONORS = (("辖区爱心企业", "企业"), ("辖区商户", "企业"), ("共建单位", "政府"), ("区慈善总会", "社会组织"),
+                         ("公益基金会", "基金会"), ("高校志愿服务团队", "高校"))
+
+
+def _donor(r: random.Random, g: _Gen) -> dict[str, str]:
+    """A resident (个人) three times in five, else an institution with its own type."""
+    if r.random() < 0.6:
+        return {"donor_name": g.name(), "donor_type": "个人"}
+    name, kind = r.choice(_INSTITUTIONAL_DONORS)
+    return {"donor_name": name, "donor_type": kind}
+
+
+_XGSL_OFFERS = ("小区物业用房", "外卖小哥爱心驿站补给")
+
+
 def _charity(g: _Gen) -> None:
     """The charity resource libraries: resources from every provider type, needs and matches."""
     r = g.rng
@@ -1051,11 +1067,14 @@ def _charity(g: _Gen) -> None:
     for street, provider, ptype, kind, title, amount, unit in offers:
         comms = [c for c in _COMMUNITIES if c[0] == street]
         comm = r.choice(comms) if r.random() < 0.4 else None
+        if title in _XGSL_OFFERS:  # 山海湾's 19 property rooms and the 小哥友好型 station are 新港山路社区's own
+            comm = next(c for c in comms if c[1] == XGSL)
         lng, lat = g.jitter(comm[3], comm[4], 0.002) if comm else g.jitter(*g.point[g.community[comms[0][1]]], 0.002)
+        # Most of a library was built up in its first years (乔社积善 from 2022); a few offers are recent.
+        offered = g.day_between(date(2022, 6, 1), date(2023, 2, 28) if r.random() < 0.7 else today - timedelta(days=60))
         rid = g.add(CharityResource, street_id=g.street[street], community_id=g.community[comm[1]] if comm else None,
                     provider_name=provider, provider_org_id=g.org.get(provider), provider_type=ptype, kind=kind,
-                    title=title, amount=float(amount), unit=unit, offered_on=g.day_between(date(2023, 1, 1),
-                                                                                           today - timedelta(days=60)),
+                    title=title, amount=float(amount), unit=unit, offered_on=offered,
                     status="available", lng=lng, lat=lat)
         resources.append({"row": g.rows[CharityResource][-1], "id": rid, "left": float(amount)})
     groups = ("老年人", "儿童青少年", "残疾人", "困难家庭", "妇女", "新就业群体/外卖小哥", "候鸟人群/外来人口")
@@ -1072,8 +1091,11 @@ def _charity(g: _Gen) -> None:
         status = r.choices(("pending", "approved", "matched", "completed", "rejected"), (12, 18, 25, 33, 12))[0]
         if (today - filed).days < 30 and status == "completed":
             status = "matched"
+        # A match takes 3 to 20 days after filing, from a resource already in the library by then.
+        delay = r.randint(3, 20)
         candidates = [x for x in resources if x["row"]["street_id"] == g.street[street] and x["row"]["kind"] == kind
-                      and x["row"]["unit"] == unit and x["left"] > 0]
+                      and x["row"]["unit"] == unit and x["left"] > 0
+                      and x["row"]["offered_on"] <= filed + timedelta(days=delay)]
         if status in ("matched", "completed") and not candidates:
             status = "approved"
         nlng, nlat = g.jitter(lng, lat, 0.002)
@@ -1087,7 +1109,7 @@ def _charity(g: _Gen) -> None:
             res = r.choice(candidates)
             take = min(amount, res["left"])
             res["left"] -= take
-            matched = min(max(filed, res["row"]["offered_on"]) + timedelta(days=r.randint(3, 20)), today)
+            matched = min(max(filed + timedelta(days=delay), res["row"]["offered_on"]), today)
             g.add(CharityMatch, need_id=nid, resource_id=res["id"], amount=take, matched_on=matched,
                   completed_on=min(matched + timedelta(days=r.randint(5, 30)), today) if status == "completed" else None)
     for res in resources:
