@@ -333,3 +333,17 @@ def test_community_profile_without_district_name(app_db):
         session.execute(update(Street).values(district=""))
     at = open_page("demo_staff", "pages/2_community.py")
     assert_clean(at)
+
+
+def test_data_entry_points_to_every_other_form(entry_page):
+    """数据录入 lists every other kind of record with a link to the page whose tab holds its form, and each of
+    those pages has that tab for staff."""
+    main_links = [link for link in entry_page.main.page_link]
+    assert [link.label for link in main_links] == [
+        f"{dict((p, t) for p, t, _r in vocab.PAGES)[path]} › {tab}：{what}" for path, tab, what in vocab.ENTRY_FORMS]
+    for path in dict.fromkeys(path for path, _tab, _what in vocab.ENTRY_FORMS):
+        at = open_page("demo_staff", path)
+        assert_clean(at)
+        tab_labels = {t.label for t in at.tabs}
+        missing = [tab for p, tab, _w in vocab.ENTRY_FORMS if p == path and tab not in tab_labels]
+        assert not missing, (path, missing, tab_labels)
