@@ -55,17 +55,19 @@ def district_map(codes: list[str], points: pd.DataFrame, *, height: int = 380, t
     if not pts.empty:
         size = (alt.Size("size:Q", legend=None, scale=alt.Scale(domain=[0, 1], range=[25, 380]))
                 if "size" in pts else alt.value(120))
-        if kinds:
-            scale = alt.Scale(domain=list(kinds), range=[KIND_COLOURS.get(k, PALETTE[i % len(PALETTE)])
-                                                         for i, k in enumerate(kinds)])
-        else:
-            scale = alt.Scale(range=PALETTE)
+        # The same colour for a kind on every map (社区 and 服务阵地 on 社区画像 as on 慈善资源).
+        domain = list(kinds) if kinds else list(dict.fromkeys(pts["kind"]))
+        scale = alt.Scale(domain=domain, range=[KIND_COLOURS.get(k, PALETTE[i % len(PALETTE)])
+                                                for i, k in enumerate(domain)])
         color = alt.Color("kind:N", title=None, scale=scale, legend=alt.Legend() if legend else None)
         fields = [alt.Tooltip(f"{col}:N", title=name) for col, name in tooltip if col in pts]
         # Big points first, small ones on top of them, and the labelled kind (社区) on top of all.
         order = pts.assign(_top=pts["kind"] == label_kind)
-        order = order.sort_values(["_top", "size"] if "size" in pts else ["_top"], ascending=False if "size" not in
-                                  pts else [True, False], kind="stable").drop(columns="_top")
+        if "size" in pts:
+            order = order.sort_values(["_top", "size"], ascending=[True, False], kind="stable")
+        else:
+            order = order.sort_values("_top", kind="stable")
+        order = order.drop(columns="_top")
         layers.append(
             alt.Chart(order).mark_circle(opacity=0.8, stroke="white", strokeWidth=1).encode(
                 longitude="lng:Q", latitude="lat:Q", size=size, color=color, tooltip=fields,
