@@ -8,20 +8,21 @@ from datetime import time
 import pandas as pd
 import streamlit as st
 
+from components.forms import after_save, form_key, run_create, show_flash, show_refusal
 from components.page import engine
 from db import clock, queries, vocab
 from db.activities import (
     ActivityInput,
     VolunteerHours,
     activity_for_edit,
+    create_activity,
     delete_activity,
     recent_entries,
-    submit_activity,
     update_activity,
 )
 from db.auth import CurrentUser
 from db.engine import session_scope
-from db.errors import ValidationFailed, WriteError
+from db.errors import WriteError
 
 VOLUNTEER_COL = "志愿者"
 HOURS_COL = "时长（小时）"
@@ -50,10 +51,6 @@ def _pick_community(user: CurrentUser, key: str, default: int | None = None) -> 
     ids = list(names)
     index = ids.index(default) if default in ids else 0
     return st.selectbox("所属社区", ids, index=index, format_func=names.get, key=key)
-
-
-def _show_errors(exc: ValidationFailed) -> None:
-    st.error("未保存：请修改以下内容后再提交。\n\n" + "\n".join(f"- {m}" for m in exc.errors.values()))
 
 
 def _form_fields(prefix: str, community_id: int, user: CurrentUser, initial: ActivityInput | None) -> ActivityInput:
@@ -123,37 +120,23 @@ def _form_fields(prefix: str, community_id: int, user: CurrentUser, initial: Act
 
 def new_activity_form(user: CurrentUser) -> None:
     """The form to record a new activity; one submission writes once (idempotency key per form)."""
-    flash = st.session_state.pop("activity_saved", None)
-    if flash:
-        st.success(flash)
+    show_flash("activity_saved")
     community_id = _pick_community(user, "new_activity_community")
     if community_id is None:
         return
-    st.session_state.setdefault("activity_form_key", uuid.uuid4().hex)
-    key = st.session_state["activity_form_key"]
+    key = form_key("activity_form_key")
     with st.form(f"activity_{key}", border=True):
         data = _form_fields(f"new_{key}_", community_id, user, None)
         submitted = st.form_submit_button("保存活动", type="primary")
-    if not submitted:
-        return
-    try:
-        activity_id = submit_activity(user, data, key, engine())
-    except ValidationFailed as exc:
-        _show_errors(exc)
-    except WriteError as exc:
-        st.error(f"未保存：{exc}")
-    else:
-        st.session_state["activity_form_key"] = uuid.uuid4().hex  # a fresh, empty form for the next entry
-        st.session_state["activity_saved"] = (
-            f"已保存活动「{data.title.strip()}」（编号 {activity_id}，{len(data.volunteers)} 名志愿者）。总览已同步更新。")
-        st.rerun()
+    if submitted:
+        # A fresh, empty form for the next entry once saved.
+        run_create("activity_form_key", "activity_saved", create_activity, user, data, lambda activity_id: (
+            f"已保存活动「{data.title.strip()}」（编号 {activity_id}，{len(data.volunteers)} 名志愿者）。总览已同步更新。"))
 
 
 def recent_entries_panel(user: CurrentUser) -> None:
     """The user's latest entries, with edit and delete."""
-    flash = st.session_state.pop("entry_changed", None)
-    if flash:
-        st.success(flash)
+    show_flash("entry_changed")
     with session_scope(engine()) as session:
         df = recent_entries(session, user)
     if df.empty:
@@ -204,12 +187,9 @@ def _edit_form(user: CurrentUser, activity_id: int) -> None:
             else:
                 st.warning("请先勾选「确认删除此活动及其服务记录」。")
                 return
-    except ValidationFailed as exc:
-        _show_errors(exc)
     except WriteError as exc:
-        st.error(f"未保存：{exc}")
+        show_refusal(exc)
     else:
         st.session_state.pop("edit_opened", None)
         st.session_state.pop("edit_pick", None)
-        st.session_state["entry_changed"] = f"活动 #{activity_id} 已{'修改' if save else '删除'}。"
-        st.rerun()
+        after_save("entry_changed", f"活动 #{activity_id} 已{'修改' if save else '删除'}。")

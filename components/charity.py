@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -13,13 +12,13 @@ import streamlit as st
 
 from components import data, fmt
 from components.charts import PALETTE, RED, style
+from components.forms import form_key, run_form, show_flash
 from components.geo_map import district_panels
 from components.page import engine
 from db import charity, clock, queries, vocab
 from db import charity_forms as forms
 from db.auth import CurrentUser
 from db.engine import session_scope
-from db.errors import ValidationFailed, WriteError
 from db.periods import Period
 from db.scope import Scope
 from db.settings import get_settings
@@ -352,32 +351,16 @@ def reported_table(df: pd.DataFrame) -> None:
 
 
 def _form_key(name: str) -> str:
-    return st.session_state.setdefault(f"charity_{name}_key", uuid.uuid4().hex)
-
-
-def _renew(name: str) -> None:
-    st.session_state[f"charity_{name}_key"] = uuid.uuid4().hex
+    return form_key(f"charity_{name}_key")
 
 
 def _flash(name: str) -> None:
-    message = st.session_state.pop(f"charity_{name}_saved", None)
-    if message:
-        st.success(message)
+    show_flash(f"charity_{name}_saved")
 
 
 def _run(name: str, action: Callable[[str], int], message: Callable[[int], str]) -> None:
     """Run a write with the form's idempotency key; show errors, or renew the key and rerun with a message."""
-    key = _form_key(name)
-    try:
-        record_id = action(key)
-    except ValidationFailed as exc:
-        st.error("未保存：请修改以下内容后再提交。\n\n" + "\n".join(f"- {m}" for m in exc.errors.values()))
-    except WriteError as exc:
-        st.error(f"未保存：{exc}")
-    else:
-        _renew(name)
-        st.session_state[f"charity_{name}_saved"] = message(record_id)
-        st.rerun()
+    run_form(f"charity_{name}_key", f"charity_{name}_saved", action, message)
 
 
 def _places(user: CurrentUser, data_ver: int, *, streets_too: bool) -> dict[tuple[str, int], str]:

@@ -3,7 +3,6 @@ mediation), and the entry forms of organisations, grades, social workers, traini
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -13,12 +12,12 @@ import pandas as pd
 import streamlit as st
 
 from components import charts, fmt
+from components.forms import form_key, run_change, run_create, show_flash
 from components.page import engine
 from components.profile import reported_table
 from db import clock, organizations, queries, vocab
 from db.auth import CurrentUser
 from db.engine import session_scope
-from db.errors import ValidationFailed, WriteError
 from db.kpi import RATES, find_kpi
 from db.org_forms import (
     GradeInput,
@@ -35,7 +34,6 @@ from db.org_forms import (
     update_grade_bands,
 )
 from db.periods import Period
-from db.project_forms import submit
 from db.scope import Scope
 from db.settings import get_settings
 
@@ -105,10 +103,6 @@ def table_height(rows: int, cap: int = 560) -> int:
 
 def rate_texts(values) -> list[str]:
     return [fmt.percent(None if v is None or pd.isna(v) else float(v)) for v in values]
-
-
-def show_errors(exc: ValidationFailed) -> None:
-    st.error("未保存：请修改以下内容后再提交。\n\n" + "\n".join(f"- {m}" for m in exc.errors.values()))
 
 
 # ------------------------------------------------------------------------------------------------ charts
@@ -240,9 +234,7 @@ def bands_panel(ver: int, user: CurrentUser) -> None:
 
 
 def _bands_form(ver: int, user: CurrentUser, city: str, table: pd.DataFrame) -> None:
-    flash = st.session_state.pop("bands_saved", None)
-    if flash:
-        st.success(flash)
+    show_flash("bands_saved")
     with session_scope(engine()) as session:
         versions = organizations.band_versions(session, city)
     current = dict(zip(table["grade"], table["min_score"], strict=True))
@@ -256,19 +248,13 @@ def _bands_form(ver: int, user: CurrentUser, city: str, table: pd.DataFrame) -> 
         drop = st.form_submit_button("恢复使用默认分数段", disabled=not (city and versions))
     if not (save or drop):
         return
-    try:
-        with session_scope(engine(), write=True) as session:
-            if save:
-                update_grade_bands(session=session, user=user, city=city, bands=values, expected_versions=versions)
-            else:
-                drop_city_bands(session=session, user=user, city=city)
-    except ValidationFailed as exc:
-        show_errors(exc)
-    except WriteError as exc:
-        st.error(f"未保存：{exc}")
-    else:
-        st.session_state["bands_saved"] = "分数段已保存。" if save else f"「{city}」已恢复使用默认分数段。"
-        st.rerun()
+    def work(session) -> None:
+        if save:
+            update_grade_bands(session=session, user=user, city=city, bands=values, expected_versions=versions)
+        else:
+            drop_city_bands(session=session, user=user, city=city)
+
+    run_change("bands_saved", work, lambda _: "分数段已保存。" if save else f"「{city}」已恢复使用默认分数段。")
 
 
 def brands_panel(ver: int, scope: Scope, period: Period) -> None:
@@ -383,23 +369,11 @@ FORMS = ("社会组织", "评估等级", "社会工作者", "培训", "纠纷调
 
 
 def _form_key(kind: str) -> str:
-    state = f"org_form_key_{kind}"
-    st.session_state.setdefault(state, uuid.uuid4().hex)
-    return st.session_state[state]
+    return form_key(f"org_form_key_{kind}")
 
 
 def _save(kind: str, create: Callable[..., int], user: CurrentUser, data: Any, message: str) -> None:
-    key = _form_key(kind)
-    try:
-        record_id = submit(create, user, data, key, engine())
-    except ValidationFailed as exc:
-        show_errors(exc)
-    except WriteError as exc:
-        st.error(f"未保存：{exc}")
-    else:
-        st.session_state[f"org_form_key_{kind}"] = uuid.uuid4().hex  # a fresh form for the next entry
-        st.session_state["org_saved"] = f"{message}（编号 {record_id}）。"
-        st.rerun()
+    run_create(f"org_form_key_{kind}", "org_saved", create, user, data, lambda record_id: f"{message}（编号 {record_id}）。")
 
 
 def _pick(label: str, items: list[tuple[Any, str]], key: str, *, optional: bool = True, box=st) -> Any:
@@ -410,9 +384,7 @@ def _pick(label: str, items: list[tuple[Any, str]], key: str, *, optional: bool 
 
 def entry_panel(ver: int, user: CurrentUser) -> None:
     """Forms of organisations, grades, social workers, trainings and mediation cases (staff and admin)."""
-    flash = st.session_state.pop("org_saved", None)
-    if flash:
-        st.success(flash)
+    show_flash("org_saved")
     streets = options(ver, "streets", user.scope)
     if not streets:
         st.warning("您的数据范围内没有街道，无法录入。请联系管理员。")

@@ -12,12 +12,12 @@ import pandas as pd
 import streamlit as st
 
 from components import charts
+from components.forms import after_save, form_key, run_create, show_flash, show_refusal
 from components.organizations import (
     NONE,
     figure_label,
     figure_text,
     mediation_table,
-    show_errors,
     table_height,
     tiles,
 )
@@ -26,7 +26,7 @@ from components.profile import reported_table
 from db import clock, projects, queries, vocab
 from db.auth import CurrentUser
 from db.engine import session_scope
-from db.errors import ValidationFailed, WriteError
+from db.errors import WriteError
 from db.kpi import RATES, find_kpi
 from db.organizations import mediation_breakdown, organization_options
 from db.periods import EPOCH, Period
@@ -39,7 +39,6 @@ from db.project_forms import (
     create_project,
     create_target,
     project_for_edit,
-    submit,
     update_project,
 )
 from db.scope import Scope
@@ -258,33 +257,17 @@ TARGET_COLS = {"metric": "目标指标", "target_value": "目标值", "start_dat
 
 
 def _form_key(kind: str) -> str:
-    state = f"project_form_key_{kind}"
-    st.session_state.setdefault(state, uuid.uuid4().hex)
-    return st.session_state[state]
-
-
-def _saved(kind: str, message: str) -> None:
-    st.session_state[f"project_form_key_{kind}"] = uuid.uuid4().hex
-    st.session_state["project_saved"] = message
-    st.rerun()
+    return form_key(f"project_form_key_{kind}")
 
 
 def _run(kind: str, create, user: CurrentUser, data: Any, message: str) -> None:
-    try:
-        record_id = submit(create, user, data, _form_key(kind), engine())
-    except ValidationFailed as exc:
-        show_errors(exc)
-    except WriteError as exc:
-        st.error(f"未保存：{exc}")
-    else:
-        _saved(kind, f"{message}（编号 {record_id}）。")
+    run_create(f"project_form_key_{kind}", "project_saved", create, user, data,
+               lambda record_id: f"{message}（编号 {record_id}）。")
 
 
 def entry_panel(ver: int, user: CurrentUser) -> None:
     """Forms: a project with its targets, a target for an existing project, a project edit, a reported figure."""
-    flash = st.session_state.pop("project_saved", None)
-    if flash:
-        st.success(flash)
+    show_flash("project_saved")
     streets = options(ver, "streets", user.scope)
     if not streets:
         st.warning("您的数据范围内没有街道，无法录入。请联系管理员。")
@@ -424,14 +407,11 @@ def _edit_form(ver: int, user: CurrentUser, scope: Scope) -> None:
     try:
         with session_scope(engine(), write=True) as session:
             update_project(session=session, user=user, project_id=project_id, expected_version=version, data=data)
-    except ValidationFailed as exc:
-        show_errors(exc)
     except WriteError as exc:
-        st.error(f"未保存：{exc}")
+        show_refusal(exc)
     else:
         st.session_state.pop("pj_edit_opened", None)
-        st.session_state["project_saved"] = f"项目 #{project_id} 已修改。"
-        st.rerun()
+        after_save("project_saved", f"项目 #{project_id} 已修改。")
 
 
 def _indicator_form(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> None:

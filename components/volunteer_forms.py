@@ -4,13 +4,15 @@ each form keeps a random idempotency key in the session and replaces it after a 
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from components import volunteer_data as vd
+from components.forms import after_save, form_key, renew_key, run_change, run_create, show_flash
 from components.page import engine
 from db import clock, vocab
 from db import stars as st_rules
@@ -18,7 +20,7 @@ from db import volunteer_forms as vf
 from db import volunteers as vol
 from db.auth import CurrentUser
 from db.engine import session_scope
-from db.errors import ValidationFailed, WriteError
+from db.errors import WriteError
 from db.queries import communities
 from db.scope import Scope
 
@@ -27,32 +29,20 @@ COLS = vocab.VOLUNTEER_COLUMNS
 
 def _key(name: str) -> str:
     """The idempotency key of a form instance (kept until it saves)."""
-    state = f"vf_key_{name}"
-    st.session_state.setdefault(state, uuid.uuid4().hex)
-    return st.session_state[state]
-
-
-def _renew(name: str) -> None:
-    st.session_state[f"vf_key_{name}"] = uuid.uuid4().hex
+    return form_key(f"vf_key_{name}")
 
 
 def _flash(name: str) -> None:
-    message = st.session_state.pop(f"vf_flash_{name}", None)
-    if message:
-        st.success(message)
+    show_flash(f"vf_flash_{name}")
 
 
 def _done(name: str, message: str) -> None:
-    _renew(name)
-    st.session_state[f"vf_flash_{name}"] = message
-    st.rerun()
+    after_save(f"vf_flash_{name}", message, f"vf_key_{name}")
 
 
-def _errors(exc: WriteError) -> None:
-    if isinstance(exc, ValidationFailed):
-        st.error("未保存：请修改以下内容后再提交。\n\n" + "\n".join(f"- {m}" for m in exc.errors.values()))
-    else:
-        st.error(f"未保存：{exc}")
+def _change(name: str, work: Callable[[Any], Any], message: Callable[[Any], str]) -> None:
+    """An edit or review in its own write transaction: the refusal, or a fresh form and ``message(result)``."""
+    run_change(f"vf_flash_{name}", work, message, f"vf_key_{name}")
 
 
 # ========================================================================================== star awards
@@ -82,7 +72,7 @@ def award_panel(user: CurrentUser, pending: pd.DataFrame, view: pd.DataFrame, co
         st.error("以下认定未保存：\n\n" + "\n".join(f"- {p}" for p in problems))
         if done:
             st.success("已认定：" + "、".join(done))
-        _renew("award")
+        renew_key("vf_key_award")
         return
     _done("award", "已认定：" + "、".join(done) + "。认定记录已写入审计日志。")
 
@@ -106,13 +96,9 @@ def preset_admin(user: CurrentUser, ver: int) -> None:
                                   label_visibility="collapsed")
             if c3.button("保存", key=f"street_preset_save_{row.street_id}"):
                 version = None if pd.isna(row.version) else int(row.version)
-                try:
-                    vf.run_write(engine(), None, lambda s, r=row, c=choice, v=version: st_rules.choose_street_preset(
-                        session=s, user=user, street_id=int(r.street_id), preset_id=int(c), expected_version=v))
-                except WriteError as exc:
-                    _errors(exc)
-                else:
-                    _done("preset", f"{row.street} 已改用「{names[choice]}」。")
+                _change("preset", lambda s, r=row, c=choice, v=version: st_rules.choose_street_preset(
+                    session=s, user=user, street_id=int(r.street_id), preset_id=int(c), expected_version=v),
+                    lambda _, r=row, c=choice: f"{r.street} 已改用「{names[c]}」。")
         st.divider()
         st.markdown("**编辑或新建标准**（档位按时长从低到高；已认定的档位不能删除）")
         options = [None, *names]
@@ -134,14 +120,10 @@ def preset_admin(user: CurrentUser, ver: int) -> None:
             levels = [st_rules.LevelInput(None if pd.isna(r["星级名称"]) else str(r["星级名称"]),
                                           None if pd.isna(r["所需时长（小时）"]) else float(r["所需时长（小时）"]))
                       for _, r in edited.iterrows()]
-            try:
-                vf.run_write(engine(), None, lambda s: st_rules.save_preset(
-                    session=s, user=user, preset_id=current.id if current else None, name=name,
-                    description=description, levels=levels, expected_version=current.version if current else None))
-            except WriteError as exc:
-                _errors(exc)
-            else:
-                _done("preset", f"已保存星级标准「{name.strip()}」。")
+            _change("preset", lambda s: st_rules.save_preset(
+                session=s, user=user, preset_id=current.id if current else None, name=name,
+                description=description, levels=levels, expected_version=current.version if current else None),
+                lambda _: f"已保存星级标准「{name.strip()}」。")
 
 
 # ========================================================================================= 登记与审核
@@ -168,13 +150,9 @@ def review_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
     if not (approve or reject):
         return
     records = {int(r.record_id): int(r.version) for r in chosen.itertuples()}
-    try:
-        n = vf.run_write(engine(), None, lambda s: vf.review_records(session=s, user=user, records=records,
-                                                                     approve=approve, reason=reason))
-    except WriteError as exc:
-        _errors(exc)
-    else:
-        _done("review", f"已{'通过' if approve else '驳回'} {n} 条服务记录。")
+    _change("review", lambda s: vf.review_records(session=s, user=user, records=records, approve=approve,
+                                                  reason=reason),
+            lambda n: f"已{'通过' if approve else '驳回'} {n} 条服务记录。")
 
 
 def backfill_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
@@ -200,13 +178,7 @@ def backfill_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
     if not submitted:
         return
     data = vf.BackfillInput(volunteer_id=volunteer_id, activity_id=activity_id, hours=hours, reason=reason)
-    try:
-        record_id = vf.run_write(engine(), key, lambda s: vf.backfill_hours(session=s, user=user, data=data,
-                                                                            idempotency_key=key))
-    except WriteError as exc:
-        _errors(exc)
-    else:
-        _done("backfill", f"已补录荣誉时长（记录编号 {record_id}），待审核。")
+    run_create("vf_key_backfill", "vf_flash_backfill", vf.backfill_hours, user, data, lambda record_id: f"已补录荣誉时长（记录编号 {record_id}），待审核。")
 
 
 def _community_options(user: CurrentUser, scope: Scope) -> list[tuple[int, str]]:
@@ -266,13 +238,8 @@ def volunteer_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
             data = _volunteer_fields(user, scope, ver, None)
             submitted = st.form_submit_button("登记志愿者", type="primary")
         if submitted:
-            try:
-                new_id = vf.run_write(engine(), key, lambda s: vf.create_volunteer(
-                    session=s, user=user, data=data, idempotency_key=key))
-            except WriteError as exc:
-                _errors(exc)
-            else:
-                _done("volunteer", f"已登记志愿者 {vol.mask_name(data.name or '')}（编号 {new_id}）。")
+            run_create("vf_key_volunteer", "vf_flash_volunteer", vf.create_volunteer, user, data,
+                    lambda new_id: f"已登记志愿者 {vol.mask_name(data.name or '')}（编号 {new_id}）。")
     with edit_tab:
         options = dict(vd.volunteer_options(ver, scope))
         if not options:
@@ -293,13 +260,9 @@ def volunteer_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
                                      vol.mask_phone(init.phone))
             saved = st.form_submit_button("保存修改", type="primary")
         if saved:
-            try:
-                vf.run_write(engine(), None, lambda s: vf.update_volunteer(
-                    session=s, user=user, volunteer_id=volunteer_id, expected_version=version, data=data))
-            except WriteError as exc:
-                _errors(exc)
-            else:
-                _done("volunteer", f"已保存志愿者 {vol.mask_name(data.name or '')} 的信息。")
+            _change("volunteer", lambda s: vf.update_volunteer(
+                session=s, user=user, volunteer_id=volunteer_id, expected_version=version, data=data),
+                lambda _: f"已保存志愿者 {vol.mask_name(data.name or '')} 的信息。")
 
 
 def team_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
@@ -332,13 +295,8 @@ def team_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
             data = fields(None, None)
             submitted = st.form_submit_button("新建队伍", type="primary")
         if submitted:
-            try:
-                team_id = vf.run_write(engine(), key, lambda s: vf.create_team(session=s, user=user, data=data,
-                                                                               idempotency_key=key))
-            except WriteError as exc:
-                _errors(exc)
-            else:
-                _done("team", f"已新建队伍「{(data.name or '').strip()}」（编号 {team_id}）。")
+            run_create("vf_key_team", "vf_flash_team", vf.create_team, user, data,
+                    lambda team_id: f"已新建队伍「{(data.name or '').strip()}」（编号 {team_id}）。")
     with edit_tab:
         if table.empty:
             st.info("所选范围内没有队伍。")
@@ -359,13 +317,9 @@ def team_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
             data.organization_id = organization_id
             saved = st.form_submit_button("保存修改", type="primary")
         if saved:
-            try:
-                vf.run_write(engine(), None, lambda s: vf.update_team(
-                    session=s, user=user, team_id=int(team_id), expected_version=int(row["version"]), data=data))
-            except WriteError as exc:
-                _errors(exc)
-            else:
-                _done("team", f"已保存队伍「{(data.name or '').strip()}」。")
+            _change("team", lambda s: vf.update_team(
+                session=s, user=user, team_id=int(team_id), expected_version=int(row["version"]), data=data),
+                lambda _: f"已保存队伍「{(data.name or '').strip()}」。")
 
 
 def entry_tab(user: CurrentUser, scope: Scope, ver: int) -> None:

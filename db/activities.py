@@ -2,35 +2,34 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import and_, delete, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from db import clock, vocab
 from db.auth import CurrentUser
-from db.engine import session_scope
-from db.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from db.errors import PermissionDenied, StaleEdit, ValidationFailed
+from db.fields import EARLIEST
+from db.fields import as_int as _as_int
 from db.models import Activity, Community, Organization, Project, ServiceRecord, SocialWorker, Volunteer
 from db.write import (
     begin_write,
     check_scope,
-    claim_submission,
-    finish_submission,
+    create_record,
+    load_for_write,
+    load_in_scope,
     record_audit,
-    require_writer,
     snapshot,
-    submission_record,
+    submit,
     update_versioned,
 )
 
 MAX_PEOPLE = 100_000
-EARLIEST = date(2000, 1, 1)
+MISSING = "该活动不存在或已被删除。"
 
 
 @dataclass
@@ -70,19 +69,6 @@ class _Resolved:
 
 def _label(name: str) -> str:
     return f"「{vocab.FIELD_LABELS.get(name, name)}」"
-
-
-def _as_int(value: Any) -> int | None:
-    """An integer from form or import input; ValueError for fractions, infinities, NaN, text and booleans."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise ValueError
-    if isinstance(value, float):
-        if not math.isfinite(value) or value != int(value):
-            raise ValueError
-        return int(value)
-    return int(str(value).strip())
 
 
 def validate_activity(session: Session, user: CurrentUser, data: ActivityInput,
@@ -307,39 +293,28 @@ def _records_snapshot(session: Session, activity_id: int) -> list[dict[str, Any]
 def create_activity(*, session: Session, user: CurrentUser, data: ActivityInput, idempotency_key: str,
                     today: date | None = None) -> int:
     """Record an activity with its volunteers' hours. A repeated ``idempotency_key`` returns the first id."""
-    begin_write(session)
-    require_writer(user)
-    earlier = claim_submission(session, idempotency_key, "activity", user)
-    if earlier is not None:
-        return earlier.record_id or 0
-    resolved = validate_activity(session, user, data, today=today)
-    v = resolved.values
-    check_scope(user, street_id=v["street_id"], community_id=v["community_id"], organization_id=v["organization_id"])
-    activity = Activity(**v, created_by=user.id)
-    session.add(activity)
-    session.flush()
-    assert activity.id is not None
-    written = _write_records(session, activity.id, v, resolved.records, user)
-    finish_submission(session, idempotency_key, activity.id)
-    record_audit(session, user, "create", "activity", activity.id, None, {**snapshot(activity), "volunteers": written})
-    return activity.id
+    resolved: list[_Resolved] = []
 
+    def build() -> Activity:
+        resolved.append(validate_activity(session, user, data, today=today))
+        v = resolved[0].values
+        check_scope(user, street_id=v["street_id"], community_id=v["community_id"],
+                    organization_id=v["organization_id"])
+        return Activity(**v, created_by=user.id)
 
-def _load_for_write(session: Session, user: CurrentUser, activity_id: int) -> Activity:
-    require_writer(user)
-    activity = session.get(Activity, activity_id)
-    if activity is None:
-        raise NotFound("该活动不存在或已被删除。")
-    check_scope(user, street_id=activity.street_id, community_id=activity.community_id,
-                organization_id=activity.organization_id)
-    return activity
+    def add_records(activity: Activity) -> dict[str, Any]:
+        assert activity.id is not None
+        written = _write_records(session, activity.id, resolved[0].values, resolved[0].records, user)
+        return {**snapshot(activity), "volunteers": written}
+
+    return create_record(session, user, idempotency_key, "activity", build, add_records)
 
 
 def update_activity(*, session: Session, user: CurrentUser, activity_id: int, expected_version: int,
                     data: ActivityInput, today: date | None = None) -> None:
     """Edit an activity and replace its 信用 records; refused if someone changed it since ``expected_version``."""
     begin_write(session)
-    activity = _load_for_write(session, user, activity_id)
+    activity = load_for_write(session, user, Activity, activity_id, MISSING)
     old = {**snapshot(activity), "volunteers": _records_snapshot(session, activity_id)}
     resolved = validate_activity(session, user, data, activity_id=activity_id, today=today)
     v = resolved.values
@@ -359,7 +334,7 @@ def update_activity(*, session: Session, user: CurrentUser, activity_id: int, ex
 def delete_activity(*, session: Session, user: CurrentUser, activity_id: int, expected_version: int) -> None:
     """Delete an activity and its service records; refused if it changed since ``expected_version``."""
     begin_write(session)
-    activity = _load_for_write(session, user, activity_id)
+    activity = load_for_write(session, user, Activity, activity_id, MISSING)
     if activity.version != expected_version:
         raise StaleEdit("活动")
     old = {**snapshot(activity), "volunteers": _records_snapshot(session, activity_id)}
@@ -372,25 +347,12 @@ def delete_activity(*, session: Session, user: CurrentUser, activity_id: int, ex
 
 def submit_activity(user: CurrentUser, data: ActivityInput, idempotency_key: str, engine=None) -> int:
     """Create an activity in its own transaction; a racing duplicate submission returns the first id."""
-    try:
-        with session_scope(engine, write=True) as session:
-            return create_activity(session=session, user=user, data=data, idempotency_key=idempotency_key)
-    except IntegrityError:
-        # Two servers took the same key at once (PostgreSQL): the loser reads the winner's record.
-        with session_scope(engine) as session:
-            record_id = submission_record(session, idempotency_key)
-        if record_id is None:
-            raise
-        return record_id
+    return submit(create_activity, user=user, data=data, idempotency_key=idempotency_key, engine=engine)
 
 
 def activity_for_edit(session: Session, user: CurrentUser, activity_id: int) -> tuple[ActivityInput, int]:
     """The form values of an existing activity and its version (for the edit form)."""
-    activity = session.get(Activity, activity_id)
-    if activity is None:
-        raise NotFound("该活动不存在或已被删除。")
-    check_scope(user, street_id=activity.street_id, community_id=activity.community_id,
-                organization_id=activity.organization_id)
+    activity = load_in_scope(session, user, Activity, activity_id, MISSING)
     records = session.execute(
         select(ServiceRecord.volunteer_id, ServiceRecord.hours)
         .where(ServiceRecord.activity_id == activity_id, ServiceRecord.kind == "信用")

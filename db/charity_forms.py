@@ -20,20 +20,17 @@ Rules (besides the need workflow of ``db.charity.NEED_TRANSITIONS``):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from db import clock, geo, vocab
 from db.auth import CurrentUser
 from db.charity import can_transition, resource_left, status_label
-from db.engine import session_scope
-from db.errors import NotFound, ValidationFailed
+from db.fields import Fields
 from db.models import (
     CharityMatch,
     CharityNeed,
@@ -45,18 +42,18 @@ from db.models import (
     Street,
 )
 from db.write import (
-    begin_write,
+    begin_submission,
     check_scope,
-    claim_submission,
+    create_checked,
+    create_record,
     finish_submission,
+    load_in_scope,
     record_audit,
-    require_writer,
     snapshot,
-    submission_record,
+    submit,
     update_versioned,
 )
 
-EARLIEST = date(2000, 1, 1)
 MAX_AMOUNT = 1_000_000_000.0
 EPS = 1e-9
 
@@ -114,19 +111,10 @@ class DonationInput:
     channel: str | None = "线下"
 
 
-def _label(name: str) -> str:
-    return f"「{vocab.CHARITY_FIELD_LABELS.get(name, name)}」"
-
-
-def _text(errors: dict[str, str], field: str, value: str | None, limit: int, *, required: bool,
-          label: str | None = None) -> str:
-    text = (value or "").strip()
-    name = _label(label or field)
-    if required and not text:
-        errors[field] = f"{name}不能为空"
-    elif len(text) > limit:
-        errors[field] = f"{name}不能超过 {limit} 个字"
-    return text
+def _fields(**renamed: str) -> Fields:
+    """Field checks labelled from vocab.CHARITY_FIELD_LABELS; ``renamed`` labels a field as another entry."""
+    labels = vocab.CHARITY_FIELD_LABELS
+    return Fields({**labels, **{name: labels[entry] for name, entry in renamed.items()}})
 
 
 def _number(value: Any) -> float:
@@ -139,75 +127,53 @@ def _number(value: Any) -> float:
     return number
 
 
-def _amount(errors: dict[str, str], field: str, value: Any, *, allow_zero: bool = False,
-            label: str | None = None) -> float | None:
-    name = _label(label or field)
+def _amount(f: Fields, name: str, value: Any, *, allow_zero: bool = False) -> float | None:
     try:
         number = _number(value)
     except (TypeError, ValueError, OverflowError):
-        errors[field] = f"{name}须填写数字"
+        f.fail(name, "须填写数字")
         return None
     if number < 0 or (number == 0 and not allow_zero):
-        errors[field] = f"{name}须{'不小于' if allow_zero else '大于'} 0"
+        f.fail(name, f"须{'不小于' if allow_zero else '大于'} 0")
         return None
     if number > MAX_AMOUNT:
-        errors[field] = f"{name}不能超过 {MAX_AMOUNT:,.0f}"
+        f.fail(name, f"不能超过 {MAX_AMOUNT:,.0f}")
         return None
     return round(number, 2)
 
 
-def _day(errors: dict[str, str], field: str, value: date | None, today: date) -> date | None:
-    if value is None:
-        errors[field] = f"{_label(field)}不能为空"
-    elif value > today:
-        errors[field] = f"{_label(field)}不能晚于今天（{today:%Y-%m-%d}）"
-    elif value < EARLIEST:
-        errors[field] = f"{_label(field)}不能早于 {EARLIEST:%Y-%m-%d}"
-    else:
-        return value
-    return None
-
-
-def _choice(errors: dict[str, str], field: str, value: str | None, options: Any) -> str | None:
-    if value not in options:
-        errors[field] = f"{_label(field)}须为：{'、'.join(options)}"
-        return None
-    return value
-
-
-def _location(errors: dict[str, str], lng: Any, lat: Any, system: str | None) -> tuple[float | None, float | None]:
+def _location(f: Fields, lng: Any, lat: Any, system: str | None) -> tuple[float | None, float | None]:
     """Both coordinates or neither; converted to GCJ-02."""
     if system not in geo.COORD_SYSTEMS:
-        errors["coord_system"] = f"{_label('coord_system')}须为：{'、'.join(geo.COORD_SYSTEMS)}"
+        f.fail("coord_system", f"须为：{'、'.join(geo.COORD_SYSTEMS)}")
         return None, None
     blank_lng = lng is None or lng == ""
     blank_lat = lat is None or lat == ""
     if blank_lng and blank_lat:
         return None, None
     if blank_lng or blank_lat:
-        errors["lng" if blank_lng else "lat"] = (f"{_label('lng' if blank_lng else 'lat')}未填写：经度和纬度须同时填写，"
-                                                 "或都留空（按所属社区位置显示）")
+        f.fail("lng" if blank_lng else "lat", "未填写：经度和纬度须同时填写，或都留空（按所属社区位置显示）")
         return None, None
     try:
         x, y = _number(lng), _number(lat)
     except (TypeError, ValueError, OverflowError):
-        errors["lng"] = f"{_label('lng')}和{_label('lat')}须填写数字（如 120.28、30.37）"
+        f.fail("lng", f"和{f.label('lat')}须填写数字（如 120.28、30.37）")
         return None, None
     if not -90 <= y <= 90 and -90 <= x <= 90:
-        errors["lat"] = f"{_label('lat')}为 {y:g}，超出 −90～90：经度和纬度是否填反了？"
+        f.fail("lat", f"为 {y:g}，超出 −90～90：经度和纬度是否填反了？")
         return None, None
     if not -180 <= x <= 180:
-        errors["lng"] = f"{_label('lng')}须在 −180～180 之间"
+        f.fail("lng", "须在 −180～180 之间")
         return None, None
     if not -90 <= y <= 90:
-        errors["lat"] = f"{_label('lat')}须在 −90～90 之间"
+        f.fail("lat", "须在 −90～90 之间")
         return None, None
     gx, gy = geo.to_gcj02(x, y, system)  # type: ignore[arg-type]
     return round(gx, 6), round(gy, 6)
 
 
-def _place(session: Session, user: CurrentUser, errors: dict[str, str], community_id: int | None,
-           street_id: int | None, *, community_required: bool) -> tuple[int | None, int | None]:
+def _place(session: Session, user: CurrentUser, f: Fields, community_id: int | None, street_id: int | None, *,
+           community_required: bool) -> tuple[int | None, int | None]:
     """The (street, community) of a record: the community's street, else the street; staff default to theirs."""
     base = user.scope
     if community_id is None and base.community_id is not None:
@@ -215,14 +181,14 @@ def _place(session: Session, user: CurrentUser, errors: dict[str, str], communit
     if community_id is not None:
         community = session.get(Community, community_id)
         if community is None:
-            errors["community_id"] = f"{_label('community_id')}不存在"
+            f.fail("community_id", "不存在")
             return None, None
         if street_id is not None and street_id != community.street_id:
-            errors["community_id"] = f"{_label('community_id')}不属于所选街道"
+            f.fail("community_id", "不属于所选街道")
             return None, None
         return community.street_id, community.id
     if community_required:
-        errors["community_id"] = f"{_label('community_id')}不能为空：需求须由社区提出"
+        f.fail("community_id", "不能为空：需求须由社区提出")
         return None, None
     if street_id is None and base.street_id is not None:
         street_id = base.street_id
@@ -230,24 +196,24 @@ def _place(session: Session, user: CurrentUser, errors: dict[str, str], communit
         org = session.get(Organization, base.organization_id)
         street_id = org.street_id if org else None
     if street_id is None:
-        errors["community_id"] = f"{_label('community_id')}或{_label('street_id')}须至少选择一项"
+        f.fail("community_id", f"或{f.label('street_id')}须至少选择一项")
         return None, None
     if session.get(Street, street_id) is None:
-        errors["street_id"] = f"{_label('street_id')}不存在"
+        f.fail("street_id", "不存在")
         return None, None
     return street_id, None
 
 
-def _unit_for(errors: dict[str, str], kind: str | None, unit: str | None, kind_field: str) -> str:
+def _unit_for(f: Fields, kind: str | None, unit: str | None, kind_field: str) -> str:
     text = (unit or "").strip()
     if kind == "资金":
         if text not in ("", "元"):
-            errors["unit"] = f"{_label('unit')}：{_label(kind_field)}为「资金」时单位须为「元」"
+            f.fail("unit", f"：{f.label(kind_field)}为「资金」时单位须为「元」")
         return "元"
     if not text:
-        errors["unit"] = f"{_label('unit')}不能为空（如 份、次、小时、场次）"
+        f.fail("unit", "不能为空（如 份、次、小时、场次）")
     elif len(text) > 10:
-        errors["unit"] = f"{_label('unit')}不能超过 10 个字"
+        f.fail("unit", "不能超过 10 个字")
     return text
 
 
@@ -268,19 +234,17 @@ def _org_of(session: Session, user: CurrentUser, street_id: int | None, provider
 
 def validate_resource(session: Session, user: CurrentUser, data: ResourceInput, today: date) -> dict[str, Any]:
     """Check every field of a resource; raise ValidationFailed naming each wrong field. Nothing is written."""
-    errors: dict[str, str] = {}
-    provider = _text(errors, "provider_name", data.provider_name, 80, required=True)
-    provider_type = _choice(errors, "provider_type", data.provider_type, vocab.PROVIDER_TYPES)
-    kind = _choice(errors, "kind", data.kind, vocab.RESOURCE_KINDS)
-    title = _text(errors, "title", data.title, 100, required=True, label="resource_title")
-    amount = _amount(errors, "amount", data.amount)
-    unit = _unit_for(errors, kind, data.unit, "kind")
-    offered_on = _day(errors, "offered_on", data.offered_on, today)
-    lng, lat = _location(errors, data.lng, data.lat, data.coord_system)
-    street_id, community_id = _place(session, user, errors, data.community_id, data.street_id,
-                                     community_required=False)
-    if errors:
-        raise ValidationFailed(errors)
+    f = _fields(title="resource_title")
+    provider = f.text("provider_name", data.provider_name, 80, required=True)
+    provider_type = f.choice("provider_type", data.provider_type, vocab.PROVIDER_TYPES)
+    kind = f.choice("kind", data.kind, vocab.RESOURCE_KINDS)
+    title = f.text("title", data.title, 100, required=True)
+    amount = _amount(f, "amount", data.amount)
+    unit = _unit_for(f, kind, data.unit, "kind")
+    offered_on = f.day("offered_on", data.offered_on, today)
+    lng, lat = _location(f, data.lng, data.lat, data.coord_system)
+    street_id, community_id = _place(session, user, f, data.community_id, data.street_id, community_required=False)
+    f.raise_if_any()
     return {"street_id": street_id, "community_id": community_id, "provider_name": provider,
             "provider_org_id": _org_of(session, user, street_id, provider), "provider_type": provider_type,
             "kind": kind, "title": title, "amount": amount, "unit": unit, "offered_on": offered_on,
@@ -290,21 +254,13 @@ def validate_resource(session: Session, user: CurrentUser, data: ResourceInput, 
 def offer_resource(*, session: Session, user: CurrentUser, data: ResourceInput, idempotency_key: str,
                    today: date | None = None) -> int:
     """Add a resource to the library (登记资源). A repeated ``idempotency_key`` returns the first id."""
-    begin_write(session)
-    require_writer(user)
-    earlier = claim_submission(session, idempotency_key, "charity_resource", user)
-    if earlier is not None:
-        return earlier.record_id or 0
-    values = validate_resource(session, user, data, today or clock.today())
-    check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
-                organization_id=values["provider_org_id"])
-    resource = CharityResource(**values)
-    session.add(resource)
-    session.flush()
-    assert resource.id is not None
-    finish_submission(session, idempotency_key, resource.id)
-    record_audit(session, user, "create", "charityresource", resource.id, None, snapshot(resource))
-    return resource.id
+    def build() -> CharityResource:
+        values = validate_resource(session, user, data, today or clock.today())
+        check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
+                    organization_id=values["provider_org_id"])
+        return CharityResource(**values)
+
+    return create_record(session, user, idempotency_key, "charity_resource", build)
 
 
 # ---------------------------------------------------------------------------------------------- needs
@@ -312,18 +268,17 @@ def offer_resource(*, session: Session, user: CurrentUser, data: ResourceInput, 
 
 def validate_need(session: Session, user: CurrentUser, data: NeedInput, today: date) -> dict[str, Any]:
     """Check every field of a need; raise ValidationFailed naming each wrong field. Nothing is written."""
-    errors: dict[str, str] = {}
-    title = _text(errors, "title", data.title, 100, required=True, label="need_title")
-    category = _choice(errors, "category", data.category, vocab.RESOURCE_KINDS)
-    amount = _amount(errors, "amount", data.amount)
-    unit = _unit_for(errors, category, data.unit, "category")
-    filed_on = _day(errors, "filed_on", data.filed_on, today)
-    group = _text(errors, "beneficiary_group", data.beneficiary_group, 20, required=False)
-    urgency = _choice(errors, "urgency", data.urgency, vocab.URGENCIES)
-    lng, lat = _location(errors, data.lng, data.lat, data.coord_system)
-    street_id, community_id = _place(session, user, errors, data.community_id, None, community_required=True)
-    if errors:
-        raise ValidationFailed(errors)
+    f = _fields(title="need_title")
+    title = f.text("title", data.title, 100, required=True)
+    category = f.choice("category", data.category, vocab.RESOURCE_KINDS)
+    amount = _amount(f, "amount", data.amount)
+    unit = _unit_for(f, category, data.unit, "category")
+    filed_on = f.day("filed_on", data.filed_on, today)
+    group = f.text("beneficiary_group", data.beneficiary_group, 20)
+    urgency = f.choice("urgency", data.urgency, vocab.URGENCIES)
+    lng, lat = _location(f, data.lng, data.lat, data.coord_system)
+    street_id, community_id = _place(session, user, f, data.community_id, None, community_required=True)
+    f.raise_if_any()
     return {"street_id": street_id, "community_id": community_id, "title": title, "category": category,
             "beneficiary_group": group, "urgency": urgency, "amount": amount, "unit": unit, "filed_on": filed_on,
             "status": "pending", "reject_reason": "", "lng": lng, "lat": lat}
@@ -332,48 +287,31 @@ def validate_need(session: Session, user: CurrentUser, data: NeedInput, today: d
 def file_need(*, session: Session, user: CurrentUser, data: NeedInput, idempotency_key: str,
               today: date | None = None) -> int:
     """File a community's need (提交需求); it starts 待审核. A repeated ``idempotency_key`` returns the first id."""
-    begin_write(session)
-    require_writer(user)
-    earlier = claim_submission(session, idempotency_key, "charity_need", user)
-    if earlier is not None:
-        return earlier.record_id or 0
-    values = validate_need(session, user, data, today or clock.today())
-    check_scope(user, street_id=values["street_id"], community_id=values["community_id"], organization_id=None)
-    need = CharityNeed(**values)
-    session.add(need)
-    session.flush()
-    assert need.id is not None
-    finish_submission(session, idempotency_key, need.id)
-    record_audit(session, user, "create", "charityneed", need.id, None, snapshot(need))
-    return need.id
+    return create_checked(session, user, idempotency_key, "charity_need", CharityNeed,
+                          lambda: validate_need(session, user, data, today or clock.today()))
 
 
 def _need_for_write(session: Session, user: CurrentUser, need_id: int, to: str) -> CharityNeed:
     """The need, in the user's scope, allowed to move to status ``to``."""
-    need = session.get(CharityNeed, need_id)
-    if need is None:
-        raise NotFound("该需求不存在或已被删除。")
-    check_scope(user, street_id=need.street_id, community_id=need.community_id, organization_id=None)
+    need = load_in_scope(session, user, CharityNeed, need_id, "该需求不存在或已被删除。")
     if not can_transition(need.status, to):
-        raise ValidationFailed({"status": f"{_label('status')}为「{status_label(need.status)}」，"
-                                          f"不能改为「{status_label(to)}」"})
+        f = _fields()
+        f.fail("status", f"为「{status_label(need.status)}」，不能改为「{status_label(to)}」")
+        f.raise_if_any()
     return need
 
 
 def review_need(*, session: Session, user: CurrentUser, need_id: int, expected_version: int, approve: bool,
                 reason: str | None = "", idempotency_key: str) -> int:
     """审核: 待审核 → 待对接 (approve) or 已拒绝 (a reason is required). Returns the need's id."""
-    begin_write(session)
-    require_writer(user)
-    earlier = claim_submission(session, idempotency_key, "charity_review", user)
+    earlier = begin_submission(session, user, idempotency_key, "charity_review")
     if earlier is not None:
-        return earlier.record_id or 0
+        return earlier
     to = "approved" if approve else "rejected"
     need = _need_for_write(session, user, need_id, to)
-    errors: dict[str, str] = {}
-    text = _text(errors, "reject_reason", reason, 200, required=not approve)
-    if errors:
-        raise ValidationFailed(errors)
+    f = _fields()
+    text = f.text("reject_reason", reason, 200, required=not approve)
+    f.raise_if_any()
     old = snapshot(need)
     update_versioned(session, CharityNeed, need_id, expected_version,
                      {"status": to, "reject_reason": "" if approve else text}, label="需求")
@@ -386,38 +324,34 @@ def review_need(*, session: Session, user: CurrentUser, need_id: int, expected_v
 def match_need(*, session: Session, user: CurrentUser, need_id: int, expected_version: int, resource_id: int | None,
                amount: Any, matched_on: date | None, idempotency_key: str, today: date | None = None) -> int:
     """对接: join an 待对接 need to a resource (see the module docstring). Returns the match's id."""
-    begin_write(session)  # the write lock first: a racing match waits here, then reads what the first one wrote
-    require_writer(user)
-    earlier = claim_submission(session, idempotency_key, "charity_match", user)
+    # The write lock first: a racing match waits here, then reads what the first one wrote.
+    earlier = begin_submission(session, user, idempotency_key, "charity_match")
     if earlier is not None:
-        return earlier.record_id or 0
+        return earlier
     today = today or clock.today()
     need = _need_for_write(session, user, need_id, "matched")
-    errors: dict[str, str] = {}
+    f = _fields()
     resource = None
     if resource_id is None:
-        errors["resource_id"] = f"{_label('resource_id')}未选择"
+        f.fail("resource_id", "未选择")
     else:
         # Lock the resource row (PostgreSQL; SQLite's write lock already covers it) and read it afresh.
         resource = session.execute(select(CharityResource).where(CharityResource.id == resource_id)
                                    .with_for_update().execution_options(populate_existing=True)).scalar()
         if resource is None:
-            errors["resource_id"] = f"{_label('resource_id')}不存在"
+            f.fail("resource_id", "不存在")
     if resource is not None:
         check_scope(user, street_id=resource.street_id, community_id=resource.community_id, organization_id=None)
         if resource.street_id != need.street_id:
-            errors["resource_id"] = f"{_label('resource_id')}不属于该需求所在街道的资源库"
+            f.fail("resource_id", "不属于该需求所在街道的资源库")
         elif resource.kind != need.category:
-            errors["resource_id"] = (f"{_label('resource_id')}的类别为「{resource.kind}」，"
-                                     f"与需求类别「{need.category}」不符")
+            f.fail("resource_id", f"的类别为「{resource.kind}」，与需求类别「{need.category}」不符")
         elif resource.unit != need.unit:
-            errors["resource_id"] = (f"{_label('resource_id')}以「{resource.unit}」计，需求以「{need.unit}」计，"
-                                     "单位不同，不能对接")
+            f.fail("resource_id", f"以「{resource.unit}」计，需求以「{need.unit}」计，单位不同，不能对接")
         elif resource.status != "available":
-            errors["resource_id"] = (f"{_label('resource_id')}当前为「"
-                                     f"{vocab.RESOURCE_STATUSES.get(resource.status, resource.status)}」，不能对接")
-    value = _amount(errors, "match_amount", amount)
-    if value is not None and resource is not None and "resource_id" not in errors:
+            f.fail("resource_id", f"当前为「{vocab.RESOURCE_STATUSES.get(resource.status, resource.status)}」，不能对接")
+    value = _amount(f, "match_amount", amount)
+    if value is not None and resource is not None and "resource_id" not in f.errors:
         left = resource_left(session, resource.id or 0)
         limits = []
         if value > left + EPS:
@@ -425,14 +359,13 @@ def match_need(*, session: Session, user: CurrentUser, need_id: int, expected_ve
         if value > need.amount + EPS:
             limits.append(f"超过需求数量 {need.amount:g}{need.unit}")
         if limits:
-            errors["match_amount"] = f"{_label('match_amount')}为 {value:g}{need.unit}，{'，也'.join(limits)}"
-    day = _day(errors, "matched_on", matched_on, today)
+            f.fail("match_amount", f"为 {value:g}{need.unit}，{'，也'.join(limits)}")
+    day = f.day("matched_on", matched_on, today)
     if day is not None and day < need.filed_on:
-        errors["matched_on"] = f"{_label('matched_on')}不能早于需求提出日期（{need.filed_on:%Y-%m-%d}）"
+        f.fail("matched_on", f"不能早于需求提出日期（{need.filed_on:%Y-%m-%d}）")
     elif day is not None and resource is not None and day < resource.offered_on:
-        errors["matched_on"] = f"{_label('matched_on')}不能早于资源提供日期（{resource.offered_on:%Y-%m-%d}）"
-    if errors:
-        raise ValidationFailed(errors)
+        f.fail("matched_on", f"不能早于资源提供日期（{resource.offered_on:%Y-%m-%d}）")
+    f.raise_if_any()
     assert resource is not None and value is not None and day is not None
     old_need = snapshot(need)
     update_versioned(session, CharityNeed, need_id, expected_version, {"status": "matched"}, label="需求")
@@ -457,20 +390,17 @@ def match_need(*, session: Session, user: CurrentUser, need_id: int, expected_ve
 def complete_need(*, session: Session, user: CurrentUser, need_id: int, expected_version: int,
                   completed_on: date | None, idempotency_key: str, today: date | None = None) -> int:
     """完成: 已对接 → 已完成; the need's matches get the completion date. Returns the need's id."""
-    begin_write(session)
-    require_writer(user)
-    earlier = claim_submission(session, idempotency_key, "charity_complete", user)
+    earlier = begin_submission(session, user, idempotency_key, "charity_complete")
     if earlier is not None:
-        return earlier.record_id or 0
+        return earlier
     need = _need_for_write(session, user, need_id, "completed")
-    errors: dict[str, str] = {}
-    day = _day(errors, "completed_on", completed_on, today or clock.today())
+    f = _fields()
+    day = f.day("completed_on", completed_on, today or clock.today())
     first = session.execute(select(CharityMatch.matched_on).where(CharityMatch.need_id == need_id)
                             .order_by(CharityMatch.matched_on).limit(1)).scalar()
     if day is not None and first is not None and day < first:
-        errors["completed_on"] = f"{_label('completed_on')}不能早于对接日期（{first:%Y-%m-%d}）"
-    if errors:
-        raise ValidationFailed(errors)
+        f.fail("completed_on", f"不能早于对接日期（{first:%Y-%m-%d}）")
+    f.raise_if_any()
     old = snapshot(need)
     update_versioned(session, CharityNeed, need_id, expected_version, {"status": "completed"}, label="需求")
     session.execute(update(CharityMatch).where(CharityMatch.need_id == need_id, CharityMatch.completed_on.is_(None))
@@ -486,12 +416,12 @@ def complete_need(*, session: Session, user: CurrentUser, need_id: int, expected
 
 def validate_donation(session: Session, user: CurrentUser, data: DonationInput, today: date) -> dict[str, Any]:
     """Check every field of a donation; raise ValidationFailed naming each wrong field. Nothing is written."""
-    errors: dict[str, str] = {}
-    donor = _text(errors, "donor_name", data.donor_name, 80, required=True)
-    donor_type = _choice(errors, "donor_type", data.donor_type, vocab.PROVIDER_TYPES)
+    f = _fields()
+    donor = f.text("donor_name", data.donor_name, 80, required=True)
+    donor_type = f.choice("donor_type", data.donor_type, vocab.PROVIDER_TYPES)
     is_money = bool(data.is_money)
-    amount = _amount(errors, "amount_yuan", data.amount_yuan, allow_zero=not is_money)
-    items = _text(errors, "items", data.items, 200, required=not is_money)
+    amount = _amount(f, "amount_yuan", data.amount_yuan, allow_zero=not is_money)
+    items = f.text("items", data.items, 200, required=not is_money)
     quantity = None
     if not is_money and data.quantity not in (None, ""):
         try:
@@ -499,20 +429,18 @@ def validate_donation(session: Session, user: CurrentUser, data: DonationInput, 
             if quantity <= 0:
                 raise ValueError
         except (TypeError, ValueError, OverflowError):
-            errors["quantity"] = f"{_label('quantity')}须为大于 0 的数字，或留空"
-    recipient = _text(errors, "recipient", data.recipient, 80, required=False)
-    channel = _choice(errors, "channel", data.channel, vocab.DONATION_CHANNELS)
-    donated_on = _day(errors, "donated_on", data.donated_on, today)
-    street_id, community_id = _place(session, user, errors, data.community_id, data.street_id,
-                                     community_required=False)
+            f.fail("quantity", "须为大于 0 的数字，或留空")
+    recipient = f.text("recipient", data.recipient, 80)
+    channel = f.choice("channel", data.channel, vocab.DONATION_CHANNELS)
+    donated_on = f.day("donated_on", data.donated_on, today)
+    street_id, community_id = _place(session, user, f, data.community_id, data.street_id, community_required=False)
     if data.project_id is not None:
         project = session.get(Project, data.project_id)
         if project is None:
-            errors["project_id"] = f"{_label('project_id')}不存在"
+            f.fail("project_id", "不存在")
         elif street_id is not None and project.street_id != street_id:
-            errors["project_id"] = f"{_label('project_id')}不属于该街道"
-    if errors:
-        raise ValidationFailed(errors)
+            f.fail("project_id", "不属于该街道")
+    f.raise_if_any()
     return {"street_id": street_id, "community_id": community_id, "organization_id": user.scope.organization_id,
             "project_id": data.project_id, "donor_name": donor, "donor_type": donor_type, "recipient": recipient,
             "is_money": is_money, "amount_yuan": amount, "items": "" if is_money else items,
@@ -522,38 +450,8 @@ def validate_donation(session: Session, user: CurrentUser, data: DonationInput, 
 def record_donation(*, session: Session, user: CurrentUser, data: DonationInput, idempotency_key: str,
                     today: date | None = None) -> int:
     """Record a donation (登记捐赠). A repeated ``idempotency_key`` returns the first id."""
-    begin_write(session)
-    require_writer(user)
-    earlier = claim_submission(session, idempotency_key, "donation", user)
-    if earlier is not None:
-        return earlier.record_id or 0
-    values = validate_donation(session, user, data, today or clock.today())
-    check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
-                organization_id=values["organization_id"])
-    donation = Donation(**values)
-    session.add(donation)
-    session.flush()
-    assert donation.id is not None
-    finish_submission(session, idempotency_key, donation.id)
-    record_audit(session, user, "create", "donation", donation.id, None, snapshot(donation))
-    return donation.id
-
-
-# ---------------------------------------------------------------------------------------------- running
-
-
-def submit(service: Callable[..., int], *, user: CurrentUser, idempotency_key: str, engine=None, **kwargs: Any) -> int:
-    """Run a write service in its own transaction; a racing duplicate submission returns the first result."""
-    try:
-        with session_scope(engine, write=True) as session:
-            return service(session=session, user=user, idempotency_key=idempotency_key, **kwargs)
-    except IntegrityError:
-        # Two servers took the same key at once (PostgreSQL): the loser reads the winner's record.
-        with session_scope(engine) as session:
-            record_id = submission_record(session, idempotency_key)
-        if record_id is None:
-            raise
-        return record_id
+    return create_checked(session, user, idempotency_key, "donation", Donation,
+                          lambda: validate_donation(session, user, data, today or clock.today()))
 
 
 __all__ = [

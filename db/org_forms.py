@@ -16,6 +16,7 @@ from sqlmodel import Session
 from db import clock, vocab
 from db.auth import CurrentUser
 from db.errors import StaleEdit, ValidationFailed
+from db.fields import Fields
 from db.kpi import grade_expiry
 from db.models import (
     GradeBand,
@@ -28,36 +29,18 @@ from db.models import (
     VolunteerTeam,
 )
 from db.organizations import city_of_street, grade_bands, grade_for_score
-from db.project_forms import Fields, resolve_place
+from db.project_forms import resolve_place
 from db.write import (
     begin_write,
     check_scope,
-    claim_submission,
-    finish_submission,
+    create_checked,
+    create_record,
     record_audit,
     require_admin,
-    require_writer,
-    snapshot,
     update_versioned,
 )
 
 MAX_PEOPLE = 100_000
-
-
-def _create(session: Session, user: CurrentUser, key: str, kind: str, build) -> int:
-    """The common frame of a create service: lock, role, idempotency, then ``build()`` (validate, scope, row)."""
-    begin_write(session)
-    require_writer(user)
-    earlier = claim_submission(session, key, kind, user)
-    if earlier is not None:
-        return earlier.record_id or 0
-    row = build()
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    finish_submission(session, key, row.id)
-    record_audit(session, user, "create", row.__tablename__, row.id, None, snapshot(row))
-    return row.id
 
 
 # ------------------------------------------------------------------------------------------ organisations
@@ -104,14 +87,10 @@ def validate_organization(session: Session, user: CurrentUser, data: Organizatio
 
 def create_organization(*, session: Session, user: CurrentUser, data: OrganizationInput, idempotency_key: str,
                         today: date | None = None) -> int:
-    """Add an organisation (a social organisation registered or filed, a centre, an enterprise …)."""
-    def build() -> Organization:
-        values = validate_organization(session, user, data, today)
-        # An organisation-scoped user cannot add other organisations: check_scope sees organization_id None.
-        check_scope(user, street_id=values["street_id"], community_id=values["community_id"], organization_id=None)
-        return Organization(**values)
-
-    return _create(session, user, idempotency_key, "organization", build)
+    """Add an organisation (a social organisation registered or filed, a centre, an enterprise …). An
+    organisation-scoped user cannot add other organisations: the scope check sees no organisation."""
+    return create_checked(session, user, idempotency_key, "organization", Organization,
+                          lambda: validate_organization(session, user, data, today))
 
 
 # ------------------------------------------------------------------------------------------------ grades
@@ -169,7 +148,7 @@ def create_grade(*, session: Session, user: CurrentUser, data: GradeInput, idemp
         check_scope(user, street_id=org.street_id, community_id=org.community_id, organization_id=org.id)
         return OrgGrade(**values)
 
-    return _create(session, user, idempotency_key, "org_grade", build)
+    return create_record(session, user, idempotency_key, "org_grade", build)
 
 
 def update_grade_bands(*, session: Session, user: CurrentUser, city: str, bands: dict[str, Any],
@@ -262,13 +241,8 @@ def validate_social_worker(session: Session, user: CurrentUser, data: SocialWork
 def create_social_worker(*, session: Session, user: CurrentUser, data: SocialWorkerInput, idempotency_key: str,
                          today: date | None = None) -> int:
     """Add a social worker (助理社会工作师 / 社会工作师 / 高级社会工作师) to the register."""
-    def build() -> SocialWorker:
-        values = validate_social_worker(session, user, data, today)
-        check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
-                    organization_id=values["organization_id"])
-        return SocialWorker(**values)
-
-    return _create(session, user, idempotency_key, "social_worker", build)
+    return create_checked(session, user, idempotency_key, "social_worker", SocialWorker,
+                          lambda: validate_social_worker(session, user, data, today))
 
 
 # --------------------------------------------------------------------------------------------- trainings
@@ -322,7 +296,7 @@ def create_training(*, session: Session, user: CurrentUser, data: TrainingInput,
                     organization_id=values["organization_id"])
         return Training(**values)
 
-    return _create(session, user, idempotency_key, "training", build)
+    return create_record(session, user, idempotency_key, "training", build)
 
 
 # --------------------------------------------------------------------------------------------- mediation
@@ -393,10 +367,5 @@ def validate_mediation(session: Session, user: CurrentUser, data: MediationInput
 def create_mediation_case(*, session: Session, user: CurrentUser, data: MediationInput, idempotency_key: str,
                           today: date | None = None) -> int:
     """Record a mediation case (type, source, team, outcome, people involved; no names of parties)."""
-    def build() -> MediationCase:
-        values = validate_mediation(session, user, data, today)
-        check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
-                    organization_id=values["organization_id"])
-        return MediationCase(**values)
-
-    return _create(session, user, idempotency_key, "mediation_case", build)
+    return create_checked(session, user, idempotency_key, "mediation_case", MediationCase,
+                          lambda: validate_mediation(session, user, data, today))

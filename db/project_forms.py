@@ -3,146 +3,36 @@ indicators. Every service follows docs/ENGINEERING.md: data-version bump first, 
 one write per idempotency key, validation naming each wrong field in Chinese before anything is written, and an
 audit row in the same transaction.
 
-The small field checks at the top are shared with ``db.org_forms``.
+``resolve_place`` is shared with ``db.org_forms``.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlmodel import Session
 
 from db import clock, vocab
 from db.auth import CurrentUser
-from db.engine import session_scope
-from db.errors import NotFound, ValidationFailed
+from db.fields import Fields
 from db.kpi import KPIS, MORE_KPIS, PROJECT_METRICS, RATES
 from db.models import Community, Organization, Project, ProjectTarget, ReportedIndicator, Street
 from db.write import (
     begin_write,
     check_scope,
-    claim_submission,
-    finish_submission,
+    create_checked,
+    create_record,
+    load_for_write,
     record_audit,
-    require_writer,
     snapshot,
-    submission_record,
     update_versioned,
 )
 
-EARLIEST = date(2000, 1, 1)
 MAX_TARGET = 1e9
-
-
-# ------------------------------------------------------------------------------------------ field checks
-
-
-class Fields:
-    """Collects one Chinese message per wrong field: 「label」reason."""
-
-    def __init__(self, labels: dict[str, str]):
-        self.labels = labels
-        self.errors: dict[str, str] = {}
-
-    def label(self, name: str) -> str:
-        return f"「{self.labels.get(name, name)}」"
-
-    def fail(self, name: str, reason: str) -> None:
-        self.errors.setdefault(name, f"{self.label(name)}{reason}")
-
-    def text(self, name: str, value: Any, max_len: int, *, required: bool = False) -> str:
-        text = "" if value is None else str(value).strip()
-        if required and not text:
-            self.fail(name, "不能为空")
-        elif len(text) > max_len:
-            self.fail(name, f"不能超过 {max_len} 个字")
-        return text
-
-    def choice(self, name: str, value: Any, options, *, required: bool = True) -> Any:
-        if value is None or value == "":
-            if required:
-                self.fail(name, f"不能为空，须为：{'、'.join(options)}")
-            return None
-        if value not in options:
-            self.fail(name, f"须为：{'、'.join(options)}")
-            return None
-        return value
-
-    def integer(self, name: str, value: Any, low: int, high: int, *, required: bool = True) -> int | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.fail(name, "不能为空")
-            return None
-        try:
-            number = _as_int(value)
-        except (TypeError, ValueError, OverflowError):
-            self.fail(name, f"须为 {low} 到 {high} 之间的整数")
-            return None
-        if number is None or not low <= number <= high:
-            self.fail(name, f"须为 {low} 到 {high} 之间的整数")
-            return None
-        return number
-
-    def number(self, name: str, value: Any, low: float, high: float, *, required: bool = True,
-               low_open: bool = False) -> float | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.fail(name, "不能为空")
-            return None
-        try:
-            if isinstance(value, bool):
-                raise ValueError
-            number = float(str(value).strip()) if isinstance(value, str) else float(value)
-        except (TypeError, ValueError, OverflowError):
-            self.fail(name, "须填写数字")
-            return None
-        if not math.isfinite(number):
-            self.fail(name, "须填写有限的数字")
-            return None
-        if number < low or number > high or (low_open and number == low):
-            self.fail(name, f"须{'大于' if low_open else '不小于'} {low:g} 且不大于 {high:g}")
-            return None
-        return number
-
-    def day(self, name: str, value: Any, today: date, *, required: bool = True, future_ok: bool = False
-            ) -> date | None:
-        if value is None or value == "":
-            if required:
-                self.fail(name, "不能为空")
-            return None
-        if not isinstance(value, date):
-            self.fail(name, "须为日期")
-            return None
-        if value < EARLIEST:
-            self.fail(name, f"不能早于 {EARLIEST:%Y-%m-%d}")
-            return None
-        if not future_ok and value > today:
-            self.fail(name, f"不能晚于今天（{today:%Y-%m-%d}）")
-            return None
-        return value
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationFailed(self.errors)
-
-
-def _as_int(value: Any) -> int | None:
-    """An integer from form or import input; ValueError for fractions, infinities, NaN, text and booleans."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise ValueError
-    if isinstance(value, float):
-        if not math.isfinite(value) or value != int(value):
-            raise ValueError
-        return int(value)
-    return int(str(value).strip())
+MISSING = "该项目不存在或已被删除。"
 
 
 @dataclass
@@ -186,21 +76,6 @@ def resolve_place(session: Session, user: CurrentUser, f: Fields, *, street_id: 
     elif session.get(Street, street) is None:
         f.fail("street_id", "不存在")
     return Place(street, community_id, organization_id)
-
-
-def submit(create: Callable[..., int], user: CurrentUser, data: Any, idempotency_key: str,
-           engine: Engine | None = None, **kwargs: Any) -> int:
-    """Run a create service in its own write transaction; a racing duplicate submission returns the first id."""
-    try:
-        with session_scope(engine, write=True) as session:
-            return create(session=session, user=user, data=data, idempotency_key=idempotency_key, **kwargs)
-    except IntegrityError:
-        # Two servers took the same key at once (PostgreSQL): the loser reads the winner's record.
-        with session_scope(engine) as session:
-            record_id = submission_record(session, idempotency_key)
-        if record_id is None:
-            raise
-        return record_id
 
 
 # ------------------------------------------------------------------------------------------ projects
@@ -314,42 +189,29 @@ def validate_project(session: Session, user: CurrentUser, data: ProjectInput, pr
 def create_project(*, session: Session, user: CurrentUser, data: ProjectInput, idempotency_key: str,
                    today: date | None = None) -> int:
     """Create a project with its targets. A repeated ``idempotency_key`` returns the first project's id."""
-    begin_write(session)
-    require_writer(user)
-    earlier = claim_submission(session, idempotency_key, "project", user)
-    if earlier is not None:
-        return earlier.record_id or 0
-    values, targets = validate_project(session, user, data, today=today)
-    check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
-                organization_id=values["organization_id"])
-    project = Project(**values)
-    session.add(project)
-    session.flush()
-    assert project.id is not None
-    rows = [ProjectTarget(project_id=project.id, **t) for t in targets]
-    session.add_all(rows)
-    session.flush()
-    finish_submission(session, idempotency_key, project.id)
-    record_audit(session, user, "create", "project", project.id, None,
-                 {**snapshot(project), "targets": [snapshot(r) for r in rows]})
-    return project.id
+    targets: list[dict[str, Any]] = []
 
+    def build() -> Project:
+        values, checked = validate_project(session, user, data, today=today)
+        targets.extend(checked)
+        check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
+                    organization_id=values["organization_id"])
+        return Project(**values)
 
-def _load_project(session: Session, user: CurrentUser, project_id: int) -> Project:
-    require_writer(user)
-    project = session.get(Project, project_id)
-    if project is None:
-        raise NotFound("该项目不存在或已被删除。")
-    check_scope(user, street_id=project.street_id, community_id=project.community_id,
-                organization_id=project.organization_id)
-    return project
+    def add_targets(project: Project) -> dict[str, Any]:
+        rows = [ProjectTarget(project_id=project.id, **t) for t in targets]
+        session.add_all(rows)
+        session.flush()
+        return {**snapshot(project), "targets": [snapshot(r) for r in rows]}
+
+    return create_record(session, user, idempotency_key, "project", build, add_targets)
 
 
 def update_project(*, session: Session, user: CurrentUser, project_id: int, expected_version: int,
                    data: ProjectInput, today: date | None = None) -> None:
     """Edit a project's fields (its targets are kept); refused if it changed since ``expected_version``."""
     begin_write(session)
-    project = _load_project(session, user, project_id)
+    project = load_for_write(session, user, Project, project_id, MISSING)
     old = snapshot(project)
     data.targets = []
     values, _ = validate_project(session, user, data, project_id=project_id, today=today)
@@ -372,39 +234,31 @@ class NewTarget:
 def create_target(*, session: Session, user: CurrentUser, data: NewTarget, idempotency_key: str,
                   today: date | None = None) -> int:
     """Add a target to a project."""
-    begin_write(session)
-    require_writer(user)
-    earlier = claim_submission(session, idempotency_key, "project_target", user)
-    if earlier is not None:
-        return earlier.record_id or 0
-    f = Fields(vocab.PROJECT_FIELD_LABELS)
-    project = session.get(Project, data.project_id) if data.project_id is not None else None
-    if project is None:
-        f.fail("project_id", "不能为空" if data.project_id is None else "不存在")
+    def build() -> ProjectTarget:
+        f = Fields(vocab.PROJECT_FIELD_LABELS)
+        project = session.get(Project, data.project_id) if data.project_id is not None else None
+        if project is None:
+            f.fail("project_id", "不能为空" if data.project_id is None else "不存在")
+            f.raise_if_any()
+        assert project is not None
+        targets = _validate_targets(f, [data.target], project.start_date, project.end_date)
+        if targets:
+            clash = session.execute(select(ProjectTarget.id).where(
+                ProjectTarget.project_id == project.id, ProjectTarget.metric == targets[0]["metric"],
+                ProjectTarget.due_date == targets[0]["due_date"])).first()
+            if clash is not None:
+                f.fail("targets", "：该项目已有相同指标和截止日期的目标")
         f.raise_if_any()
-    assert project is not None
-    targets = _validate_targets(f, [data.target], project.start_date, project.end_date)
-    if targets:
-        clash = session.execute(select(ProjectTarget.id).where(
-            ProjectTarget.project_id == project.id, ProjectTarget.metric == targets[0]["metric"],
-            ProjectTarget.due_date == targets[0]["due_date"])).first()
-        if clash is not None:
-            f.fail("targets", "：该项目已有相同指标和截止日期的目标")
-    f.raise_if_any()
-    check_scope(user, street_id=project.street_id, community_id=project.community_id,
-                organization_id=project.organization_id)
-    row = ProjectTarget(project_id=project.id, **targets[0])
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    finish_submission(session, idempotency_key, row.id)
-    record_audit(session, user, "create", "projecttarget", row.id, None, snapshot(row))
-    return row.id
+        check_scope(user, street_id=project.street_id, community_id=project.community_id,
+                    organization_id=project.organization_id)
+        return ProjectTarget(project_id=project.id, **targets[0])
+
+    return create_record(session, user, idempotency_key, "project_target", build)
 
 
 def project_for_edit(session: Session, user: CurrentUser, project_id: int) -> tuple[ProjectInput, int]:
     """The form values of an existing project and its version (for the edit form)."""
-    project = _load_project(session, user, project_id)
+    project = load_for_write(session, user, Project, project_id, MISSING)
     return ProjectInput(
         name=project.name, area=project.area, status=project.status, brand_level=project.brand_level,
         beneficiary_groups=list(project.beneficiary_groups or []), start_date=project.start_date,
@@ -472,18 +326,5 @@ def validate_indicator(session: Session, user: CurrentUser, data: IndicatorInput
 def create_indicator(*, session: Session, user: CurrentUser, data: IndicatorInput, idempotency_key: str,
                      today: date | None = None) -> int:
     """Record a reported figure with its qualifier, unit, as-of date and source."""
-    begin_write(session)
-    require_writer(user)
-    earlier = claim_submission(session, idempotency_key, "reported_indicator", user)
-    if earlier is not None:
-        return earlier.record_id or 0
-    values = validate_indicator(session, user, data, today)
-    check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
-                organization_id=values["organization_id"])
-    row = ReportedIndicator(**values)
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    finish_submission(session, idempotency_key, row.id)
-    record_audit(session, user, "create", "reportedindicator", row.id, None, snapshot(row))
-    return row.id
+    return create_checked(session, user, idempotency_key, "reported_indicator", ReportedIndicator,
+                          lambda: validate_indicator(session, user, data, today))

@@ -7,25 +7,33 @@ A write service follows one pattern, inside one transaction (``session_scope(wri
     require_writer(user); check_scope(...)    # role and scope, checked here and not only in the UI
     ...validate, write rows...
     record_audit(...)                         # append-only audit row in the same transaction
+
+``create_record`` is that frame for a service that adds one row; ``submit`` / ``run_write`` run a service in its
+own transaction and turn a racing duplicate submission into the first record's id.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
 from db import clock
-from db.errors import PermissionDenied, StaleEdit
+from db.engine import session_scope
+from db.errors import NotFound, PermissionDenied, StaleEdit
 from db.models import AuditLog, DataVersion, Submission
 from db.scope import Scope
 
 if TYPE_CHECKING:
     from db.auth import CurrentUser
+
+T = TypeVar("T")
 
 
 def begin_write(session: Session) -> None:
@@ -74,7 +82,7 @@ def claim_submission(session: Session, key: str, kind: str, user: CurrentUser | 
     """Register an idempotency key. Returns the earlier submission if this key was already used.
 
     The key is the table's primary key, so even two racing transactions cannot both insert it: the loser
-    fails at flush or commit with an IntegrityError, which ``db.write.run_idempotent`` turns into a lookup.
+    fails at flush or commit with an IntegrityError, which ``run_write`` turns into a lookup.
     """
     if not key or len(key) > 64:
         raise ValueError("idempotency key must be 1–64 characters")
@@ -131,3 +139,83 @@ def update_versioned(session: Session, model: type[SQLModel], record_id: int, ex
     )
     if result.rowcount != 1:
         raise StaleEdit(label)
+
+
+def load_in_scope(session: Session, user: CurrentUser, model: type[SQLModel], record_id: int, missing: str) -> Any:
+    """The row to change: ``NotFound(missing)`` if it is gone, ``PermissionDenied`` if outside the user's scope."""
+    row = session.get(model, record_id)
+    if row is None:
+        raise NotFound(missing)
+    check_scope(user, street_id=row.street_id, community_id=row.community_id,  # type: ignore[attr-defined]
+                organization_id=getattr(row, "organization_id", None))
+    return row
+
+
+def load_for_write(session: Session, user: CurrentUser, model: type[SQLModel], record_id: int, missing: str) -> Any:
+    """``load_in_scope`` for a user allowed to write (leaders are refused first)."""
+    require_writer(user)
+    return load_in_scope(session, user, model, record_id, missing)
+
+
+def begin_submission(session: Session, user: CurrentUser, key: str, kind: str) -> int | None:
+    """Write lock, role, idempotency key: the id of the earlier submission's record (0 if none) for a retry,
+    None for a new submission."""
+    begin_write(session)
+    require_writer(user)
+    earlier = claim_submission(session, key, kind, user)
+    return None if earlier is None else earlier.record_id or 0
+
+
+def create_record(session: Session, user: CurrentUser, key: str, kind: str, build: Callable[[], SQLModel],
+                  then: Callable[[Any], dict[str, Any]] | None = None) -> int:
+    """The frame of a create service: lock, role, idempotency, then ``build()`` (validate, check scope, return the
+    new row), the row, and its audit row. ``then(row)`` may add what hangs off the row and returns the audited
+    values (default: the row's)."""
+    earlier = begin_submission(session, user, key, kind)
+    if earlier is not None:
+        return earlier
+    row = build()
+    session.add(row)
+    session.flush()
+    record_id = row.id  # type: ignore[attr-defined]
+    assert record_id is not None
+    new = then(row) if then is not None else snapshot(row)
+    finish_submission(session, key, record_id)
+    record_audit(session, user, "create", row.__tablename__, record_id, None, new)  # type: ignore[attr-defined]
+    return record_id
+
+
+def create_checked(session: Session, user: CurrentUser, key: str, kind: str, model: type[SQLModel],
+                   validate: Callable[[], dict[str, Any]]) -> int:
+    """``create_record`` of ``model(**validate())``, a row whose street, community and organisation (if it has
+    one) must be in the user's scope."""
+    def build() -> SQLModel:
+        values = validate()
+        check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
+                    organization_id=values.get("organization_id"))
+        return model(**values)
+
+    return create_record(session, user, key, kind, build)
+
+
+def run_write(engine: Engine | None, key: str | None, work: Callable[[Session], T]) -> T:
+    """Run ``work(session)`` in its own write transaction. With an idempotency ``key``, a racing duplicate
+    submission (two servers took the same key at once, PostgreSQL) returns the first record's id."""
+    try:
+        with session_scope(engine, write=True) as session:
+            return work(session)
+    except IntegrityError:
+        if key is None:
+            raise
+        with session_scope(engine) as session:
+            record_id = submission_record(session, key)
+        if record_id is None:
+            raise
+        return record_id  # type: ignore[return-value]
+
+
+def submit(service: Callable[..., int], *, user: CurrentUser, idempotency_key: str, engine: Engine | None = None,
+           **kwargs: Any) -> int:
+    """Run the write service ``service(session=, user=, idempotency_key=, **kwargs)`` through ``run_write``."""
+    return run_write(engine, idempotency_key, lambda session: service(
+        session=session, user=user, idempotency_key=idempotency_key, **kwargs))

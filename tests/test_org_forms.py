@@ -43,7 +43,7 @@ from db.org_forms import (
     update_grade_bands,
 )
 from db.organizations import grade_bands
-from db.project_forms import submit
+from db.write import submit
 from tests.factories import build_world, count_rows, make_user
 from tests.factories import write_counts as _write_counts
 
@@ -110,7 +110,7 @@ def test_an_organisation_is_saved_once_with_an_audit_row(world):
     key = uuid.uuid4().hex
     data = org_form(street_id=w.street2)
     oid = run(engine, create_organization, w.admin, data, key)
-    assert submit(create_organization, w.admin, data, key, engine) == oid
+    assert submit(create_organization, user=w.admin, data=data, idempotency_key=key, engine=engine) == oid
     with session_scope(engine) as s:
         org = s.get(Organization, oid)
         audit = s.execute(select(AuditLog).where(AuditLog.table_name == "organization", AuditLog.record_id == oid)

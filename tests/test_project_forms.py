@@ -24,9 +24,9 @@ from db.project_forms import (
     create_project,
     create_target,
     project_for_edit,
-    submit,
     update_project,
 )
+from db.write import submit
 from tests.factories import build_world, count_rows
 from tests.factories import write_counts as _write_counts
 
@@ -94,7 +94,7 @@ def test_one_submission_writes_once(world):
     key = uuid.uuid4().hex
     data = project_form(street_id=w.street1)
     first = create(engine, w.admin, data, key)
-    again = submit(create_project, w.admin, data, key, engine)
+    again = submit(create_project, user=w.admin, data=data, idempotency_key=key, engine=engine)
     assert first == again
     with session_scope(engine) as s:
         assert len(s.execute(select(Project.id).where(Project.name == data.name)).all()) == 1
