@@ -362,6 +362,8 @@ class Grid:
             editor.fill(hours)
             editor.press("Enter")
             self.overlay.wait_for(state="detached")
+            # The edit is committed when the grid shows it (a save clicked before that would miss it).
+            expect(self.cell(row, 2)).to_have_text(re.compile(rf"^{re.escape(hours)}(\.0+)?$"))
 
 
 # ------------------------------------------------------------------------------------------ database peeks
@@ -421,6 +423,7 @@ def test_staff_enters_activity_and_sees_it_on_the_overview(server, open_context)
     grid = Grid(page)
     for row, (vid, hours) in enumerate(zip(volunteers, ("1.5", None, "1"), strict=True)):
         grid.add_volunteer(row, vid, hours)
+    wait_idle(page)  # every edit of the grid has reached the server
     shot(page, "entry.png")
 
     # A double click on 保存活动 (an impatient user) must still write one activity.

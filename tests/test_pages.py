@@ -338,9 +338,9 @@ def test_community_profile_without_district_name(app_db):
 def test_data_entry_points_to_every_other_form(entry_page):
     """数据录入 lists every other kind of record with a link to the page whose tab holds its form, and each of
     those pages has that tab for staff."""
-    main_links = [link for link in entry_page.main.page_link]
-    assert [link.label for link in main_links] == [
-        f"{dict((p, t) for p, t, _r in vocab.PAGES)[path]} › {tab}：{what}" for path, tab, what in vocab.ENTRY_FORMS]
+    titles = {path: title for path, title, _roles in vocab.PAGES}
+    assert [link.label for link in entry_page.main.page_link] == [
+        f"{titles[path]} › {tab}：{what}" for path, tab, what in vocab.ENTRY_FORMS]
     for path in dict.fromkeys(path for path, _tab, _what in vocab.ENTRY_FORMS):
         at = open_page("demo_staff", path)
         assert_clean(at)
