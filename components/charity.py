@@ -12,7 +12,7 @@ import streamlit as st
 
 from components import data, fmt
 from components.charts import PALETTE, RED, style
-from components.forms import form_key, run_form, show_flash
+from components.forms import form_key, run_change, run_form, show_flash
 from components.geo_map import district_panels
 from components.page import engine
 from db import charity, clock, queries, vocab
@@ -489,6 +489,27 @@ def review_panel(user: CurrentUser, data_ver: int, scope: Scope) -> None:
              lambda nid: f"需求 #{nid}「{need.title}」已{'通过审核，待对接' if approve else '拒绝'}。")
 
 
+def withdraw_panel(user: CurrentUser, data_ver: int, scope: Scope) -> None:
+    """撤回 an 可对接 resource the provider took back, or 恢复 a 撤回 one (earlier matches stay)."""
+    _flash("withdraw")
+    df = resources(data_ver, scope, None)
+    df = df[df["status"].isin(["available", "withdrawn"])]
+    if df.empty:
+        st.info("没有可撤回或恢复的资源。")
+        return
+    rows = {int(r.resource_id): r for r in df.itertuples()}
+    rid = st.selectbox("资源", list(rows), key="charity_withdraw_pick", format_func=lambda i: (
+        f"#{i} {rows[i].title} · {rows[i].provider_name} · {rows[i].status_label}"
+        f" · 剩余 {fmt.exact(rows[i].left)}{rows[i].unit}"))
+    res = rows[rid]
+    withdraw = res.status == "available"
+    if st.button("撤回该资源（不再对接）" if withdraw else "恢复该资源", key="charity_withdraw_go"):
+        run_change("charity_withdraw_saved", lambda session: forms.set_resource_withdrawn(
+            session=session, user=user, resource_id=rid, expected_version=int(res.version), withdrawn=withdraw),
+            lambda status: f"资源 #{rid}「{res.title}」已{'撤回' if withdraw else '恢复'}，当前为"
+                           f"「{vocab.RESOURCE_STATUSES[status]}」。")
+
+
 def match_panel(user: CurrentUser, data_ver: int, scope: Scope) -> None:
     """对接: join a 待对接 need to a resource with something left."""
     _flash("match")
@@ -615,6 +636,8 @@ def supply_section(user: CurrentUser, data_ver: int, scope: Scope, period: Perio
         with need:
             st.subheader("提交需求")
             need_form(user, data_ver)
+        with st.expander("撤回或恢复资源"):
+            withdraw_panel(user, data_ver, scope)
 
 
 def matching_section(user: CurrentUser, data_ver: int, scope: Scope, period: Period, facts: dict[str, Any]) -> None:

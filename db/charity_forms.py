@@ -43,10 +43,12 @@ from db.models import (
 )
 from db.write import (
     begin_submission,
+    begin_write,
     check_scope,
     create_checked,
     create_record,
     finish_submission,
+    load_for_write,
     load_in_scope,
     record_audit,
     snapshot,
@@ -454,7 +456,29 @@ def record_donation(*, session: Session, user: CurrentUser, data: DonationInput,
                           lambda: validate_donation(session, user, data, today or clock.today()))
 
 
+def set_resource_withdrawn(*, session: Session, user: CurrentUser, resource_id: int, expected_version: int,
+                           withdrawn: bool) -> str:
+    """撤回 an 可对接 resource (the provider took it back: no new match; earlier matches stay), or 恢复 a
+    撤回 one (可对接 again, or 已用完 if nothing is left). Returns the new status."""
+    begin_write(session)
+    resource = load_for_write(session, user, CharityResource, resource_id, "该资源不存在或已被删除。")
+    current = vocab.RESOURCE_STATUSES.get(resource.status, resource.status)
+    f = _fields()
+    if withdrawn and resource.status != "available":
+        f.fail("resource_status", f"当前为「{current}」，只有「可对接」的资源可以撤回")
+    if not withdrawn and resource.status != "withdrawn":
+        f.fail("resource_status", f"当前为「{current}」，只有「已撤回」的资源可以恢复")
+    f.raise_if_any()
+    status = "withdrawn" if withdrawn else ("exhausted" if resource_left(session, resource_id) <= EPS else "available")
+    old = snapshot(resource)
+    update_versioned(session, CharityResource, resource_id, expected_version, {"status": status}, label="资源")
+    record_audit(session, user, "update", "charityresource", resource_id, old, {**old, "status": status,
+                                                                                 "version": old["version"] + 1})
+    return status
+
+
 __all__ = [
     "DonationInput", "NeedInput", "ResourceInput", "complete_need", "file_need", "match_need", "offer_resource",
-    "record_donation", "review_need", "submit", "validate_donation", "validate_need", "validate_resource",
+    "record_donation", "review_need", "set_resource_withdrawn", "submit", "validate_donation", "validate_need",
+    "validate_resource",
 ]

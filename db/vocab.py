@@ -213,7 +213,7 @@ CHARITY_FIELD_LABELS = {
     "resource_title": "资源名称", "need_title": "需求名称", "amount": "数量", "unit": "单位",
     "offered_on": "提供日期", "street_id": "所属街道", "community_id": "所属社区", "lng": "经度", "lat": "纬度",
     "coord_system": "坐标系", "category": "需求类别", "beneficiary_group": "服务对象", "urgency": "紧急程度",
-    "filed_on": "提出日期", "status": "需求状态", "reject_reason": "拒绝理由", "need_id": "需求",
+    "filed_on": "提出日期", "status": "需求状态", "resource_status": "资源状态", "reject_reason": "拒绝理由", "need_id": "需求",
     "resource_id": "对接资源", "match_amount": "对接数量", "matched_on": "对接日期", "completed_on": "完成日期",
     "donor_name": "捐赠方", "donor_type": "捐赠方类型", "recipient": "受赠方", "is_money": "捐赠形式",
     "amount_yuan": "金额（元）", "items": "物资名称", "quantity": "物资数量", "donated_on": "捐赠日期",

@@ -465,3 +465,60 @@ def test_in_kind_donation_may_have_no_value(engine, world):
               data=replace(donation(world), is_money=False, amount_yuan=0, items="学习用品"))
     with session_scope(engine) as s:
         assert s.get(Donation, did).amount_yuan == 0
+
+
+# ------------------------------------------------------------------------------------------ withdraw, restore
+
+
+def withdraw(engine, user, resource_id: int, withdrawn: bool = True, version: int | None = None) -> str:
+    with session_scope(engine, write=True) as s:
+        return forms.set_resource_withdrawn(
+            session=s, user=user, resource_id=resource_id, withdrawn=withdrawn,
+            expected_version=resource(engine, resource_id).version if version is None else version)
+
+
+def test_a_withdrawn_resource_cannot_be_matched_and_keeps_its_matches(engine, world):
+    rid = offer(engine, world)
+    first = approved_need(engine, world, amount=3)
+    match(engine, world, first, rid, 3)
+    assert withdraw(engine, world.staff_a, rid) == "withdrawn"
+    later = approved_need(engine, world, amount=2)
+    assert_refused(engine, lambda: match(engine, world, later, rid, 2), "resource_id", "已撤回", "不能对接")
+    with session_scope(engine) as s:
+        assert s.execute(select(func.count()).select_from(CharityMatch)).scalar_one() == 1
+    # Restored, it is 可对接 again with what was left (10 − 3), and the need can be matched.
+    assert withdraw(engine, world.staff_a, rid, withdrawn=False) == "available"
+    match(engine, world, later, rid, 2)
+    with session_scope(engine) as s:
+        audit = s.execute(select(AuditLog).where(AuditLog.table_name == "charityresource",
+                                                 AuditLog.action == "update").order_by(AuditLog.id)).scalars().all()
+    assert [(a.old_values["status"], a.new_values["status"]) for a in audit][:2] == [
+        ("available", "withdrawn"), ("withdrawn", "available")]
+
+
+def test_restoring_a_used_up_resource_makes_it_used_up(engine, world):
+    rid = offer(engine, world, amount=4)
+    nid = approved_need(engine, world, amount=4)
+    withdraw(engine, world.admin, rid)
+    with session_scope(engine, write=True) as s:  # matched before it was withdrawn (a match of the same day)
+        s.add(CharityMatch(need_id=nid, resource_id=rid, amount=4, matched_on=date(2025, 3, 1)))
+    assert withdraw(engine, world.admin, rid, withdrawn=False) == "exhausted"
+
+
+def test_withdraw_refusals(engine, world):
+    rid = offer(engine, world)
+    assert_refused(engine, lambda: withdraw(engine, world.admin, rid, withdrawn=False), "resource_status",
+                   "可对接", "只有「已撤回」")
+    stale = resource(engine, rid).version
+    withdraw(engine, world.admin, rid)
+    assert_refused(engine, lambda: withdraw(engine, world.admin, rid), "resource_status", "已撤回", "只有「可对接」")
+    with pytest.raises(StaleEdit):
+        withdraw(engine, world.admin, rid, withdrawn=False, version=stale)
+    with pytest.raises(PermissionDenied):
+        withdraw(engine, world.leader, rid, withdrawn=False)
+    other = offer(engine, world, community_id=world.community_b)
+    with pytest.raises(PermissionDenied):
+        withdraw(engine, world.staff_a, other)
+    with pytest.raises(NotFound):
+        withdraw(engine, world.admin, 987654, version=1)
+    assert resource(engine, rid).status == "withdrawn" and resource(engine, other).status == "available"

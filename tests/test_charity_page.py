@@ -256,3 +256,26 @@ def test_admin_records_a_donation(app_db):
     assert_clean(at)
     assert count_rows(Donation) == before + 1
     assert any("已登记善款捐赠" in str(s.value) for s in at.success)
+
+
+def test_staff_withdraws_and_restores_a_resource(app_db):
+    at = open_tab("demo_staff", "供需")
+    pick = at.selectbox(key="charity_withdraw_pick")
+    offered = [int(label.split()[0].lstrip("#")) for label in pick.options]  # “#12 title · provider · …”
+    with session_scope(get_engine()) as s:
+        statuses = {r.id: r.status for r in s.execute(
+            select(CharityResource).where(CharityResource.id.in_(offered))).scalars()}
+    rid = next(i for i in offered if statuses[i] == "available")
+    pick.set_value(rid).run()
+    next(b for b in at.button if b.label == "撤回该资源（不再对接）").click().run()
+    assert_clean(at)
+    assert any(f"资源 #{rid}" in str(s.value) and "已撤回" in str(s.value) for s in at.success)
+    with session_scope(get_engine()) as s:
+        assert s.get(CharityResource, rid).status == "withdrawn"
+    at.selectbox(key="charity_withdraw_pick").set_value(rid).run()
+    next(b for b in at.button if b.label == "恢复该资源").click().run()
+    assert_clean(at)
+    with session_scope(get_engine()) as s:
+        assert s.get(CharityResource, rid).status in ("available", "exhausted")
+    # A leader has no such control.
+    assert "撤回该资源（不再对接）" not in buttons(open_tab("demo_leader", "供需"))
