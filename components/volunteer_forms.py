@@ -77,6 +77,21 @@ def award_panel(user: CurrentUser, pending: pd.DataFrame, view: pd.DataFrame, co
     _done("award", "已认定：" + "、".join(done) + "。认定记录已写入审计日志。")
 
 
+def revoke_panel(user: CurrentUser, volunteer_id: int, awards: pd.DataFrame) -> None:
+    """撤销 the volunteer's highest star award (one made in error), with a reason kept in the audit trail."""
+    _flash("revoke")
+    if awards.empty:
+        return
+    top = awards.sort_values(["rank", "awarded_on"], ascending=False).iloc[0]
+    with st.expander(f"撤销星级认定（当前最高：{top['level']}）", icon=":material/undo:"):
+        st.caption("只能撤销最高一级的认定；撤销及其原因写入审计日志，志愿者将回到“达标可申请”。")
+        reason = st.text_input("撤销原因", max_chars=200, key=f"revoke_reason_{volunteer_id}")
+        if st.button(f"撤销「{top['level']}」认定", key="revoke_button"):
+            _change("revoke", lambda s: vf.revoke_star(session=s, user=user, award_id=int(top["award_id"]),
+                                                       reason=reason),
+                    lambda _vid: f"已撤销「{top['level']}」认定（{top['awarded_on']:%Y-%m-%d}）。")
+
+
 # ===================================================================================== presets (admin)
 
 

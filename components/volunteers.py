@@ -70,8 +70,22 @@ def _board_table(df: pd.DataFrame, value: str, label_col: str, extra: list[str])
     config[COLS[value]] = st.column_config.ProgressColumn(
         COLS[value], min_value=0, max_value=max(top, 1.0), format="%.1f" if value == "hours" else "%d",
         width=110 if narrow else 170)
-    st.dataframe(_view(df, columns), hide_index=True, width="stretch", height=min(38 + 35 * len(df), 640),
-                 column_config=config)
+    picked = st.dataframe(_view(df, columns), hide_index=True, width="stretch", height=min(38 + 35 * len(df), 640),
+                          column_config=config, key=f"board_pick_{label_col}",
+                          **({"on_select": "rerun", "selection_mode": "single-row"} if label_col == "name" else {}))
+    rows = list(picked.selection.rows) if label_col == "name" and picked is not None else []
+    if rows:
+        row = df.iloc[rows[0]]
+        st.button(f"查看 {row['name']} 的志愿者档案", icon=":material/badge:", key="board_open_file",
+                  on_click=open_file, args=(int(row["volunteer_id"]),))
+    elif label_col == "name":
+        st.caption("勾选一行可打开该志愿者的档案（服务记录与志愿服务记录证明）。")
+
+
+def open_file(volunteer_id: int) -> None:
+    """Switch to 志愿者档案 showing ``volunteer_id`` (a callback: it runs before the next run draws the tabs)."""
+    st.session_state["file_volunteer"] = volunteer_id
+    st.session_state["volunteer_tab"] = "志愿者档案"
 
 
 def _podium(df: pd.DataFrame, metric: str) -> None:
@@ -324,6 +338,10 @@ def file_tab(user: CurrentUser, scope: Scope, ver: int) -> None:
         st.warning(str(exc))
         return
     _profile_card(info, ver)
+    if user.can_write:
+        from components import volunteer_forms
+
+        volunteer_forms.revoke_panel(user, volunteer_id, vd.volunteer_stars(ver, volunteer_id)[1])
     records = vd.service_record(ver, scope, volunteer_id)
     st.subheader("服务记录")
     if records.empty:
@@ -366,7 +384,7 @@ def _profile_card(info: vol.VolunteerFile, ver: int) -> None:
                  ("荣誉时长（小时）", fmt.number(info.honour_hours)), ("参与活动（场）", fmt.number(info.activities)),
                  ("待审核记录（条）", fmt.number(info.pending)))
         if not star_row.empty:
-            tiles += (("星级", _star_text(star_row.iloc[0])),)
+            tiles += _star_tile(star_row.iloc[0])
         for i, (label, value) in enumerate(tiles):
             with cols[i % 3].container(border=True):
                 st.metric(label, value)
@@ -381,12 +399,12 @@ def _profile_card(info: vol.VolunteerFile, ver: int) -> None:
                                            for r in awards.itertuples()))
 
 
-def _star_text(row: pd.Series) -> str:
-    """一星（已认定） / 二星（待认定） / 未达标."""
+def _star_tile(row: pd.Series) -> tuple[tuple[str, str]]:
+    """(label, value) of the star tile: 星级（已认定） 一星 / 星级（待认定） 二星 / 星级 未达标 (the state in the
+    label keeps the value short enough for its tile)."""
     if not row["eligible_rank"]:
-        return "未达标"
-    state = "待认定" if row["pending"] else "已认定"
-    return f"{row['eligible']}（{state}）"
+        return (("星级", "未达标"),)
+    return ((f"星级（{'待认定' if row['pending'] else '已认定'}）", str(row["eligible"])),)
 
 
 def certificate_panel(user: CurrentUser, volunteer_id: int) -> None:

@@ -262,19 +262,20 @@ def level_counts(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def award_history(session: Session, volunteer_id: int) -> pd.DataFrame:
-    """A volunteer's awards, newest first: awarded_on, preset, level, awarded_by."""
+    """A volunteer's awards, newest first: award_id, awarded_on, preset, level, rank, awarded_by."""
     from db.models import AppUser
 
     rows = session.execute(
-        select(StarAward.awarded_on, StarPreset.name, StarAward.preset_id, StarAward.rank, AppUser.display_name)
+        select(StarAward.awarded_on, StarPreset.name, StarAward.preset_id, StarAward.rank, AppUser.display_name,
+               StarAward.id)
         .join(StarPreset, StarPreset.id == StarAward.preset_id)
         .outerjoin(AppUser, AppUser.id == StarAward.awarded_by)
         .where(StarAward.volunteer_id == volunteer_id).order_by(StarAward.awarded_on.desc(), StarAward.id.desc())
     ).all()
     labels = {(p.id, lv.rank): lv.label for p in presets(session) for lv in p.levels}
     return pd.DataFrame(
-        [(r[0], r[1], labels.get((r[2], r[3]), f"第 {r[3]} 级"), r[4] or "") for r in rows],
-        columns=["awarded_on", "preset", "level", "awarded_by"])
+        [(r[5], r[0], r[1], labels.get((r[2], r[3]), f"第 {r[3]} 级"), r[3], r[4] or "") for r in rows],
+        columns=["award_id", "awarded_on", "preset", "level", "rank", "awarded_by"])
 
 
 # --------------------------------------------------------------------------------- admin: the presets

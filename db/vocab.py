@@ -173,6 +173,7 @@ VOLUNTEER_FIELD_LABELS = {
     "reason": "原因",
     "rank": "星级",
     "awarded_on": "认定日期",
+    "revoke_reason": "撤销原因",
     "preset_id": "星级标准",
     "preset_name": "标准名称",
     "levels": "星级档位",

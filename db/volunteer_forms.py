@@ -23,7 +23,7 @@ from sqlmodel import Session
 from db import clock, vocab
 from db.activities import VolunteerHours, mask_name, validate_volunteers
 from db.auth import CurrentUser
-from db.errors import StaleEdit, ValidationFailed
+from db.errors import NotFound, StaleEdit, ValidationFailed
 from db.fields import Fields
 from db.models import (
     Activity,
@@ -443,8 +443,30 @@ def award_star(*, session: Session, user: CurrentUser, volunteer_id: int, rank: 
                          lambda award: {**snapshot(award), **audited})
 
 
+def revoke_star(*, session: Session, user: CurrentUser, award_id: int, reason: str | None) -> int:
+    """Revoke (撤销) a star award made in error: only a volunteer's highest award (so no higher star is left
+    above a missing lower one), with a reason, kept in the audit trail with the award. Returns the volunteer id."""
+    begin_write(session)
+    award = session.get(StarAward, award_id)
+    if award is None:
+        raise NotFound("该星级认定不存在或已被撤销。")
+    volunteer = load_for_write(session, user, Volunteer, award.volunteer_id, MISSING)
+    f = Fields(LABELS)
+    text = f.text("revoke_reason", reason, 200, required=True)
+    top = session.execute(select(func.max(StarAward.rank)).where(StarAward.volunteer_id == award.volunteer_id,
+                                                                 StarAward.preset_id == award.preset_id)).scalar()
+    if top is not None and award.rank < top:
+        f.fail("rank", f"{mask_name(volunteer.name)} 还有更高的星级认定，须先撤销最高的一级")
+    f.raise_if_any()
+    old = snapshot(award)
+    session.delete(award)
+    session.flush()
+    record_audit(session, user, "delete", "staraward", award_id, old, {"reason": text})
+    return award.volunteer_id
+
+
 __all__ = [
     "BackfillInput", "TeamInput", "VolunteerInput", "award_star", "backfill_hours", "create_team",
-    "create_volunteer", "review_records", "run_write", "update_team", "update_volunteer", "validate_backfill",
-    "validate_team", "validate_volunteer", "volunteer_for_edit",
+    "create_volunteer", "review_records", "revoke_star", "run_write", "update_team", "update_volunteer",
+    "validate_backfill", "validate_team", "validate_volunteer", "volunteer_for_edit",
 ]

@@ -16,15 +16,16 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
     scope = filters.scope_filter(user.scope, ver)
 
 names = ["光荣榜", "星级认定", "活跃度", "志愿者档案"] + (["登记与审核"] if user.can_write else [])
-tabs = st.tabs(names)
-with tabs[0], friendly_errors():
-    volunteers.leaderboard_tab(scope, ver)
-with tabs[1], friendly_errors():
-    volunteers.stars_tab(user, scope, ver)
-with tabs[2], friendly_errors():
-    volunteers.active_tab(scope, ver)
-with tabs[3], friendly_errors():
-    volunteers.file_tab(user, scope, ver)
-if user.can_write:
-    with tabs[4], friendly_errors():
-        volunteer_forms.entry_tab(user, scope, ver)
+# Only the open tab runs (a leaderboard row can open 志愿者档案 by setting the "volunteer_tab" state).
+tabs = dict(zip(names, st.tabs(names, key="volunteer_tab", on_change="rerun"), strict=True))
+panels = {
+    "光荣榜": lambda: volunteers.leaderboard_tab(scope, ver),
+    "星级认定": lambda: volunteers.stars_tab(user, scope, ver),
+    "活跃度": lambda: volunteers.active_tab(scope, ver),
+    "志愿者档案": lambda: volunteers.file_tab(user, scope, ver),
+    "登记与审核": lambda: volunteer_forms.entry_tab(user, scope, ver),
+}
+for name, tab in tabs.items():
+    if tab.open:
+        with tab, friendly_errors():
+            panels[name]()

@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 
 from db import stars
 from db.engine import session_scope
-from db.errors import PermissionDenied, StaleEdit, ValidationFailed
+from db.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from db.migrate import upgrade
 from db.models import Activity, AuditLog, StarAward, StreetStarPreset
 from db.scope import Scope
-from db.volunteer_forms import award_star
+from db.volunteer_forms import award_star, revoke_star
 from tests.factories import build_world, make_record, make_user, make_volunteers
 
 PRESET_NAMES = ("全国（默认）", "北京", "惠州")
@@ -365,6 +365,43 @@ def test_staff_award_within_their_scope(eng, w):
     award(eng, w.staff_a, vid, 1)
     with session_scope(eng) as session:
         assert stars.star_table(session, Scope(), volunteer_id=vid).iloc[0]["awarded_rank"] == 1
+
+
+def revoke(eng, user, award_id, reason="认定时误用了另一名志愿者的时长"):
+    with session_scope(eng, write=True) as session:
+        return revoke_star(session=session, user=user, award_id=award_id, reason=reason)
+
+
+def test_revoking_the_highest_award_with_a_reason(eng, w):
+    (vid,) = volunteers_with_hours(eng, w.street1, w.community_a, [[150.0, 160.0]])
+    first, second = award(eng, w.staff_a, vid, 1), award(eng, w.staff_a, vid, 2)
+    with pytest.raises(ValidationFailed) as caught:  # the lower one while the higher one stands, and no reason
+        revoke(eng, w.staff_a, first, reason=" ")
+    assert "「撤销原因」不能为空" in caught.value.errors["revoke_reason"]
+    assert "须先撤销最高的一级" in caught.value.errors["rank"]
+    with pytest.raises(PermissionDenied):
+        revoke(eng, w.leader, second)
+    assert revoke(eng, w.staff_a, second) == vid
+    with session_scope(eng) as session:
+        row = stars.star_table(session, Scope(), volunteer_id=vid).iloc[0]
+        audit = session.execute(select(AuditLog).where(AuditLog.table_name == "staraward",
+                                                       AuditLog.record_id == second)
+                                .order_by(AuditLog.id)).scalars().all()
+    assert row["awarded_rank"] == 1 and row["pending"]  # eligible for 二星 again, awarded 一星
+    assert [a.action for a in audit] == ["create", "delete"]
+    assert audit[1].old_values["rank"] == 2 and audit[1].new_values == {"reason": "认定时误用了另一名志愿者的时长"}
+    with pytest.raises(NotFound):
+        revoke(eng, w.staff_a, second)
+
+
+def test_revoking_is_checked_for_role_and_scope(eng, w):
+    (vid,) = volunteers_with_hours(eng, w.street2, w.community_c, [[100.0]])
+    award_id = award(eng, w.admin, vid, 1)
+    for user in (w.leader, w.staff_a, w.staff_s1):  # a leader; staff of community A / street 1
+        with pytest.raises(PermissionDenied):
+            revoke(eng, user, award_id)
+    with session_scope(eng) as session:
+        assert session.get(StarAward, award_id) is not None
 
 
 def test_preset_edit_may_not_drop_an_awarded_level(eng, w):

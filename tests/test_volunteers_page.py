@@ -61,6 +61,15 @@ def assert_clean(at) -> None:
         assert "Traceback" not in text and "意外错误" not in text, text
 
 
+def open_tab(username: str | None, tab: str):
+    """The page with ``tab`` open (only the open tab runs)."""
+    at = open_page(username, PAGE)
+    if tab != TABS[0]:
+        at.session_state["volunteer_tab"] = tab
+        at.run()
+    return at
+
+
 def tab_labels(at) -> list[str]:
     return [t.label for t in at.tabs]
 
@@ -87,13 +96,18 @@ def test_page_renders_for_every_role(app_db, username):
     assert labels[:4] == TABS
     writer = username != "demo_leader"
     assert ("登记与审核" in labels) == writer
-    assert any("志愿服务记录证明" in t for t in texts(at.subheader))
-    if writer:
-        assert any(b.key == "cert_download" for b in at.get("download_button"))
-    else:
-        assert not any(b.key == "cert_download" for b in at.get("download_button"))
-        assert any("由工作人员或管理员出具" in t for t in texts(at.info))
-    assert any("星级标准设置" in e.label for e in at.expander) == (username == "demo_admin")
+    for tab in labels[1:]:
+        at = open_tab(username, tab)
+        assert_clean(at)
+        if tab == "星级认定":
+            assert any("星级标准设置" in e.label for e in at.expander) == (username == "demo_admin")
+        if tab == "志愿者档案":
+            assert any("志愿服务记录证明" in t for t in texts(at.subheader))
+            if writer:
+                assert any(b.key == "cert_download" for b in at.get("download_button"))
+            else:
+                assert not any(b.key == "cert_download" for b in at.get("download_button"))
+                assert any("由工作人员或管理员出具" in t for t in texts(at.info))
 
 
 def test_anonymous_gets_the_login_form(app_db):
@@ -146,7 +160,7 @@ def test_staff_sees_only_their_community(app_db):
 
 
 def test_staff_award_the_selected_eligible_volunteers(app_db):
-    at = open_page("demo_staff", PAGE)
+    at = open_tab("demo_staff", "星级认定")
     with session_scope(get_engine()) as session:
         before = session.execute(select(func.count()).select_from(StarAward)).scalar_one()
     at.session_state["award_table"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
@@ -165,12 +179,13 @@ def test_staff_award_the_selected_eligible_volunteers(app_db):
 
 
 def test_leader_cannot_award(app_db):
-    at = open_page("demo_leader", PAGE)
+    at = open_tab("demo_leader", "星级认定")
+    assert "待认定名单（达标可申请）" in texts(at.subheader)
     assert not any(b.key == "award_button" for b in at.button)
 
 
 def test_staff_approve_and_reject_pending_records(app_db):
-    at = open_page("demo_staff", PAGE)
+    at = open_tab("demo_staff", "登记与审核")
     scope = current_user("demo_staff").scope
     with session_scope(get_engine()) as session:
         pending = vol.pending_records(session, scope)
@@ -198,7 +213,7 @@ def _form_widget(widgets, label):
 
 
 def test_backfill_longer_than_the_activity_is_refused_on_the_page(app_db):
-    at = open_page("demo_staff", PAGE)
+    at = open_tab("demo_staff", "登记与审核")
     volunteer = _form_widget(at.selectbox, "志愿者")
     activity = _form_widget(at.selectbox, "活动")
     scope = current_user("demo_staff").scope
@@ -222,7 +237,7 @@ def test_backfill_longer_than_the_activity_is_refused_on_the_page(app_db):
 
 
 def test_register_a_volunteer_on_the_page(app_db):
-    at = open_page("demo_staff", PAGE)
+    at = open_tab("demo_staff", "登记与审核")
     names = [w for w in at.text_input if w.label == "姓名"]
     assert len(names) == 1
     names[0].input("测登人")
@@ -236,7 +251,7 @@ def test_register_a_volunteer_on_the_page(app_db):
 
 
 def test_certificate_on_the_page_carries_the_full_name_for_staff(app_db):
-    at = open_page("demo_staff", PAGE)
+    at = open_tab("demo_staff", "志愿者档案")
     volunteer_id = at.selectbox(key="file_volunteer").value
     with session_scope(get_engine()) as session:
         name = session.get(Volunteer, volunteer_id).name
@@ -245,6 +260,22 @@ def test_certificate_on_the_page_carries_the_full_name_for_staff(app_db):
     assert any(f"ZYFW-{volunteer_id:06d}" in c for c in texts(at.caption))
     # Everywhere else the name is masked.
     assert not any(name in t for t in texts(at.markdown) + texts(at.caption) if "ZYFW" not in t)
+
+
+def test_a_board_row_opens_that_volunteers_file(app_db):
+    at = open_page("demo_leader", PAGE)
+    assert not any(b.key == "board_open_file" for b in at.button)
+    with session_scope(get_engine()) as session:
+        board = vol.volunteer_board(session, vol.BoardFilter(ALL, period_of("year", clock.today())), "hours")
+    at.session_state["board_pick_name"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    opener = button(at, "board_open_file")
+    assert opener.label == f"查看 {board['name'][1]} 的志愿者档案"
+    opener.click().run()
+    assert_clean(at)
+    assert at.session_state["volunteer_tab"] == "志愿者档案"
+    assert at.selectbox(key="file_volunteer").value == int(board["volunteer_id"][1])
+    assert any("服务记录" == t for t in texts(at.subheader))
 
 
 # ------------------------------------------------------------------------------------------ the browser
@@ -372,3 +403,26 @@ def test_browser_screenshots_of_board_stars_record_and_certificate(browser_page)
     assert (ARTIFACTS / "volunteers_certificate.pdf").stat().st_size > 10_000
     text = printed.inner_text("body")
     assert "特此证明" in text and "合计" in text and "小时" in text
+
+
+def test_staff_revoke_a_star_award_with_a_reason(app_db):
+    at = open_tab("demo_staff", "星级认定")
+    with session_scope(get_engine()) as session:
+        award = session.execute(select(StarAward).join(Volunteer, Volunteer.id == StarAward.volunteer_id)
+                                .where(Volunteer.community_id == current_user("demo_staff").scope.community_id)
+                                .order_by(StarAward.rank.desc(), StarAward.id)).scalars().first()
+        vid, award_id = award.volunteer_id, award.id
+    at.session_state["file_volunteer"] = vid
+    at.session_state["volunteer_tab"] = "志愿者档案"
+    at.run()
+    button(at, "revoke_button").click().run()  # no reason: refused, nothing deleted
+    assert any("「撤销原因」不能为空" in e for e in texts(at.error)), texts(at.error)
+    with session_scope(get_engine()) as session:
+        assert session.get(StarAward, award_id) is not None
+    at.text_input(key=f"revoke_reason_{vid}").input("误将他人时长计入")
+    button(at, "revoke_button").click().run()
+    assert_clean(at)
+    assert any("已撤销" in s for s in texts(at.success)), texts(at.success) + texts(at.error)
+    with session_scope(get_engine()) as session:
+        assert session.get(StarAward, award_id) is None
+    assert not any(b.key == "revoke_button" for b in open_tab("demo_leader", "志愿者档案").button)
