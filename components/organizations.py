@@ -25,6 +25,7 @@ from db.org_forms import (
     OrganizationInput,
     SocialWorkerInput,
     TrainingInput,
+    conclude_mediation_case,
     create_grade,
     create_mediation_case,
     create_organization,
@@ -365,7 +366,7 @@ def mediation_panel(ver: int, scope: Scope, period: Period) -> None:
 
 # ------------------------------------------------------------------------------------------------- forms
 
-FORMS = ("社会组织", "评估等级", "社会工作者", "培训", "纠纷调解案件")
+FORMS = ("社会组织", "评估等级", "社会工作者", "培训", "纠纷调解案件", "办结调解案件")
 
 
 def _form_key(kind: str) -> str:
@@ -402,8 +403,10 @@ def entry_panel(ver: int, user: CurrentUser) -> None:
         _social_worker_form(ver, user, street_id, scope)
     elif kind == "培训":
         _training_form(ver, user, street_id, scope)
-    else:
+    elif kind == "纠纷调解案件":
         _mediation_form(ver, user, street_id, scope)
+    else:
+        _conclude_form(ver, user, scope)
 
 
 def _organization_form(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> None:
@@ -523,3 +526,24 @@ def _mediation_form(ver: int, user: CurrentUser, street_id: int, scope: Scope) -
                               resolved_on=resolved, community_id=community, organization_id=org, team_id=team,
                               project_id=project, street_id=street_id, location=location)
         _save("mediation", create_mediation_case, user, data, "已保存调解案件")
+
+
+def _conclude_form(ver: int, user: CurrentUser, scope: Scope) -> None:
+    """办结: a case received as 处理中 gets its outcome and date (the success rate counts it from then on)."""
+    cases = options(ver, "open_cases", scope)
+    if not cases:
+        st.info("没有处理中的调解案件。")
+        return
+    labels = dict(cases)
+    with st.form("mediation_conclude", border=True):
+        picked = st.selectbox(f"处理中的案件（{len(cases)} 件，最早受理的在前）", list(labels), format_func=labels.get,
+                              key="md_conclude_case")
+        c1, c2 = st.columns(2)
+        outcome = c1.selectbox("调解结果", [o for o in vocab.MEDIATION_OUTCOMES if o != "处理中"], key="md_conclude_outcome")
+        resolved = c2.date_input("办结日期", value=clock.today(), max_value=clock.today(), key="md_conclude_date")
+        submitted = st.form_submit_button("办结案件", type="primary")
+    if submitted:
+        case_id, version = picked
+        run_change("org_saved", lambda session: conclude_mediation_case(
+            session=session, user=user, case_id=case_id, expected_version=version, outcome=outcome,
+            resolved_on=resolved), lambda _: f"调解案件 #{case_id} 已办结：{outcome}。")

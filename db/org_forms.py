@@ -35,8 +35,10 @@ from db.write import (
     check_scope,
     create_checked,
     create_record,
+    load_for_write,
     record_audit,
     require_admin,
+    snapshot,
     update_versioned,
 )
 
@@ -369,3 +371,26 @@ def create_mediation_case(*, session: Session, user: CurrentUser, data: Mediatio
     """Record a mediation case (type, source, team, outcome, people involved; no names of parties)."""
     return create_checked(session, user, idempotency_key, "mediation_case", MediationCase,
                           lambda: validate_mediation(session, user, data, today))
+
+
+def conclude_mediation_case(*, session: Session, user: CurrentUser, case_id: int, expected_version: int,
+                            outcome: str | None, resolved_on: date | None, today: date | None = None) -> None:
+    """办结 a case received as 处理中: 化解成功 or 未化解, with the date it was concluded (not before it was
+    received, not in the future). Refused for a case already concluded or changed since it was opened."""
+    begin_write(session)
+    case = load_for_write(session, user, MediationCase, case_id, "该调解案件不存在或已被删除。")
+    f = Fields(vocab.MEDIATION_FIELD_LABELS)
+    if case.outcome != "处理中":
+        f.fail("outcome", f"已为“{case.outcome}”，该案件已办结")
+    result = f.choice("outcome", outcome, [o for o in vocab.MEDIATION_OUTCOMES if o != "处理中"])
+    day = f.day("resolved_on", resolved_on, today or clock.today())
+    if day is not None and day < case.received_on:
+        f.fail("resolved_on", f"（{day:%Y-%m-%d}）不能早于受理日期（{case.received_on:%Y-%m-%d}）")
+    f.raise_if_any()
+    old = snapshot(case)
+    update_versioned(session, MediationCase, case_id, expected_version, {"outcome": result, "resolved_on": day},
+                     label="调解案件")
+    session.flush()
+    session.expire_all()
+    record_audit(session, user, "update", "mediationcase", case_id, old,
+                 snapshot(session.get(MediationCase, case_id)))

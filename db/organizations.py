@@ -390,6 +390,22 @@ def team_options(session: Session, scope: Scope) -> list[tuple[int, str]]:
         select(VolunteerTeam.id, VolunteerTeam.name).where(*scope.clauses(VolunteerTeam)).order_by(VolunteerTeam.id))]
 
 
+def open_cases(session: Session, scope: Scope) -> list[tuple[tuple[int, int], str]]:
+    """Mediation cases still 处理中 in the scope, oldest first: ((case id, version), label) for the 办结 form."""
+    rows = session.execute(
+        select(MediationCase.id, MediationCase.version, MediationCase.received_on, MediationCase.type,
+               MediationCase.source, MediationCase.location, Community.name.label("community"),
+               func.coalesce(VolunteerTeam.name, Organization.name).label("handler"))
+        .outerjoin(Community, Community.id == MediationCase.community_id)
+        .outerjoin(VolunteerTeam, VolunteerTeam.id == MediationCase.team_id)
+        .outerjoin(Organization, Organization.id == MediationCase.organization_id)
+        .where(MediationCase.outcome == "处理中", *scope.clauses(MediationCase))
+        .order_by(MediationCase.received_on, MediationCase.id)).all()
+    return [((r.id, r.version), " · ".join(x for x in (f"#{r.id}", f"{r.received_on:%Y-%m-%d} 受理", f"{r.type}{r.source}",
+                                                        r.community or "", r.location or "", r.handler or "") if x))
+            for r in rows]
+
+
 def social_worker_names(session: Session, scope: Scope) -> list[tuple[int, str]]:
     return [(r.id, f"{r.name} · {r.level}") for r in session.execute(
         select(SocialWorker.id, SocialWorker.name, SocialWorker.level).where(*scope.clauses(SocialWorker))

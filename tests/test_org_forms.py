@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from db import vocab
 from db.engine import session_scope
 from db.errors import PermissionDenied, StaleEdit, ValidationFailed, WriteError
+from db.kpi import figure_value
 from db.migrate import upgrade
 from db.models import (
     AuditLog,
@@ -34,6 +35,7 @@ from db.org_forms import (
     OrganizationInput,
     SocialWorkerInput,
     TrainingInput,
+    conclude_mediation_case,
     create_grade,
     create_mediation_case,
     create_organization,
@@ -42,7 +44,9 @@ from db.org_forms import (
     drop_city_bands,
     update_grade_bands,
 )
-from db.organizations import grade_bands
+from db.organizations import grade_bands, open_cases
+from db.periods import period_of
+from db.scope import Scope
 from db.write import submit
 from tests.factories import build_world, count_rows, make_user
 from tests.factories import write_counts as _write_counts
@@ -457,3 +461,68 @@ def test_mediation_respects_role_and_scope(world):
         run(engine, create_mediation_case, w.staff_s1, case_form(organization_id=w.registered))
     with session_scope(engine) as s:
         assert s.get(Project, w.project1) is not None
+
+
+def conclude(engine, user, case_id, outcome="化解成功", resolved_on=date(2025, 6, 1), version=None) -> None:
+    with session_scope(engine, write=True) as s:
+        if version is None:
+            version = s.get(MediationCase, case_id).version
+        conclude_mediation_case(session=s, user=user, case_id=case_id, expected_version=version, outcome=outcome,
+                                resolved_on=resolved_on, today=TODAY)
+
+
+def test_a_case_in_progress_is_concluded_and_counts_from_then_on(world):
+    engine, w = world
+    cid = run(engine, create_mediation_case, w.staff_a, case_form(outcome="处理中", resolved_on=None))
+    scope, period = Scope(community_id=w.community_a), period_of("all", TODAY)
+    with session_scope(engine) as s:
+        assert (cid, 1) in dict(open_cases(s, scope))
+        resolved_before = figure_value(s, "disputes_resolved", scope, period)
+    conclude(engine, w.staff_a, cid)
+    with session_scope(engine) as s:
+        case = s.get(MediationCase, cid)
+        assert (case.outcome, case.resolved_on, case.version) == ("化解成功", date(2025, 6, 1), 2)
+        assert figure_value(s, "disputes_resolved", scope, period) == resolved_before + 1
+        assert cid not in {key[0] for key, _label in open_cases(s, scope)}
+        audit = s.execute(select(AuditLog).where(AuditLog.table_name == "mediationcase", AuditLog.record_id == cid)
+                          .order_by(AuditLog.id)).scalars().all()
+    assert [a.action for a in audit] == ["create", "update"]
+    assert (audit[1].old_values["outcome"], audit[1].new_values["outcome"]) == ("处理中", "化解成功")
+
+
+@pytest.mark.parametrize(("field", "change", "reason"), [
+    ("outcome", {"outcome": "处理中"}, "须为：化解成功、未化解"),
+    ("outcome", {"outcome": None}, "不能为空"),
+    ("resolved_on", {"resolved_on": None}, "不能为空"),
+    ("resolved_on", {"resolved_on": date(2025, 4, 30)}, "不能早于受理日期"),
+    ("resolved_on", {"resolved_on": TODAY + timedelta(days=1)}, "不能晚于今天"),
+])
+def test_bad_conclusions_are_refused(world, field, change, reason):
+    engine, w = world
+    cid = run(engine, create_mediation_case, w.admin, case_form(outcome="处理中", resolved_on=None,
+                                                                organization_id=w.registered))
+    before = counts(engine)
+    with pytest.raises(ValidationFailed) as exc:
+        conclude(engine, w.admin, cid, **change)
+    message = exc.value.errors[field]
+    assert message.startswith(f"「{vocab.MEDIATION_FIELD_LABELS[field]}」") and reason in message, message
+    assert counts(engine) == before
+
+
+def test_a_concluded_case_stale_or_out_of_scope_is_refused(world):
+    engine, w = world
+    cid = run(engine, create_mediation_case, w.staff_a, case_form(outcome="处理中", resolved_on=None))
+    with pytest.raises(PermissionDenied):
+        conclude(engine, w.leader, cid)
+    with session_scope(engine, write=True) as s:
+        staff_b = make_user(s, "staff", "community", w.community_b)
+    with pytest.raises(PermissionDenied):
+        conclude(engine, staff_b, cid)
+    with pytest.raises(StaleEdit):
+        conclude(engine, w.staff_a, cid, version=7)
+    conclude(engine, w.staff_a, cid, outcome="未化解")
+    with pytest.raises(ValidationFailed) as exc:
+        conclude(engine, w.staff_a, cid)
+    assert "该案件已办结" in exc.value.errors["outcome"]
+    with session_scope(engine) as s:
+        assert s.get(MediationCase, cid).outcome == "未化解"

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+from db import clock
 from db.engine import get_engine, session_scope
 from db.models import MediationCase, Organization, OrgGrade, Project, ReportedIndicator, Street
 from tests.ui_helpers import (
@@ -212,6 +213,24 @@ def test_mediation_form_needs_a_resolution_date_for_a_concluded_case(app_db):
     at = by_label(at.button, "保存调解案件").click().run()
     assert_clean(at)
     assert count(MediationCase) == before + 1
+
+
+def test_admin_concludes_a_case_in_progress(app_db):
+    at = org_form(open_page("demo_admin", ORGS), "办结调解案件")
+    # The oldest case still 处理中 in the chosen street comes first (labels “#id · 受理日期 · …”).
+    case_id = int(at.selectbox(key="md_conclude_case").options[0].split(" · ")[0].lstrip("#"))
+    with session_scope(get_engine()) as s:
+        assert s.get(MediationCase, case_id).outcome == "处理中"
+    at.selectbox(key="md_conclude_outcome").set_value("化解成功")
+    at = by_label(at.button, "办结案件").click().run()
+    assert_clean(at)
+    assert any(f"调解案件 #{case_id} 已办结：化解成功" in s for s in texts(at.success)), texts(at.success)
+    with session_scope(get_engine()) as s:
+        case = s.get(MediationCase, case_id)
+    assert (case.outcome, case.resolved_on) == ("化解成功", clock.today())
+    left = next((box.options for box in at.selectbox if box.key == "md_conclude_case"), [])
+    assert not any(label.startswith(f"#{case_id} ") for label in left)
+    assert left or "没有处理中的调解案件。" in texts(at.info)
 
 
 def project_form(at, kind: str):
