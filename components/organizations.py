@@ -32,7 +32,11 @@ from db.org_forms import (
     create_social_worker,
     create_training,
     drop_city_bands,
+    organization_for_edit,
+    social_worker_for_edit,
     update_grade_bands,
+    update_organization,
+    update_social_worker,
 )
 from db.periods import Period
 from db.scope import Scope
@@ -366,7 +370,7 @@ def mediation_panel(ver: int, scope: Scope, period: Period) -> None:
 
 # ------------------------------------------------------------------------------------------------- forms
 
-FORMS = ("社会组织", "评估等级", "社会工作者", "培训", "纠纷调解案件", "办结调解案件")
+FORMS = ("社会组织", "修改社会组织", "评估等级", "社会工作者", "修改社会工作者", "培训", "纠纷调解案件", "办结调解案件")
 
 
 def _form_key(kind: str) -> str:
@@ -397,6 +401,10 @@ def entry_panel(ver: int, user: CurrentUser) -> None:
     scope = Scope(street_id=street_id) if user.scope.community_id is None else user.scope
     if kind == "社会组织":
         _organization_form(ver, user, street_id, scope)
+    elif kind == "修改社会组织":
+        _organization_edit(ver, user, street_id, scope)
+    elif kind == "修改社会工作者":
+        _social_worker_edit(ver, user, street_id, scope)
     elif kind == "评估等级":
         _grade_form(ver, user, scope)
     elif kind == "社会工作者":
@@ -409,29 +417,65 @@ def entry_panel(ver: int, user: CurrentUser) -> None:
         _conclude_form(ver, user, scope)
 
 
+def _index(options: list[Any], value: Any) -> int:
+    return options.index(value) if value in options else 0
+
+
+def _organization_fields(ver: int, street_id: int, scope: Scope, key: str, init: OrganizationInput | None
+                         ) -> OrganizationInput:
+    """The organisation's widgets (empty, or showing ``init``), read back as the service's input."""
+    init = init or OrganizationInput(name="", kind=vocab.ORG_KINDS[0])
+    name = st.text_input("机构名称", value=init.name or "", max_chars=80, key=f"org_name_{key}")
+    c1, c2, c3 = st.columns(3)
+    kind = c1.selectbox("机构类型", vocab.ORG_KINDS, index=_index(list(vocab.ORG_KINDS), init.kind),
+                        key=f"org_kind_{key}")
+    regs = [None, *vocab.REG_STATUSES]
+    reg = c2.selectbox("登记/备案", regs, index=_index(regs, init.reg_status), format_func=lambda s: s or "（不适用）",
+                       key=f"org_reg_{key}")
+    cats = ["", *vocab.ORG_CATEGORIES]
+    category = c3.selectbox("社会组织类别", cats, index=_index(cats, init.category or ""),
+                            format_func=lambda s: s or NONE, key=f"org_cat_{key}")
+    c1, c2, c3 = st.columns(3)
+    places = dict(options(ver, "communities", scope, street_id))
+    ids = [None, *places]
+    community = c1.selectbox("所属社区", ids, index=_index(ids, init.community_id), key=f"org_comm_{key}",
+                             format_func=lambda i: NONE if i is None else places.get(i, str(i)))
+    stages = [None, *vocab.INCUBATION_STAGES]
+    stage = c2.selectbox("孵化阶段", stages, index=_index(stages, init.incubation_stage),
+                         format_func=lambda s: s or "未入孵", key=f"org_stage_{key}")
+    founded = c3.number_input("成立年份", min_value=1949, max_value=clock.today().year, value=init.founded_year,
+                              step=1, key=f"org_year_{key}")
+    description = st.text_area("简介", value=init.description or "", max_chars=1000, height=68,
+                               key=f"org_desc_{key}")
+    return OrganizationInput(name=name, kind=kind, street_id=street_id, community_id=community, reg_status=reg,
+                             category=category, incubation_stage=stage, founded_year=founded, description=description)
+
+
 def _organization_form(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> None:
     key = _form_key("organization")
     with st.form(f"org_{key}", border=True):
-        name = st.text_input("机构名称", max_chars=80, key=f"org_name_{key}")
-        c1, c2, c3 = st.columns(3)
-        kind = c1.selectbox("机构类型", vocab.ORG_KINDS, key=f"org_kind_{key}")
-        reg = c2.selectbox("登记/备案", [None, *vocab.REG_STATUSES], format_func=lambda s: s or "（不适用）",
-                           key=f"org_reg_{key}")
-        category = c3.selectbox("社会组织类别", ["", *vocab.ORG_CATEGORIES], format_func=lambda s: s or NONE,
-                                key=f"org_cat_{key}")
-        c1, c2, c3 = st.columns(3)
-        community = _pick("所属社区", options(ver, "communities", scope, street_id), f"org_comm_{key}", box=c1)
-        stage = c2.selectbox("孵化阶段", [None, *vocab.INCUBATION_STAGES], format_func=lambda s: s or "未入孵",
-                             key=f"org_stage_{key}")
-        founded = c3.number_input("成立年份", min_value=1949, max_value=clock.today().year, value=None, step=1,
-                                  key=f"org_year_{key}")
-        description = st.text_area("简介", max_chars=1000, height=68, key=f"org_desc_{key}")
+        data = _organization_fields(ver, street_id, scope, key, None)
         submitted = st.form_submit_button("保存社会组织", type="primary")
     if submitted:
-        data = OrganizationInput(name=name, kind=kind, street_id=street_id, community_id=community, reg_status=reg,
-                                 category=category, incubation_stage=stage, founded_year=founded,
-                                 description=description)
-        _save("organization", create_organization, user, data, f"已保存机构「{name.strip()}」")
+        _save("organization", create_organization, user, data, f"已保存机构「{(data.name or '').strip()}」")
+
+
+def _organization_edit(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> None:
+    """修改: the registration status, incubation stage and other fields of an organisation in the scope."""
+    orgs = options(ver, "organization_options", Scope(street_id=street_id) if scope.community_id is None else scope)
+    if not orgs:
+        st.info("所选范围内没有机构。")
+        return
+    org_id = _pick("要修改的机构", orgs, "org_edit_pick", optional=False)
+    with session_scope(engine()) as session:
+        init, version = organization_for_edit(session, user, org_id)
+    with st.form(f"org_edit_{org_id}_{version}", border=True):
+        data = _organization_fields(ver, init.street_id or street_id, scope, f"edit{org_id}_{version}", init)
+        submitted = st.form_submit_button("保存修改", type="primary")
+    if submitted:
+        run_change("org_saved", lambda session: update_organization(
+            session=session, user=user, organization_id=org_id, expected_version=version, data=data),
+            lambda _: f"已修改机构「{(data.name or '').strip()}」。")
 
 
 def _grade_form(ver: int, user: CurrentUser, scope: Scope) -> None:
@@ -455,29 +499,59 @@ def _grade_form(ver: int, user: CurrentUser, scope: Scope) -> None:
                                                       score=score), "已保存评估等级")
 
 
+def _social_worker_fields(ver: int, street_id: int, scope: Scope, key: str, init: SocialWorkerInput | None
+                          ) -> SocialWorkerInput:
+    """The social worker's widgets (empty, or showing ``init``), read back as the service's input."""
+    init = init or SocialWorkerInput(name="", level=vocab.SOCIAL_WORKER_LEVELS[0])
+    c1, c2 = st.columns(2)
+    name = c1.text_input("姓名", value=init.name or "", max_chars=30, key=f"sw_name_{key}")
+    levels = list(vocab.SOCIAL_WORKER_LEVELS)
+    level = c2.selectbox("职业水平等级", levels, index=_index(levels, init.level),
+                         format_func=lambda lv: f"{lv}（{vocab.SOCIAL_WORKER_LEVEL_SHORT[lv]}）", key=f"sw_level_{key}")
+    c1, c2 = st.columns(2)
+    places = dict(options(ver, "communities", scope, street_id))
+    ids = [None, *places]
+    community = c1.selectbox("所属社区", ids, index=_index(ids, init.community_id), key=f"sw_comm_{key}",
+                             format_func=lambda i: NONE if i is None else places.get(i, str(i)))
+    orgs = dict(options(ver, "organization_options", Scope(street_id=street_id)))
+    org_ids = [None, *orgs]
+    org = c2.selectbox("所属机构", org_ids, index=_index(org_ids, init.organization_id), key=f"sw_org_{key}",
+                       format_func=lambda i: NONE if i is None else orgs.get(i, str(i)))
+    c1, c2, c3 = st.columns(3)
+    title = c1.text_input("职务/头衔", value=init.title or "", max_chars=100, key=f"sw_title_{key}")
+    year = c2.number_input("取证年份", min_value=2000, max_value=clock.today().year, value=init.certified_year, step=1,
+                           key=f"sw_year_{key}")
+    hours = c3.number_input("培训学时", min_value=0.0, max_value=10_000.0, value=float(init.training_hours or 0),
+                            step=1.0, key=f"sw_hours_{key}")
+    return SocialWorkerInput(name=name, level=level, street_id=street_id, community_id=community,
+                             organization_id=org, title=title, certified_year=year, training_hours=hours)
+
+
 def _social_worker_form(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> None:
     key = _form_key("social_worker")
     with st.form(f"sw_{key}", border=True):
-        c1, c2 = st.columns(2)
-        name = c1.text_input("姓名", max_chars=30, key=f"sw_name_{key}")
-        level = c2.selectbox("职业水平等级", vocab.SOCIAL_WORKER_LEVELS,
-                             format_func=lambda lv: f"{lv}（{vocab.SOCIAL_WORKER_LEVEL_SHORT[lv]}）",
-                             key=f"sw_level_{key}")
-        c1, c2 = st.columns(2)
-        community = _pick("所属社区", options(ver, "communities", scope, street_id), f"sw_comm_{key}", box=c1)
-        org = _pick("所属机构", options(ver, "organization_options", Scope(street_id=street_id)), f"sw_org_{key}",
-                    box=c2)
-        c1, c2, c3 = st.columns(3)
-        title = c1.text_input("职务/头衔", max_chars=100, key=f"sw_title_{key}")
-        year = c2.number_input("取证年份", min_value=2000, max_value=clock.today().year, value=None, step=1,
-                               key=f"sw_year_{key}")
-        hours = c3.number_input("培训学时", min_value=0.0, max_value=10_000.0, value=0.0, step=1.0,
-                                key=f"sw_hours_{key}")
+        data = _social_worker_fields(ver, street_id, scope, key, None)
         submitted = st.form_submit_button("保存社会工作者", type="primary")
     if submitted:
-        data = SocialWorkerInput(name=name, level=level, street_id=street_id, community_id=community,
-                                 organization_id=org, title=title, certified_year=year, training_hours=hours)
-        _save("social_worker", create_social_worker, user, data, f"已保存社会工作者「{name.strip()}」")
+        _save("social_worker", create_social_worker, user, data, f"已保存社会工作者「{(data.name or '').strip()}」")
+
+
+def _social_worker_edit(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> None:
+    """修改: a social worker's level (助理 → 中级 after the exam), organisation and other fields."""
+    workers = options(ver, "social_worker_names", Scope(street_id=street_id) if scope.community_id is None else scope)
+    if not workers:
+        st.info("所选范围内没有社会工作者。")
+        return
+    worker_id = _pick("要修改的社会工作者", workers, "sw_edit_pick", optional=False)
+    with session_scope(engine()) as session:
+        init, version = social_worker_for_edit(session, user, worker_id)
+    with st.form(f"sw_edit_{worker_id}_{version}", border=True):
+        data = _social_worker_fields(ver, init.street_id or street_id, scope, f"edit{worker_id}_{version}", init)
+        submitted = st.form_submit_button("保存修改", type="primary")
+    if submitted:
+        run_change("org_saved", lambda session: update_social_worker(
+            session=session, user=user, worker_id=worker_id, expected_version=version, data=data),
+            lambda _: f"已修改社会工作者「{(data.name or '').strip()}」。")
 
 
 def _training_form(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> None:

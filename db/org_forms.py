@@ -36,6 +36,7 @@ from db.write import (
     create_checked,
     create_record,
     load_for_write,
+    load_in_scope,
     record_audit,
     require_admin,
     snapshot,
@@ -43,6 +44,8 @@ from db.write import (
 )
 
 MAX_PEOPLE = 100_000
+ORG_MISSING = "该机构不存在或已被删除。"
+WORKER_MISSING = "该社会工作者不存在或已被删除。"
 
 
 # ------------------------------------------------------------------------------------------ organisations
@@ -62,7 +65,7 @@ class OrganizationInput:
 
 
 def validate_organization(session: Session, user: CurrentUser, data: OrganizationInput,
-                          today: date | None = None) -> dict[str, Any]:
+                          today: date | None = None, organization_id: int | None = None) -> dict[str, Any]:
     today = today or clock.today()
     f = Fields(vocab.ORG_FIELD_LABELS)
     name = f.text("name", data.name, 80, required=True)
@@ -78,7 +81,8 @@ def validate_organization(session: Session, user: CurrentUser, data: Organizatio
                           organization_id=None, default_org=False)
     if name and place.street_id is not None and "name" not in f.errors:
         clash = session.execute(select(Organization.id).where(Organization.street_id == place.street_id,
-                                                              Organization.name == name)).first()
+                                                              Organization.name == name,
+                                                              Organization.id != (organization_id or 0))).first()
         if clash is not None:
             f.fail("name", "与本街道已有机构重名")
     f.raise_if_any()
@@ -93,6 +97,35 @@ def create_organization(*, session: Session, user: CurrentUser, data: Organizati
     organisation-scoped user cannot add other organisations: the scope check sees no organisation."""
     return create_checked(session, user, idempotency_key, "organization", Organization,
                           lambda: validate_organization(session, user, data, today))
+
+
+def organization_for_edit(session: Session, user: CurrentUser, organization_id: int
+                          ) -> tuple[OrganizationInput, int]:
+    """The organisation's fields as the form shows them, and its version (for a stale-edit check)."""
+    org = load_in_scope(session, user, Organization, organization_id, ORG_MISSING)
+    return OrganizationInput(name=org.name, kind=org.kind, street_id=org.street_id, community_id=org.community_id,
+                             reg_status=org.reg_status, category=org.category, incubation_stage=org.incubation_stage,
+                             founded_year=org.founded_year, description=org.description), org.version
+
+
+def update_organization(*, session: Session, user: CurrentUser, organization_id: int, expected_version: int,
+                        data: OrganizationInput, today: date | None = None) -> None:
+    """Edit an organisation (e.g. 备案 → 登记, a new incubation stage); refused if it changed since it was opened."""
+    begin_write(session)
+    org = load_for_write(session, user, Organization, organization_id, ORG_MISSING)
+    old = snapshot(org)
+    values = validate_organization(session, user, data, today, organization_id=organization_id)
+    check_scope(user, street_id=values["street_id"], community_id=values["community_id"], organization_id=None)
+    _update(session, user, Organization, organization_id, expected_version, values, old, "机构")
+
+
+def _update(session: Session, user: CurrentUser, model: Any, record_id: int, expected_version: int,
+            values: dict[str, Any], old: dict[str, Any], label: str) -> None:
+    """The versioned UPDATE and its audit row (old and new values)."""
+    update_versioned(session, model, record_id, expected_version, values, label=label)
+    session.flush()
+    session.expire_all()
+    record_audit(session, user, "update", model.__tablename__, record_id, old, snapshot(session.get(model, record_id)))
 
 
 # ------------------------------------------------------------------------------------------------ grades
@@ -247,6 +280,26 @@ def create_social_worker(*, session: Session, user: CurrentUser, data: SocialWor
                           lambda: validate_social_worker(session, user, data, today))
 
 
+def social_worker_for_edit(session: Session, user: CurrentUser, worker_id: int) -> tuple[SocialWorkerInput, int]:
+    """The social worker's fields as the form shows them, and the version."""
+    w = load_in_scope(session, user, SocialWorker, worker_id, WORKER_MISSING)
+    return SocialWorkerInput(name=w.name, level=w.level, street_id=w.street_id, community_id=w.community_id,
+                             organization_id=w.organization_id, title=w.title, certified_year=w.certified_year,
+                             training_hours=w.training_hours), w.version
+
+
+def update_social_worker(*, session: Session, user: CurrentUser, worker_id: int, expected_version: int,
+                         data: SocialWorkerInput, today: date | None = None) -> None:
+    """Edit a social worker (e.g. 助理 → 中级 after the exam, a move to another organisation)."""
+    begin_write(session)
+    worker = load_for_write(session, user, SocialWorker, worker_id, WORKER_MISSING)
+    old = snapshot(worker)
+    values = validate_social_worker(session, user, data, today)
+    check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
+                organization_id=values["organization_id"])
+    _update(session, user, SocialWorker, worker_id, expected_version, values, old, "社会工作者")
+
+
 # --------------------------------------------------------------------------------------------- trainings
 
 
@@ -387,10 +440,5 @@ def conclude_mediation_case(*, session: Session, user: CurrentUser, case_id: int
     if day is not None and day < case.received_on:
         f.fail("resolved_on", f"（{day:%Y-%m-%d}）不能早于受理日期（{case.received_on:%Y-%m-%d}）")
     f.raise_if_any()
-    old = snapshot(case)
-    update_versioned(session, MediationCase, case_id, expected_version, {"outcome": result, "resolved_on": day},
-                     label="调解案件")
-    session.flush()
-    session.expire_all()
-    record_audit(session, user, "update", "mediationcase", case_id, old,
-                 snapshot(session.get(MediationCase, case_id)))
+    _update(session, user, MediationCase, case_id, expected_version, {"outcome": result, "resolved_on": day},
+            snapshot(case), "调解案件")

@@ -42,7 +42,11 @@ from db.org_forms import (
     create_social_worker,
     create_training,
     drop_city_bands,
+    organization_for_edit,
+    social_worker_for_edit,
     update_grade_bands,
+    update_organization,
+    update_social_worker,
 )
 from db.organizations import grade_bands, open_cases
 from db.periods import period_of
@@ -526,3 +530,72 @@ def test_a_concluded_case_stale_or_out_of_scope_is_refused(world):
     assert "该案件已办结" in exc.value.errors["outcome"]
     with session_scope(engine) as s:
         assert s.get(MediationCase, cid).outcome == "未化解"
+
+
+# ------------------------------------------------------------------------------------------ edits
+
+
+def edit(engine, service, user, record: str, record_id: int, data, version: int | None = None) -> None:
+    load = organization_for_edit if service is update_organization else social_worker_for_edit
+    with session_scope(engine, write=True) as s:
+        if version is None:
+            version = load(s, user, record_id)[1]
+        service(session=s, user=user, expected_version=version, data=data, today=TODAY, **{record: record_id})
+
+
+def test_an_organisation_is_edited_from_filed_to_registered_with_an_audit_row(world):
+    engine, w = world
+    oid = run(engine, create_organization, w.staff_a, org_form(reg_status="备案", incubation_stage="入驻孵化"))
+    with session_scope(engine) as s:
+        data, version = organization_for_edit(s, w.staff_a, oid)
+    assert (data.reg_status, data.incubation_stage, version) == ("备案", "入驻孵化", 1)
+    data.reg_status, data.incubation_stage = "登记", "出壳"
+    edit(engine, update_organization, w.staff_a, "organization_id", oid, data)  # its own name is no clash
+    with session_scope(engine) as s:
+        org = s.get(Organization, oid)
+        audit = s.execute(select(AuditLog).where(AuditLog.table_name == "organization", AuditLog.record_id == oid)
+                          .order_by(AuditLog.id)).scalars().all()
+    assert (org.reg_status, org.incubation_stage, org.version) == ("登记", "出壳", 2)
+    assert [a.action for a in audit] == ["create", "update"] and audit[1].old_values["reg_status"] == "备案"
+    with pytest.raises(StaleEdit):
+        edit(engine, update_organization, w.staff_a, "organization_id", oid, data, version=1)
+
+
+def test_an_organisation_edit_is_validated_and_scoped(world):
+    engine, w = world
+    oid = run(engine, create_organization, w.staff_a, org_form())
+    with session_scope(engine) as s:
+        data, _ = organization_for_edit(s, w.staff_a, oid)
+        taken = s.get(Organization, w.local).name
+    before = counts(engine)
+    for change, field, reason in (({"name": taken}, "name", "与本街道已有机构重名"), ({"name": " "}, "name", "不能为空"),
+                                  ({"kind": "企业", "reg_status": "登记"}, "reg_status", "只适用于社会组织")):
+        with pytest.raises(ValidationFailed) as exc:
+            edit(engine, update_organization, w.staff_a, "organization_id", oid, OrganizationInput(
+                **{**data.__dict__, **change}))
+        assert exc.value.errors[field].startswith(f"「{vocab.ORG_FIELD_LABELS[field]}」") and reason in \
+            exc.value.errors[field], exc.value.errors
+    with pytest.raises(PermissionDenied):
+        edit(engine, update_organization, w.leader, "organization_id", oid, data, version=1)
+    with pytest.raises(PermissionDenied):  # staff of community A may not move it to community B
+        edit(engine, update_organization, w.staff_a, "organization_id", oid,
+             OrganizationInput(**{**data.__dict__, "community_id": w.community_b}))
+    assert counts(engine) == before
+
+
+def test_a_social_worker_is_promoted(world):
+    engine, w = world
+    sid = run(engine, create_social_worker, w.staff_a, SocialWorkerInput(name="周晓", level="助理社会工作师"))
+    with session_scope(engine) as s:
+        data, version = social_worker_for_edit(s, w.staff_a, sid)
+    data.level, data.certified_year = "社会工作师", 2025
+    edit(engine, update_social_worker, w.staff_a, "worker_id", sid, data)
+    with session_scope(engine) as s:
+        worker = s.get(SocialWorker, sid)
+    assert (worker.level, worker.certified_year, worker.version) == ("社会工作师", 2025, version + 1)
+    with pytest.raises(ValidationFailed) as exc:
+        edit(engine, update_social_worker, w.staff_a, "worker_id", sid, SocialWorkerInput(
+            **{**data.__dict__, "level": "特级社工"}))
+    assert "「职业水平等级」" in exc.value.errors["level"]
+    with pytest.raises(PermissionDenied):
+        edit(engine, update_social_worker, w.leader, "worker_id", sid, data, version=version + 1)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from db import clock
 from db.engine import get_engine, session_scope
-from db.models import MediationCase, Organization, OrgGrade, Project, ReportedIndicator, Street
+from db.models import MediationCase, Organization, OrgGrade, Project, ReportedIndicator, SocialWorker, Street
 from tests.ui_helpers import (
     DEMO_ROLES,
     build_demo_database,
@@ -231,6 +231,34 @@ def test_admin_concludes_a_case_in_progress(app_db):
     left = next((box.options for box in at.selectbox if box.key == "md_conclude_case"), [])
     assert not any(label.startswith(f"#{case_id} ") for label in left)
     assert left or "没有处理中的调解案件。" in texts(at.info)
+
+
+def test_staff_edit_an_organisation_and_a_social_worker(app_db):
+    at = org_form(open_page("demo_staff", ORGS), "修改社会组织")
+    org_id = at.selectbox(key="org_edit_pick").value
+    with session_scope(get_engine()) as s:
+        org = s.get(Organization, org_id)
+        name, version = org.name, org.version
+    key = f"edit{org_id}_{version}"
+    assert at.text_input(key=f"org_name_{key}").value == name  # the form shows the saved values
+    at.selectbox(key=f"org_stage_{key}").set_value("成长")
+    at = by_label(at.button, "保存修改").click().run()
+    assert_clean(at)
+    assert any(f"已修改机构「{name}」" in s for s in texts(at.success)), texts(at.success) + texts(at.error)
+    with session_scope(get_engine()) as s:
+        org = s.get(Organization, org_id)
+    assert (org.incubation_stage, org.version) == ("成长", version + 1)
+
+    at = org_form(at, "修改社会工作者")
+    worker_id = at.selectbox(key="sw_edit_pick").value
+    with session_scope(get_engine()) as s:
+        version = s.get(SocialWorker, worker_id).version
+    key = f"edit{worker_id}_{version}"
+    at.text_input(key=f"sw_name_{key}").input(" ")
+    at = by_label(at.button, "保存修改").click().run()
+    assert any("「姓名」不能为空" in e for e in texts(at.error)), texts(at.error)
+    with session_scope(get_engine()) as s:
+        assert s.get(SocialWorker, worker_id).version == version
 
 
 def project_form(at, kind: str):
