@@ -80,11 +80,12 @@ PAGES = (
 ENTRY_FORMS = (
     ("pages/3_volunteers.py", "登记与审核", "登记与修改志愿者、队伍；审核（通过/驳回）待审服务记录；补录荣誉时长"),
     ("pages/3_volunteers.py", "星级认定", "为达标志愿者认定星级"),
-    ("pages/4_charity.py", "供需", "登记慈善资源、提出需求"),
+    ("pages/3_volunteers.py", "志愿者档案", "出具志愿服务记录证明；撤销误认定的星级"),
+    ("pages/4_charity.py", "供需", "登记慈善资源、提出需求；撤回或恢复资源"),
     ("pages/4_charity.py", "对接", "审核需求、对接资源、办结需求"),
     ("pages/4_charity.py", "捐赠", "登记资金或物资捐赠"),
     ("pages/5_projects.py", "录入", "新建或修改项目、项目目标、报道数据"),
-    ("pages/6_organizations.py", "录入", "社会组织、评估等级、社会工作者、培训、纠纷调解案件"),
+    ("pages/6_organizations.py", "录入", "新建或修改社会组织、社会工作者；评估等级、培训；登记与办结纠纷调解案件"),
 )
 
 # Column headers of drill-down tables and exports.
