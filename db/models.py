@@ -307,7 +307,9 @@ class ServiceRecord(SQLModel, table=True):
         UniqueConstraint("activity_id", "volunteer_id", "kind", name="uq_record_activity_volunteer_kind"),
         Index("ix_record_activity", "activity_id"),
         Index("ix_record_volunteer_date", "volunteer_id", "service_date"),
-        Index("ix_record_date_status", "service_date", "status"),
+        # Covering for the leaderboards and their totals (by date and status, then volunteer, activity, hours,
+        # kind): a year's board reads this index alone, never the table (migration 0005).
+        Index("ix_record_date_cover", "service_date", "status", "volunteer_id", "activity_id", "hours", "kind"),
         Index("ix_record_street_date", "street_id", "service_date", "status"),
         Index("ix_record_community_date", "community_id", "service_date", "status"),
         Index("ix_record_org_date", "organization_id", "service_date", "status"),
