@@ -24,8 +24,11 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     # Seconds between live refreshes of leader views; 0 turns live refresh off (tests).
     live_refresh_seconds: int = 30
-    # Seconds a cached read may live before it is recomputed even if the data version is unchanged.
-    cache_ttl_seconds: int = 60
+    # Seconds a cached read may live before it is recomputed even if the data version is unchanged. Every cached
+    # read is keyed by the data version (and its period's dates), so a write is seen at once whatever this is;
+    # the bound only frees memory. Short values cost dearly at scale: at 10M records a recomputed overview took
+    # 20–27 s while other sessions waited (bench/scale.py: p95 rerun 31 s with 60 s, 2.1 s with 3600 s).
+    cache_ttl_seconds: int = 3600
     # Session length for the signed login cookie.
     session_hours: int = 8
     # Secret that signs login cookies; generated into data/ on first use when unset.
