@@ -16,6 +16,7 @@ from db.errors import PermissionDenied, StaleEdit, ValidationFailed
 from db.fields import EARLIEST
 from db.fields import as_int as _as_int
 from db.models import Activity, Community, Organization, Project, ServiceRecord, SocialWorker, Volunteer
+from db.totals import refresh_volunteer_totals
 from db.write import (
     begin_write,
     check_scope,
@@ -279,6 +280,7 @@ def _write_records(session: Session, activity_id: int, values: dict[str, Any], r
         "project_id": values["project_id"], "is_demo": False, "version": 1,
     }
     session.execute(insert(ServiceRecord), [{**common, "volunteer_id": v, "hours": h} for v, h in records])
+    refresh_volunteer_totals(session, [v for v, _h in records])
     return [{"volunteer_id": v, "hours": h, "kind": "信用", "status": "approved"} for v, h in records]
 
 
@@ -324,6 +326,7 @@ def update_activity(*, session: Session, user: CurrentUser, activity_id: int, ex
     # 荣誉 (backfilled) records are kept; the 信用 records are replaced by the form's list.
     session.execute(delete(ServiceRecord).where(ServiceRecord.activity_id == activity_id,
                                                 ServiceRecord.kind == "信用"))
+    refresh_volunteer_totals(session, [r["volunteer_id"] for r in old["volunteers"]])  # also those taken off
     _write_records(session, activity_id, v, resolved.records, user)
     session.flush()
     session.expire_all()
@@ -342,6 +345,7 @@ def delete_activity(*, session: Session, user: CurrentUser, activity_id: int, ex
     result = session.execute(delete(Activity).where(Activity.id == activity_id, Activity.version == expected_version))
     if result.rowcount != 1:
         raise StaleEdit("活动")
+    refresh_volunteer_totals(session, [r["volunteer_id"] for r in old["volunteers"]])
     record_audit(session, user, "delete", "activity", activity_id, old, None)
 
 

@@ -73,6 +73,7 @@ from db.models import (
     Volunteer,
     VolunteerTeam,
 )
+from db.totals import refresh_volunteer_totals
 from db.write import begin_write, record_audit
 
 if TYPE_CHECKING:
@@ -1269,6 +1270,7 @@ def _load(session: Session, rows: dict[type[SQLModel], list[dict[str, Any]]]) ->
     offsets["starpreset"] = 0
     _insert(session, rows, MODELS[2:], offsets, users)
     _insert(session, rows, (StreetStarPreset,), offsets, users)
+    refresh_volunteer_totals(session, None)  # bulk-inserted records bypass the write services
     return {m.__table__.name: len(v) for m, v in rows.items()}  # type: ignore[attr-defined]
 
 

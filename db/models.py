@@ -316,6 +316,15 @@ class ServiceRecord(SQLModel, table=True):
     )
 
 
+# Approved service hours per volunteer over all history: a summary of ServiceRecord that every write service
+# touching approved records recomputes for the volunteers it touched, in the same transaction (db/totals.py), so
+# star levels need not sum the whole history on every read. A volunteer with no approved record has no row.
+class VolunteerTotal(SQLModel, table=True):
+    volunteer_id: int = Field(foreign_key="volunteer.id", primary_key=True)
+    hours: float = 0.0
+    records: int = 0
+
+
 # A training (培训) with its sessions and trainees, e.g. the 12 乔社学院 trainings.
 class Training(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)

@@ -26,13 +26,13 @@ from db.auth import CurrentUser
 from db.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from db.models import (
     Community,
-    ServiceRecord,
     StarAward,
     StarLevel,
     StarPreset,
     Street,
     StreetStarPreset,
     Volunteer,
+    VolunteerTotal,
 )
 from db.scope import Scope
 from db.write import begin_write, record_audit, require_admin, snapshot, update_versioned
@@ -164,14 +164,14 @@ def preset_for_street(session: Session, street_id: int) -> Preset:
 
 
 def _approved_hours(scope: Scope | None = None, volunteer_id: int | None = None):
-    """Approved hours per volunteer, all time, wherever served (one GROUP BY over ServiceRecord)."""
-    query = (select(ServiceRecord.volunteer_id, func.sum(ServiceRecord.hours).label("hours"))
-             .where(ServiceRecord.status == "approved"))
+    """Approved hours per volunteer, all time, wherever served: the running totals the write services keep
+    (db/totals.py), so a star list does not sum the whole history (33–45 s at 10M records)."""
+    query = select(VolunteerTotal.volunteer_id, VolunteerTotal.hours.label("hours"))
     if volunteer_id is not None:
-        query = query.where(ServiceRecord.volunteer_id == volunteer_id)
+        query = query.where(VolunteerTotal.volunteer_id == volunteer_id)
     elif scope is not None and not scope.is_all:
-        query = query.where(ServiceRecord.volunteer_id.in_(select(Volunteer.id).where(*scope.clauses(Volunteer))))
-    return query.group_by(ServiceRecord.volunteer_id).subquery()
+        query = query.where(VolunteerTotal.volunteer_id.in_(select(Volunteer.id).where(*scope.clauses(Volunteer))))
+    return query.subquery()
 
 
 def _awarded(session: Session) -> pd.DataFrame:

@@ -36,6 +36,7 @@ from db.models import (
     VolunteerTeam,
 )
 from db.stars import preset_for_street, require_level, round_hours
+from db.totals import refresh_volunteer_totals
 from db.write import (
     begin_write,
     check_scope,
@@ -323,6 +324,8 @@ def review_records(*, session: Session, user: CurrentUser, records: dict[int, in
         record_audit(session, user, "update", "servicerecord", record_id, old,
                      {**old, **{k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()},
                       "version": version + 1})
+    if approve:
+        refresh_volunteer_totals(session, [rows[r].volunteer_id for r in records])
     return len(records)
 
 

@@ -30,6 +30,7 @@ from db.models import (
     Submission,
     Volunteer,
 )
+from db.totals import refresh_volunteer_totals
 from db.write import data_version
 
 PASSWORD = "Correct-horse-9"
@@ -96,13 +97,15 @@ def make_user(session: Session, role: str, scope_type: str = "all", scope_id: in
 
 def make_record(session: Session, activity: Activity, volunteer: Volunteer, hours: float, *, kind: str = "信用",
                 status: str = "approved") -> ServiceRecord:
-    """A service record inserted directly (荣誉 backfill, pending or rejected records), copying the activity."""
+    """A service record inserted directly (荣誉 backfill, pending or rejected records), copying the activity; the
+    volunteer's running total is recomputed as the write services do."""
     record = ServiceRecord(volunteer_id=volunteer.id, activity_id=activity.id, hours=hours, kind=kind,
                            status=status, service_date=activity.starts_at.date(), street_id=activity.street_id,
                            community_id=activity.community_id, organization_id=activity.organization_id,
                            project_id=activity.project_id)
     session.add(record)
     session.flush()
+    refresh_volunteer_totals(session, [volunteer.id])
     return record
 
 
