@@ -321,6 +321,9 @@ def _community_chart(df: pd.DataFrame) -> alt.Chart:
 # ============================================================================================ 志愿者档案
 
 
+PICKER_LIMIT = 500  # volunteers a picker carries at most; beyond that the 档案 asks for a search first
+
+
 def file_tab(user: CurrentUser, scope: Scope, ver: int) -> None:
     options = vd.volunteer_options(ver, scope)
     if not options:
@@ -328,7 +331,15 @@ def file_tab(user: CurrentUser, scope: Scope, ver: int) -> None:
         return
     labels = dict(options)
     ids = list(labels)
-    if st.session_state.get("file_volunteer") not in labels:
+    if len(ids) > PICKER_LIMIT:  # a street of thousands: search first, so the page does not carry every name
+        query = st.text_input(f"查找志愿者（共 {len(ids):,} 人；输入姓氏、社区、手机尾号或编号）", key="file_query").strip()
+        chosen = st.session_state.get("file_volunteer")
+        shown = [i for i in ids if query and query in labels[i]][:PICKER_LIMIT] if query else ids[:PICKER_LIMIT]
+        ids = shown if chosen not in labels or chosen in shown else [chosen, *shown]
+        if not ids:
+            st.info(f"没有找到“{query}”。")
+            return
+    if st.session_state.get("file_volunteer") not in ids:
         st.session_state["file_volunteer"] = ids[0]
     volunteer_id = st.selectbox("志愿者（可输入姓氏、社区、手机尾号或编号搜索）", ids, format_func=labels.get,
                                 key="file_volunteer")

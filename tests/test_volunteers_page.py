@@ -426,3 +426,21 @@ def test_staff_revoke_a_star_award_with_a_reason(app_db):
     with session_scope(get_engine()) as session:
         assert session.get(StarAward, award_id) is None
     assert not any(b.key == "revoke_button" for b in open_tab("demo_leader", "志愿者档案").button)
+
+
+def test_a_large_scope_asks_for_a_search_before_listing_volunteers(app_db, monkeypatch):
+    from components import volunteers as page_part
+
+    monkeypatch.setattr(page_part, "PICKER_LIMIT", 5)
+    at = open_tab("demo_leader", "志愿者档案")
+    assert_clean(at)
+    assert len(at.selectbox(key="file_volunteer").options) == 5
+    with session_scope(get_engine()) as session:
+        target = session.execute(select(Volunteer).order_by(Volunteer.id.desc())).scalars().first()
+    at.text_input(key="file_query").input(f"#{target.id}").run()
+    assert_clean(at)
+    picker = at.selectbox(key="file_volunteer")
+    assert any(label.endswith(f"#{target.id}") for label in picker.options)
+    at.text_input(key="file_query").input("查无此人").run()  # no match: the volunteer on screen stays
+    assert_clean(at)
+    assert len(at.selectbox(key="file_volunteer").options) == 1
