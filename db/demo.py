@@ -950,7 +950,8 @@ def _filler(g: _Gen) -> None:
                        n_vol=(2, 5), lead=r.choice(g.sw_by_place[("org", g.org["杨金泉纠纷调解服务中心"])]))
         if day > REPORT2_AS_OF and r.random() < 0.04:
             g.activity(street=QIAO, community=r.choice([c[1] for c in _COMMUNITIES if c[0] == QIAO]),
-                       org="心灵守乔社会工作服务站", title=r.choice(("妇女儿童心理关爱", "家庭关系辅导小组")),
+                       org="心灵守乔社会工作服务站", project="阳光下 蔚蓝天",  # it goes on after the report
+                       title=r.choice(("妇女儿童心理关爱", "家庭关系辅导小组")),
                        type="探访关爱", venue="村社服务站", day=day, pool=g.pool["sunshine"], n_vol=(4, 10),
                        lead=r.choice(g.sw_by_place[("org", g.org["心灵守乔社会工作服务站"])]))
     # 杨金泉 keeps mediating after the report (rate stays ≥ 98 %); 一碗面一毛钱 keeps donating.
