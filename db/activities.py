@@ -13,7 +13,7 @@ from sqlmodel import Session
 from db import clock, vocab
 from db.auth import CurrentUser
 from db.errors import PermissionDenied, StaleEdit, ValidationFailed
-from db.fields import EARLIEST
+from db.fields import EARLIEST, markup_problem
 from db.fields import as_int as _as_int
 from db.models import Activity, Community, Organization, Project, ServiceRecord, SocialWorker, Volunteer
 from db.totals import refresh_volunteer_totals
@@ -83,6 +83,9 @@ def validate_activity(session: Session, user: CurrentUser, data: ActivityInput,
         errors["title"] = f"{_label('title')}不能为空"
     elif len(title) > 100:
         errors["title"] = f"{_label('title')}不能超过 100 个字"
+    for name, text in (("title", title), ("venue", data.venue or ""), ("note", data.note or "")):
+        if name not in errors and markup_problem(text):
+            errors[name] = f"{_label(name)}{markup_problem(text)}"
     if data.type not in vocab.ACTIVITY_TYPES:
         errors["type"] = f"{_label('type')}须为：{'、'.join(vocab.ACTIVITY_TYPES)}"
     venue = (data.venue or "").strip()

@@ -4,6 +4,7 @@ anything is written (docs/ENGINEERING.md)."""
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from typing import Any
 
@@ -31,6 +32,8 @@ class Fields:
             self.fail(name, "不能为空")
         elif len(text) > max_len:
             self.fail(name, f"不能超过 {max_len} 个字")
+        elif markup_problem(text):
+            self.fail(name, markup_problem(text))
         return text
 
     def choice(self, name: str, value: Any, options, *, required: bool = True) -> Any:
@@ -100,6 +103,18 @@ class Fields:
     def raise_if_any(self) -> None:
         if self.errors:
             raise ValidationFailed(self.errors)
+
+
+# Pages show user text in Markdown (titles, captions, messages): a Markdown image would make every browser that
+# shows it fetch an outside address, and a link could lead users anywhere. Such text is refused where it enters.
+_MARKUP = re.compile(r"!\[|\]\s*\(|<\s*/?\s*[A-Za-z]")
+
+
+def markup_problem(text: str) -> str | None:
+    """Why ``text`` may not be stored (a Markdown image or link, or an HTML tag), or None."""
+    if _MARKUP.search(text):
+        return "不能包含链接、图片或网页标记（如 ![…](…)、[…](…)、<…>）"
+    return None
 
 
 def as_int(value: Any) -> int | None:

@@ -349,3 +349,19 @@ def test_rejected_record_does_not_block_an_overlapping_activity(eng, w):
         make_record(session, session.get(Activity, first_id), session.get(Volunteer, volunteer), 1,
                     status="rejected")
     assert create(eng, w.admin, valid(w, activity_date=day, volunteers=hours((volunteer, 1)))) > 0
+
+
+@pytest.mark.parametrize(("field", "text"), [
+    ("title", "![广告](http://example.com/t.png)"), ("venue", "[点此报名](http://example.com)"),
+    ("note", "<img src=x>"),
+])
+def test_markup_that_would_reach_outside_is_refused(eng, w, field, text):
+    """A Markdown image or link, or an HTML tag, is refused where it enters: pages show this text in Markdown."""
+    message = assert_refused(eng, w.staff_a, valid(w, **{field: text}), field)
+    assert "不能包含链接、图片或网页标记" in message
+
+
+def test_ordinary_brackets_and_signs_are_kept(eng, w):
+    aid = create(eng, w.staff_a, valid(w, title="【邻里节】(第3期) 1<2 的趣味数学", note="见附件[1]"))
+    with session_scope(eng) as s:
+        assert s.get(Activity, aid).title == "【邻里节】(第3期) 1<2 的趣味数学"

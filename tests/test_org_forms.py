@@ -599,3 +599,9 @@ def test_a_social_worker_is_promoted(world):
     assert "「职业水平等级」" in exc.value.errors["level"]
     with pytest.raises(PermissionDenied):
         edit(engine, update_social_worker, w.leader, "worker_id", sid, data, version=version + 1)
+
+
+def test_an_organisation_name_with_a_markdown_image_is_refused(world):
+    engine, w = world
+    refused(engine, create_organization, w.admin, org_form(name="![x](http://example.com/a.png)", street_id=w.street1),
+            vocab.ORG_FIELD_LABELS, "name", "不能包含链接、图片或网页标记")
