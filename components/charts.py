@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import altair as alt
 import pandas as pd
+import streamlit as st
 
 from db import vocab
 
@@ -35,7 +39,9 @@ def area_heatmap(df: pd.DataFrame) -> alt.Chart:
     """Communities × the five areas (and 未归属项目): activities per cell."""
     areas = [*vocab.FIVE_AREAS, "未归属项目"]
     base = alt.Chart(df).encode(
-        x=alt.X("area:N", title=None, sort=areas, scale=alt.Scale(domain=areas), axis=alt.Axis(labelAngle=0)),
+        # Every area named under its column (six of them share a half-width chart: no overlap culling).
+        x=alt.X("area:N", title=None, sort=areas, scale=alt.Scale(domain=areas),
+                axis=alt.Axis(labelAngle=0, labelOverlap=False, labelFontSize=10, labelLimit=64)),
         y=alt.Y("community:N", title=None, sort=alt.SortField("community_id"),
                 axis=alt.Axis(labelOverlap=False, labelLimit=160)),
     )
@@ -72,3 +78,19 @@ def actor_radar_table(df: pd.DataFrame) -> pd.DataFrame:
     out = df[["community", *[f for f, _ in vocab.ACTORS], "index"]].copy()
     out = out.rename(columns={"community": "社区", **dict(vocab.ACTORS), "index": "五社联动指数"})
     return out
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def chart_spec(build: str, *args: Any, **kwargs: Any) -> dict:
+    """The Vega-Lite spec of this module's chart ``build`` (by name) for these inputs, cached on them (frames hash
+    by content): building an Altair chart and validating it against the schema is most of a warm rerun (≈ 20 ms a
+    chart), and a live page redraws the same charts until the data change."""
+    return CHARTS[build](*args, **kwargs).to_dict()
+
+
+def draw(box: Any, build: Callable[..., alt.TopLevelMixin], *args: Any, **kwargs: Any) -> None:
+    """``box.altair_chart(build(*args, **kwargs), width="stretch")``, drawn from the cached spec."""
+    box.vega_lite_chart(chart_spec(build.__name__, *args, **kwargs), width="stretch")
+
+
+CHARTS: dict[str, Callable[..., alt.TopLevelMixin]] = {f.__name__: f for f in (monthly_trend, area_heatmap, index_bars)}

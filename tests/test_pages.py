@@ -6,9 +6,11 @@ The demo database is built once per session and copied for each test (tests log 
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, time
 
+import pyarrow.ipc
 import pytest
 from sqlalchemy import select, update
 
@@ -264,6 +266,29 @@ def test_staff_saves_activity_and_overview_counts_it(app_db):
     assert tiles[kpi_label("hours")] == kpi_text("hours", before["hours"] + 5.5)
     listed = [df.value for df in at.dataframe if TITLE in df.value.columns]
     assert any("UI测试·邻里议事会" in v[TITLE].tolist() for v in listed), "not in 最新活动"
+    # The trend charts are drawn from cached specs: the activities chart shows the new month's count too.
+    month = clock.today().strftime("%Y-%m")
+    assert trend_point(at, "活动场次", month) == before["activities"] + 1
+
+
+def trend_point(at, title: str, month: str) -> float:
+    """The value a monthly trend chart (by its title) shows for ``month`` (YYYY-MM)."""
+    def walk(node):
+        for child in getattr(node, "children", {}).values():
+            yield child
+            yield from walk(child)
+
+    for element in walk(at._tree):
+        if getattr(element, "type", None) != "vega_lite_chart":
+            continue
+        spec = json.loads(element.proto.spec)
+        name = spec.get("title")
+        if (name.get("text") if isinstance(name, dict) else name) != title:
+            continue
+        # Data travel beside the spec as Arrow IPC bytes.
+        rows = [r for d in element.proto.datasets for r in pyarrow.ipc.open_stream(d.data.data).read_all().to_pylist()]
+        return next(r["value"] for r in rows if str(r.get("month", "")).startswith(month))
+    raise AssertionError(f"no trend chart titled {title}")
 
 
 def test_same_submission_twice_writes_once(entry_page):
