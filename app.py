@@ -46,20 +46,20 @@ def _live_figures() -> None:
     for row in (TRENDS[:2], TRENDS[2:]):
         for col, (key, label, unit) in zip(st.columns(2), row, strict=True):
             charts.draw(col, charts.monthly_trend, data.kpi_monthly(ver, key, scope, period), label, unit,
-                        color=charts.PALETTE[TRENDS.index((key, label, unit))])
+                        color=charts.PALETTE[TRENDS.index((key, label, unit))], key=(ver, scope, period, key))
 
     shares, matrix, ranking = data.linkage(ver, scope, period)
     st.subheader("五社联动")
     left, right = st.columns(2)
     with left:
         st.markdown("**五社联动指数**")
-        charts.draw(st, charts.index_bars, shares)
+        charts.draw(st, charts.index_bars, shares, key=(ver, scope, period))
     with right:
         st.markdown("**五大领域 × 社区（活动场次，按所属项目的领域）**")
         if matrix.empty:
             st.info("所选时段内没有活动。")
         else:
-            charts.draw(st, charts.area_heatmap, matrix)
+            charts.draw(st, charts.area_heatmap, matrix, key=(ver, scope, period))
     with st.expander("五社联动指数如何计算"):
         st.markdown(INDEX_FORMULA)
         tables.actor_shares(shares)

@@ -81,16 +81,18 @@ def actor_radar_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def chart_spec(build: str, *args: Any, **kwargs: Any) -> dict:
-    """The Vega-Lite spec of this module's chart ``build`` (by name) for these inputs, cached on them (frames hash
-    by content): building an Altair chart and validating it against the schema is most of a warm rerun (≈ 20 ms a
-    chart), and a live page redraws the same charts until the data change."""
-    return CHARTS[build](*args, **kwargs).to_dict()
+def chart_spec(build: str, key: tuple, _args: tuple, _kwargs: dict) -> dict:
+    """The Vega-Lite spec of this module's chart ``build`` (by name) on ``_args``, cached under ``key``, which must
+    name everything the data depend on (data version, scope, period, figure): building an Altair chart and
+    validating it is most of a warm rerun (≈ 20 ms a chart), and hashing the frames themselves would cost half of
+    that again. A live page redraws the same charts until the data change."""
+    return CHARTS[build](*_args, **_kwargs).to_dict()
 
 
-def draw(box: Any, build: Callable[..., alt.TopLevelMixin], *args: Any, **kwargs: Any) -> None:
-    """``box.altair_chart(build(*args, **kwargs), width="stretch")``, drawn from the cached spec."""
-    box.vega_lite_chart(chart_spec(build.__name__, *args, **kwargs), width="stretch")
+def draw(box: Any, build: Callable[..., alt.TopLevelMixin], *args: Any, key: tuple, **kwargs: Any) -> None:
+    """``box.altair_chart(build(*args, **kwargs), width="stretch")``, drawn from the spec cached under ``key``."""
+    plain = tuple(a for a in args if not isinstance(a, pd.DataFrame))  # titles, units: part of the key too
+    box.vega_lite_chart(chart_spec(build.__name__, (key, plain, kwargs), args, kwargs), width="stretch")
 
 
 CHARTS: dict[str, Callable[..., alt.TopLevelMixin]] = {f.__name__: f for f in (monthly_trend, area_heatmap, index_bars)}
