@@ -226,17 +226,26 @@ def donations_monthly_chart(df: pd.DataFrame) -> alt.Chart:
 
 
 def project_chart(df: pd.DataFrame, top: int = 10) -> alt.Chart:
-    """The projects that received the most money (善款), with their in-kind value beside."""
-    part = df.head(top).melt("project", ["money", "in_kind"], var_name="form", value_name="amount")
+    """The projects that received the most money (善款), with their in-kind value stacked after it and the total
+    at the end of each bar."""
+    head = df.head(top)
+    order = list(head["project"])
+    part = head.melt("project", ["money", "in_kind"], var_name="form", value_name="amount")
+    part["form_order"] = part["form"].map({"money": 0, "in_kind": 1})
     part["form"] = part["form"].map({"money": "善款", "in_kind": "物资折价"})
-    return style(alt.Chart(part).mark_bar(cornerRadiusEnd=2).encode(
-        y=alt.Y("project:N", title=None, sort=list(df.head(top)["project"]), axis=alt.Axis(labelLimit=200)),
-        x=alt.X("amount:Q", title="元", axis=alt.Axis(format="~s")),
-        yOffset=alt.YOffset("form:N", sort=["善款", "物资折价"]),
+    y = alt.Y("project:N", title=None, sort=order, axis=alt.Axis(labelLimit=200, labelOverlap=False))
+    bars = alt.Chart(part).mark_bar().encode(
+        y=y, x=alt.X("amount:Q", title="元", stack="zero", axis=alt.Axis(format="~s")),
+        order=alt.Order("form_order:Q"),
         color=alt.Color("form:N", title=None, scale=alt.Scale(domain=["善款", "物资折价"], range=[RED, PALETTE[1]])),
         tooltip=[alt.Tooltip("project:N", title="项目"), alt.Tooltip("form:N", title="类别"),
                  alt.Tooltip("amount:Q", title="金额（元）", format=",.1f")],
-    ).properties(height=max(160, 34 * min(top, len(df)))))
+    )
+    totals = head.assign(total=head["money"] + head["in_kind"])[["project", "total"]]
+    text = alt.Chart(totals).mark_text(align="left", dx=4, fontSize=12).encode(
+        y=y, x="total:Q", text=alt.Text("total:Q", format=",.0f"))
+    # The height holds the axis and the legend too (the chart is fitted to the column): 110 px for those, 30 a bar.
+    return style((bars + text).properties(height=110 + 30 * max(len(head), 1)))
 
 
 # ------------------------------------------------------------------------------------------------- map
