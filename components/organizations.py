@@ -174,7 +174,8 @@ def register_panel(ver: int, scope: Scope, today: date) -> None:
                      hide_index=True, width="stretch")
     with st.expander("社会组织名册"):
         roster = read(ver, "organization_table", scope)
-        st.dataframe(roster.drop(columns=["organization_id"]).rename(columns={
+        text = [c for c in ("reg_status", "category", "incubation_stage", "community", "grade") if c in roster]
+        st.dataframe(roster.drop(columns=["organization_id"]).fillna(dict.fromkeys(text, "—")).rename(columns={
             "organization": "名称", "kind": "机构类型", "reg_status": "登记/备案", "category": "类型",
             "incubation_stage": "孵化阶段", "founded_year": "成立年份", "street": "街道", "community": "社区",
             "grade": "当前等级"}), hide_index=True, width="stretch", height=360,
@@ -275,8 +276,8 @@ def brands_panel(ver: int, scope: Scope, period: Period) -> None:
     brands = read(ver, "brands", scope)
     if not brands.empty:
         st.markdown("**服务品牌**")
-        st.dataframe(brands.rename(columns={"name": "品牌", "area": "领域", "description": "说明", "owner": "所属机构"}),
-                     hide_index=True, width="stretch")
+        st.dataframe(brands.fillna("—").rename(columns={"name": "品牌", "area": "领域", "description": "说明",
+                                                       "owner": "所属机构"}), hide_index=True, width="stretch")
 
 
 def social_workers_panel(ver: int, scope: Scope) -> None:

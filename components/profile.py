@@ -62,9 +62,9 @@ def projects_table(projects: pd.DataFrame) -> None:
     if projects.empty:
         st.info("暂无项目。")
         return
-    st.dataframe(projects.rename(columns={"name": "项目", "area": "领域", "status": "状态", "brand_level": "品牌级别",
-                                          "beneficiary_groups": "服务对象", "description": "简介"}),
-                 hide_index=True, width="stretch")
+    names = {"name": "项目", "area": "领域", "status": "状态", "brand_level": "品牌级别", "beneficiary_groups": "服务对象",
+             "description": "简介"}
+    st.dataframe(projects.fillna({"brand_level": "—"}).rename(columns=names), hide_index=True, width="stretch")
 
 
 def reported_table(df: pd.DataFrame) -> None:

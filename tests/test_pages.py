@@ -122,6 +122,11 @@ def test_page_renders_for_role(app_db, page, username):
         return
     assert not refusals
     assert label in texts(at.title)
+    # No table shows Python's “None” (or “nan”) for a missing text: blanks read “—” or stay empty.
+    for table in at.dataframe:
+        shown = table.value
+        missing = [c for c in shown.columns if shown[c].dtype == object and shown[c].isna().any()]
+        assert not missing, (page, missing)
     if page == "app.py":
         assert list(metrics(at)) == [kpi_label(k) for k in CORE_TILES]
     elif page == ENTRY_PAGE:
