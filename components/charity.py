@@ -15,6 +15,7 @@ from components.charts import PALETTE, RED, style
 from components.forms import form_key, run_change, run_form, show_flash
 from components.geo_map import district_panels
 from components.page import engine
+from components.profile import reported_table as shared_reported_table
 from db import charity, clock, queries, vocab
 from db import charity_forms as forms
 from db.auth import CurrentUser
@@ -333,25 +334,9 @@ def needs_list(df: pd.DataFrame) -> None:
 
 def reported_table(df: pd.DataFrame) -> None:
     """Reported figures of the charity projects beside the records (never mixed)."""
+    shared_reported_table(df, empty="所选范围内没有慈善项目的报道数据。", with_note=True)
     if df.empty:
-        st.info("所选范围内没有慈善项目的报道数据。")
         return
-
-    def as_reported(r) -> str:
-        q = "" if r.qualifier == "=" else f"{r.qualifier} "
-        return f"{q}{fmt.exact(r.value) if float(r.value).is_integer() else r.value}{r.unit}"
-
-    def records(r) -> str:
-        if r.record_value is None or pd.isna(r.record_value):
-            return "—（无对应记录）"
-        return f"记录 {fmt.exact(round(r.record_value, 1))}{r.unit}"
-
-    view = pd.DataFrame({
-        "主体": df["subject"], "指标": df["metric"], "报道数值": [as_reported(r) for r in df.itertuples()],
-        "记录数值（截至报道日）": [records(r) for r in df.itertuples()],
-        "截至": pd.to_datetime(df["as_of"]).dt.strftime("%Y-%m-%d"), "来源": df["source"], "说明": df["note"],
-    })
-    st.dataframe(view, hide_index=True, width="stretch")
     st.caption("报道数值按原文列示（≥ 表示“余/超/以上”），与系统记录分开显示，不混入统计；"
                "以元计的数值旁列出该项目截至报道日记录的善款。")
 

@@ -382,10 +382,13 @@ def _save(kind: str, create: Callable[..., int], user: CurrentUser, data: Any, m
     run_create(f"org_form_key_{kind}", "org_saved", create, user, data, lambda record_id: f"{message}（编号 {record_id}）。")
 
 
-def _pick(label: str, items: list[tuple[Any, str]], key: str, *, optional: bool = True, box=st) -> Any:
+def _pick(label: str, items: list[tuple[Any, str]], key: str, *, optional: bool = True, box=st, value: Any = None
+          ) -> Any:
+    """A selectbox of (id, name) items (“（无）” first when ``optional``), showing ``value`` if it is among them."""
     names = dict(items)
     ids = [None, *names] if optional else list(names)
-    return box.selectbox(label, ids, format_func=lambda i: NONE if i is None else names.get(i, str(i)), key=key)
+    return box.selectbox(label, ids, index=_index(ids, value), key=key,
+                         format_func=lambda i: NONE if i is None else names.get(i, str(i)))
 
 
 def entry_panel(ver: int, user: CurrentUser) -> None:
@@ -437,10 +440,8 @@ def _organization_fields(ver: int, street_id: int, scope: Scope, key: str, init:
     category = c3.selectbox("社会组织类别", cats, index=_index(cats, init.category or ""),
                             format_func=lambda s: s or NONE, key=f"org_cat_{key}")
     c1, c2, c3 = st.columns(3)
-    places = dict(options(ver, "communities", scope, street_id))
-    ids = [None, *places]
-    community = c1.selectbox("所属社区", ids, index=_index(ids, init.community_id), key=f"org_comm_{key}",
-                             format_func=lambda i: NONE if i is None else places.get(i, str(i)))
+    community = _pick("所属社区", options(ver, "communities", scope, street_id), f"org_comm_{key}", box=c1,
+                      value=init.community_id)
     stages = [None, *vocab.INCUBATION_STAGES]
     stage = c2.selectbox("孵化阶段", stages, index=_index(stages, init.incubation_stage),
                          format_func=lambda s: s or "未入孵", key=f"org_stage_{key}")
@@ -463,20 +464,29 @@ def _organization_form(ver: int, user: CurrentUser, street_id: int, scope: Scope
 
 def _organization_edit(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> None:
     """修改: the registration status, incubation stage and other fields of an organisation in the scope."""
-    orgs = options(ver, "organization_options", Scope(street_id=street_id) if scope.community_id is None else scope)
-    if not orgs:
-        st.info("所选范围内没有机构。")
+    _edit(ver, user, street_id, scope, noun="机构", names="organization_options", pick_key="org_edit_pick",
+          load=organization_for_edit, fields=_organization_fields, save=update_organization, id_name="organization_id")
+
+
+def _edit(ver: int, user: CurrentUser, street_id: int, scope: Scope, *, noun: str, names: str, pick_key: str,
+          load: Callable[..., tuple[Any, int]], fields: Callable[..., Any], save: Callable[..., None],
+          id_name: str) -> None:
+    """An edit form: pick a record of the scope, show its saved values (``load``), save through ``save`` with the
+    version it was opened at (a stale edit is refused there)."""
+    items = options(ver, names, Scope(street_id=street_id) if scope.community_id is None else scope)
+    if not items:
+        st.info(f"所选范围内没有{noun}。")
         return
-    org_id = _pick("要修改的机构", orgs, "org_edit_pick", optional=False)
+    record_id = _pick(f"要修改的{noun}", items, pick_key, optional=False)
     with session_scope(engine()) as session:
-        init, version = organization_for_edit(session, user, org_id)
-    with st.form(f"org_edit_{org_id}_{version}", border=True):
-        data = _organization_fields(ver, init.street_id or street_id, scope, f"edit{org_id}_{version}", init)
+        init, version = load(session, user, record_id)
+    with st.form(f"{pick_key}_{record_id}_{version}", border=True):
+        data = fields(ver, init.street_id or street_id, scope, f"edit{record_id}_{version}", init)
         submitted = st.form_submit_button("保存修改", type="primary")
     if submitted:
-        run_change("org_saved", lambda session: update_organization(
-            session=session, user=user, organization_id=org_id, expected_version=version, data=data),
-            lambda _: f"已修改机构「{(data.name or '').strip()}」。")
+        run_change("org_saved", lambda session: save(session=session, user=user, expected_version=version, data=data,
+                                                     **{id_name: record_id}),
+                   lambda _: f"已修改{noun}「{(data.name or '').strip()}」。")
 
 
 def _grade_form(ver: int, user: CurrentUser, scope: Scope) -> None:
@@ -510,14 +520,10 @@ def _social_worker_fields(ver: int, street_id: int, scope: Scope, key: str, init
     level = c2.selectbox("职业水平等级", levels, index=_index(levels, init.level),
                          format_func=lambda lv: f"{lv}（{vocab.SOCIAL_WORKER_LEVEL_SHORT[lv]}）", key=f"sw_level_{key}")
     c1, c2 = st.columns(2)
-    places = dict(options(ver, "communities", scope, street_id))
-    ids = [None, *places]
-    community = c1.selectbox("所属社区", ids, index=_index(ids, init.community_id), key=f"sw_comm_{key}",
-                             format_func=lambda i: NONE if i is None else places.get(i, str(i)))
-    orgs = dict(options(ver, "organization_options", Scope(street_id=street_id)))
-    org_ids = [None, *orgs]
-    org = c2.selectbox("所属机构", org_ids, index=_index(org_ids, init.organization_id), key=f"sw_org_{key}",
-                       format_func=lambda i: NONE if i is None else orgs.get(i, str(i)))
+    community = _pick("所属社区", options(ver, "communities", scope, street_id), f"sw_comm_{key}", box=c1,
+                      value=init.community_id)
+    org = _pick("所属机构", options(ver, "organization_options", Scope(street_id=street_id)), f"sw_org_{key}", box=c2,
+                value=init.organization_id)
     c1, c2, c3 = st.columns(3)
     title = c1.text_input("职务/头衔", value=init.title or "", max_chars=100, key=f"sw_title_{key}")
     year = c2.number_input("取证年份", min_value=2000, max_value=clock.today().year, value=init.certified_year, step=1,
@@ -539,20 +545,8 @@ def _social_worker_form(ver: int, user: CurrentUser, street_id: int, scope: Scop
 
 def _social_worker_edit(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> None:
     """修改: a social worker's level (助理 → 中级 after the exam), organisation and other fields."""
-    workers = options(ver, "social_worker_names", Scope(street_id=street_id) if scope.community_id is None else scope)
-    if not workers:
-        st.info("所选范围内没有社会工作者。")
-        return
-    worker_id = _pick("要修改的社会工作者", workers, "sw_edit_pick", optional=False)
-    with session_scope(engine()) as session:
-        init, version = social_worker_for_edit(session, user, worker_id)
-    with st.form(f"sw_edit_{worker_id}_{version}", border=True):
-        data = _social_worker_fields(ver, init.street_id or street_id, scope, f"edit{worker_id}_{version}", init)
-        submitted = st.form_submit_button("保存修改", type="primary")
-    if submitted:
-        run_change("org_saved", lambda session: update_social_worker(
-            session=session, user=user, worker_id=worker_id, expected_version=version, data=data),
-            lambda _: f"已修改社会工作者「{(data.name or '').strip()}」。")
+    _edit(ver, user, street_id, scope, noun="社会工作者", names="social_worker_names", pick_key="sw_edit_pick",
+          load=social_worker_for_edit, fields=_social_worker_fields, save=update_social_worker, id_name="worker_id")
 
 
 def _training_form(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> None:

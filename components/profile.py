@@ -67,11 +67,13 @@ def projects_table(projects: pd.DataFrame) -> None:
     st.dataframe(projects.fillna({"brand_level": "—"}).rename(columns=names), hide_index=True, width="stretch")
 
 
-def reported_table(df: pd.DataFrame) -> None:
-    """Reported figures with qualifier, source and date, beside the count from records (never mixed)."""
+def reported_table(df: pd.DataFrame, empty: str = "暂无报道数据。", with_note: bool = False) -> None:
+    """Reported figures with qualifier, source and date, beside the count from records (never mixed); ``with_note``
+    adds each figure's note (e.g. the report's own words)."""
     if df.empty:
-        st.info("暂无报道数据。")
+        st.info(empty)
         return
+
     def reported(r) -> str:
         q = "" if r.qualifier == "=" else f"{r.qualifier} "
         return f"{q}{fmt.exact(r.value) if float(r.value).is_integer() else r.value:}{r.unit}"
@@ -86,6 +88,7 @@ def reported_table(df: pd.DataFrame) -> None:
         "报道数值": [reported(r) for r in df.itertuples()],
         "记录数值（截至报道日）": [records(r) for r in df.itertuples()],
         "截至": pd.to_datetime(df["as_of"]).dt.strftime("%Y-%m-%d"), "来源": df["source"],
+        **({"说明": df["note"]} if with_note else {}),
     })
     st.dataframe(view, hide_index=True, width="stretch")
     st.caption("报道数值按原文列示（≥ 表示“余/超/以上”），与系统记录分开显示，不混入统计。")

@@ -37,6 +37,7 @@ from db.models import (
     Street,
 )
 from db.periods import EPOCH, Period
+from db.profiles import indicator_table
 from db.scope import Scope
 
 # ----------------------------------------------------------------------------------------- the workflow
@@ -366,9 +367,10 @@ def donations_monthly(session: Session, scope: Scope, period: Period) -> pd.Data
 
 def reported_charity_figures(session: Session, scope: Scope, today: date) -> pd.DataFrame:
     """Reported figures of the 慈善资源 projects in the scope, each beside the records where they compare:
-    a figure in 元 is set beside the money donated to that project up to the report's date."""
-    query = (select(ReportedIndicator, Project.name.label("project"))
-             .join(Project, Project.id == ReportedIndicator.project_id).where(Project.area == "慈善资源"))
+    a figure in 元 is set beside the money donated to that project up to the report's date. The columns of
+    ``db.profiles.indicator_table``."""
+    query = (select(ReportedIndicator).join(Project, Project.id == ReportedIndicator.project_id)
+             .where(Project.area == "慈善资源"))
     if scope.community_id is not None:
         query = query.where(ReportedIndicator.community_id == scope.community_id)
     elif scope.street_id is not None:
@@ -376,18 +378,16 @@ def reported_charity_figures(session: Session, scope: Scope, today: date) -> pd.
     elif scope.organization_id is not None:
         org_street = select(Organization.street_id).where(Organization.id == scope.organization_id)
         query = query.where(ReportedIndicator.street_id == org_street.scalar_subquery())
-    rows = []
-    for ind, project in session.execute(query.order_by(ReportedIndicator.id)).all():
-        record = None
-        if ind.unit == "元":
-            sub = donation_rows(Scope(), Period(EPOCH, min(ind.as_of, today)), True).subquery()
-            record = float(session.execute(select(func.coalesce(func.sum(sub.c.amount_yuan), 0.0))
-                                           .where(sub.c.project_id == ind.project_id)).scalar_one())
-        rows.append({"subject": ind.subject, "project": project, "metric": ind.metric, "qualifier": ind.qualifier,
-                     "value": ind.value, "unit": ind.unit, "as_of": ind.as_of, "source": ind.source,
-                     "record_value": record, "note": ind.note})
-    return pd.DataFrame(rows, columns=["subject", "project", "metric", "qualifier", "value", "unit", "as_of",
-                                       "source", "record_value", "note"])
+
+    def money_to_project(ind: ReportedIndicator) -> float | None:
+        if ind.unit != "元":
+            return None
+        sub = donation_rows(Scope(), Period(EPOCH, min(ind.as_of, today)), True).subquery()
+        return float(session.execute(select(func.coalesce(func.sum(sub.c.amount_yuan), 0.0))
+                                     .where(sub.c.project_id == ind.project_id)).scalar_one())
+
+    indicators = session.execute(query.order_by(ReportedIndicator.id)).scalars().all()
+    return indicator_table(session, indicators, today, money_to_project)
 
 
 # ---------------------------------------------------------------------------------------------- the map

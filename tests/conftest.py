@@ -107,3 +107,28 @@ def pytest_terminal_summary(terminalreporter) -> None:
     if not PG_URL:
         terminalreporter.write_line(
             "PostgreSQL tests were skipped: set TEST_DATABASE_URL=postgresql+psycopg://... to run them too.")
+
+
+# ------------------------------------------------------------------------------------------ the app on demo data
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """One demo database per test session (migrated and loaded once), copied by ``app_db`` for each UI test."""
+    from tests.ui_helpers import build_demo_database
+
+    return build_demo_database(tmp_path_factory.mktemp("ui-demo") / "template.db")
+
+
+@pytest.fixture
+def app_db(demo_template, tmp_path, monkeypatch):
+    """A private copy of the demo database, with the app's settings and caches pointed at it."""
+    from tests.ui_helpers import copy_database, reset_app_caches
+
+    path = copy_database(demo_template, tmp_path / "demo.db")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("LIVE_REFRESH_SECONDS", "0")
+    monkeypatch.setenv("LOAD_DEMO", "true")
+    reset_app_caches()
+    yield path
+    reset_app_caches()

@@ -18,33 +18,15 @@ from db.periods import period_of
 from db.scope import Scope
 from tests.ui_helpers import (
     DEMO_ROLES,
-    build_demo_database,
-    copy_database,
+    assert_clean,
     count_rows,
     open_page,
-    reset_app_caches,
 )
 
 PAGE = "pages/4_charity.py"
 TABS = ("资源地图", "供需", "对接", "捐赠")
 WRITE_BUTTONS = ("登记资源", "提交需求", "提交审核", "确认对接", "标记完成", "登记捐赠")
 
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    return build_demo_database(tmp_path_factory.mktemp("charity-ui") / "template.db")
-
-
-@pytest.fixture
-def app_db(demo_template, tmp_path, monkeypatch):
-    """A private copy of the demo database, with the app's settings and caches pointed at it."""
-    path = copy_database(demo_template, tmp_path / "demo.db")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("LIVE_REFRESH_SECONDS", "0")
-    monkeypatch.setenv("LOAD_DEMO", "true")
-    reset_app_caches()
-    yield path
-    reset_app_caches()
 
 
 def open_tab(username: str, tab: str = "资源地图"):
@@ -54,11 +36,6 @@ def open_tab(username: str, tab: str = "资源地图"):
         at.run()
     return at
 
-
-def assert_clean(at) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    for error in at.error:
-        assert "Traceback" not in str(error.value) and "意外错误" not in str(error.value), error.value
 
 
 def buttons(at) -> set[str]:

@@ -32,10 +32,9 @@ from tests.ui_helpers import (
     USERNAME,
     VOLUNTEER_COL,
     activity_count,
-    build_demo_database,
+    assert_clean,
     by_label,
     choose_period,
-    copy_database,
     current_user,
     editor_options,
     form_key,
@@ -44,7 +43,6 @@ from tests.ui_helpers import (
     metrics,
     new_app,
     open_page,
-    reset_app_caches,
     service_record_count,
     set_editor_rows,
     sidebar_links,
@@ -55,35 +53,12 @@ ROLES = [*DEMO_ROLES, None]  # None: not logged in
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory):
-    """One demo database per test session (migrated and loaded once)."""
-    return build_demo_database(tmp_path_factory.mktemp("ui-demo") / "template.db")
-
-
-@pytest.fixture
-def app_db(demo_template, tmp_path, monkeypatch):
-    """A private copy of the demo database, with the app's settings and caches pointed at it."""
-    path = copy_database(demo_template, tmp_path / "demo.db")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("LIVE_REFRESH_SECONDS", "0")
-    monkeypatch.setenv("LOAD_DEMO", "true")
-    reset_app_caches()
-    yield path
-    reset_app_caches()
-
 
 def demo_password() -> str:
     from db.demo import DEMO_PASSWORD
 
     return DEMO_PASSWORD
 
-
-def assert_clean(at) -> None:
-    """No exception element and no English traceback text anywhere on the page."""
-    assert not at.exception, [e.value for e in at.exception]
-    for text in texts(at.markdown) + texts(at.error) + texts(at.warning):
-        assert "Traceback" not in text and "Error" not in text, text
 
 
 def assert_login_form(at) -> None:

@@ -14,15 +14,13 @@ from db.engine import get_engine, session_scope
 from db.models import MediationCase, Organization, OrgGrade, Project, ReportedIndicator, SocialWorker, Street
 from tests.ui_helpers import (
     DEMO_ROLES,
-    build_demo_database,
+    assert_clean,
     by_label,
-    copy_database,
     current_user,
     has_label,
     metrics,
     new_app,
     open_page,
-    reset_app_caches,
     texts,
 )
 
@@ -30,26 +28,6 @@ PROJECTS = "pages/5_projects.py"
 ORGS = "pages/6_organizations.py"
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    return build_demo_database(tmp_path_factory.mktemp("projects-ui") / "template.db")
-
-
-@pytest.fixture
-def app_db(demo_template, tmp_path, monkeypatch):
-    path = copy_database(demo_template, tmp_path / "demo.db")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("LIVE_REFRESH_SECONDS", "0")
-    monkeypatch.setenv("LOAD_DEMO", "true")
-    reset_app_caches()
-    yield path
-    reset_app_caches()
-
-
-def assert_clean(at) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    for text in texts(at.error):
-        assert "Traceback" not in text and "意外错误" not in text, text
 
 
 def row_id(model, **where) -> int:

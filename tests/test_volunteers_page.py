@@ -27,11 +27,9 @@ from db.scope import ALL
 from tests.ui_helpers import (
     ARTIFACTS,
     ROOT,
-    build_demo_database,
-    copy_database,
+    assert_clean,
     current_user,
     open_page,
-    reset_app_caches,
     texts,
 )
 
@@ -39,26 +37,6 @@ PAGE = "pages/3_volunteers.py"
 TABS = ["光荣榜", "星级认定", "活跃度", "志愿者档案"]
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    return build_demo_database(tmp_path_factory.mktemp("vol-demo") / "template.db")
-
-
-@pytest.fixture
-def app_db(demo_template, tmp_path, monkeypatch):
-    path = copy_database(demo_template, tmp_path / "demo.db")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("LIVE_REFRESH_SECONDS", "0")
-    monkeypatch.setenv("LOAD_DEMO", "true")
-    reset_app_caches()
-    yield path
-    reset_app_caches()
-
-
-def assert_clean(at) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    for text in texts(at.error):
-        assert "Traceback" not in text and "意外错误" not in text, text
 
 
 def open_tab(username: str | None, tab: str):

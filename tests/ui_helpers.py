@@ -158,3 +158,12 @@ def form_key(at: AppTest) -> str:
 def set_editor_rows(at: AppTest, key: str, rows: list[dict]) -> None:
     """Add rows to a keyed data editor the way the browser reports them (its edit state)."""
     at.session_state[key] = {"edited_rows": {}, "added_rows": rows, "deleted_rows": []}
+
+
+def assert_clean(at: AppTest) -> None:
+    """No exception element, no traceback or English error text, and not the app's own “unexpected error” message,
+    anywhere on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+    for element in (*at.markdown, *at.error, *at.warning):
+        text = str(element.value)
+        assert "Traceback" not in text and "Error" not in text and "意外错误" not in text, text
