@@ -9,8 +9,8 @@ import streamlit as st
 
 from components import cards, charts, data, drilldown, filters, tables
 from components.page import friendly_errors, setup_page
-from db.kpi import CORE_TILES
-from db.linkage import INDEX_FORMULA
+from db.figures.linkage import INDEX_FORMULA
+from db.figures.registry import CORE_TILES
 from db.settings import get_settings
 
 user = setup_page("app.py", "总览")

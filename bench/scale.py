@@ -320,7 +320,7 @@ def leaderboard_vs_duckdb(url: str, repeats: int) -> dict:
     from db.engine import make_engine, session_scope
     from db.periods import period_of
     from db.scope import ALL
-    from db.volunteers import BoardFilter, volunteer_board
+    from db.volunteers.reads import BoardFilter, volunteer_board
 
     engine = make_engine(url)
     period = period_of("year", clock.today())
@@ -383,7 +383,7 @@ def write_benchmark(url: str, n: int) -> tuple[float, float, float]:
     from sqlalchemy import func, select
 
     from db import clock
-    from db.activities import ActivityInput, VolunteerHours, submit_activity
+    from db.activities.writes import ActivityInput, VolunteerHours, submit_activity
     from db.engine import make_engine, session_scope
     from db.errors import ValidationFailed
     from db.models import Activity, Volunteer

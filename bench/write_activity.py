@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from db.activities import ActivityInput, VolunteerHours, submit_activity
+from db.activities.writes import ActivityInput, VolunteerHours, submit_activity
 from db.auth import create_user, load_user
 from db.engine import make_engine, session_scope
 from db.migrate import upgrade

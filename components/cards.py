@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import fmt
-from db.kpi import KPIS, RATES
+from db.figures.registry import KPIS, RATES
 
 
 def kpi_label(key: str) -> str:

@@ -7,9 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from components.page import engine
-from db import kpi, queries
 from db.engine import session_scope
+from db.figures import registry as kpi
 from db.periods import Period
+from db.places import lists as queries
 from db.scope import Scope
 from db.settings import get_settings
 from db.write import data_version
@@ -74,7 +75,7 @@ def kpi_records(data_ver: int, key: str, scope: Scope, period: Period) -> pd.Dat
 @st.cache_data(ttl=_TTL, show_spinner=False, max_entries=64)
 def linkage(data_ver: int, scope: Scope, period: Period) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(actor shares with the index, area matrix, community ranking)."""
-    from db import linkage as lk
+    from db.figures import linkage as lk
 
     with session_scope(engine()) as session:
         return (lk.actor_shares(session, scope, period), lk.area_matrix(session, scope, period),
@@ -83,7 +84,7 @@ def linkage(data_ver: int, scope: Scope, period: Period) -> tuple[pd.DataFrame, 
 
 @st.cache_data(ttl=_TTL, show_spinner=False, max_entries=64)
 def profile(data_ver: int, kind: str, place_id: int):
-    from db import profiles
+    from db.places import reads as profiles
 
     with session_scope(engine()) as session:
         if kind == "community":
@@ -93,7 +94,8 @@ def profile(data_ver: int, kind: str, place_id: int):
 
 @st.cache_data(ttl=_TTL, show_spinner=False, max_entries=64)
 def reported(data_ver: int, scope: Scope) -> pd.DataFrame:
-    from db import clock, profiles
+    from db import clock
+    from db.places import reads as profiles
 
     with session_scope(engine()) as session:
         return profiles.reported_beside_records(session, scope, clock.today())

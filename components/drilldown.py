@@ -7,9 +7,9 @@ import streamlit as st
 
 from components import cards, data
 from db import vocab
-from db.activities import mask_name
+from db.activities.writes import mask_name
 from db.export import to_csv_bytes
-from db.kpi import KPIS, RATES
+from db.figures.registry import KPIS, RATES
 from db.periods import Period
 from db.scope import Scope
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from babel.numbers import format_compact_decimal, format_decimal
 
-from db.kpi import format_rate
+from db.figures.registry import format_rate
 
 LOCALE = "zh_CN"
 

@@ -86,7 +86,7 @@ def _login_form() -> None:
             st.session_state["_pending_cookie"] = token
             st.rerun()
     if _demo_loaded(get_settings().database_url):
-        from db.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+        from db.demo.build import DEMO_ACCOUNTS, DEMO_PASSWORD
 
         with left.container(border=True):
             st.markdown("**演示账号**（当前载入的是演示数据）")

@@ -23,7 +23,7 @@ def ensure_ready(engine: Engine | None = None, today: date | None = None) -> Non
         empty = session.execute(select(func.count()).select_from(Street)).scalar_one() == 0
         seen = session.get(AppMeta, "demo_loaded") is not None
     if empty and not seen:
-        from db.demo import load_demo
+        from db.demo.build import load_demo
 
         load_demo(engine, today=today)
 

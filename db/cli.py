@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "create-admin":
         return _create_admin(args.username, args.password_stdin, args.display_name)
-    from db.demo import load_demo, reset_demo
+    from db.demo.build import load_demo, reset_demo
 
     upgrade(get_engine())
     if args.command == "load-demo":

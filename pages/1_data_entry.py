@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.activity_form import new_activity_form, recent_entries_panel
+from components.activities.forms import new_activity_form, recent_entries_panel
 from components.page import setup_page
 from db import vocab
 

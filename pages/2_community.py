@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import cards, charts, compare, data, filters, profile
+from components import cards, charts, data, filters
 from components.page import setup_page
-from db.kpi import CORE_TILES
+from components.places import compare as compare
+from components.places import profile as profile
+from db.figures.registry import CORE_TILES
 from db.scope import narrow
 
 user = setup_page("pages/2_community.py", "社区画像")

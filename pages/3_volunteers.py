@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, filters, volunteer_forms, volunteers
+from components import data, filters
 from components.page import friendly_errors, setup_page
+from components.volunteers import forms as volunteer_forms
+from components.volunteers import panels as volunteers
 
 user = setup_page("pages/3_volunteers.py", "志愿者")
 st.title("志愿者")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import charity, data, filters
+from components import data, filters
+from components.charity import panels as charity
 from components.page import friendly_errors, setup_page
 
 user = setup_page("pages/4_charity.py", "慈善资源")

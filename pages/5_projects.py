@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data, filters
-from components import projects as pj
 from components.page import friendly_errors, setup_page
+from components.projects import panels as pj
 
 user = setup_page("pages/5_projects.py", "项目成效")
 st.title("项目成效")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data, filters
-from components import organizations as orgs
+from components.organizations import panels as orgs
 from components.page import friendly_errors, setup_page
 from db import clock
 

@@ -13,7 +13,7 @@ from datetime import date, time
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, SQLModel
 
-from db.activities import ActivityInput, VolunteerHours
+from db.activities.writes import ActivityInput, VolunteerHours
 from db.auth import CurrentUser, create_user, load_user
 from db.engine import session_scope
 from db.models import (
@@ -30,7 +30,7 @@ from db.models import (
     Submission,
     Volunteer,
 )
-from db.totals import refresh_volunteer_totals
+from db.volunteers.totals import refresh_volunteer_totals
 from db.write import data_version
 
 PASSWORD = "Correct-horse-9"

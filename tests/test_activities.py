@@ -9,7 +9,7 @@ from datetime import date, time
 import pytest
 from sqlalchemy import select
 
-from db.activities import create_activity, validate_activity
+from db.activities.writes import create_activity, validate_activity
 from db.engine import session_scope
 from db.errors import ValidationFailed
 from db.migrate import upgrade

@@ -512,7 +512,7 @@ def test_a_write_elsewhere_reaches_an_open_overview_without_reload(server, open_
 
     from sqlmodel import select
 
-    from db.activities import ActivityInput, VolunteerHours, submit_activity
+    from db.activities.writes import ActivityInput, VolunteerHours, submit_activity
     from db.auth import load_user
     from db.engine import make_engine, session_scope
     from db.models import AppUser, Community

@@ -10,10 +10,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from db import charity, vocab
-from db.demo import REPORT2_AS_OF
+from db import vocab
+from db.charity import reads as charity
+from db.demo.build import REPORT2_AS_OF
 from db.engine import session_scope
-from db.kpi import format_rate, kpi_value, kpi_values
+from db.figures.registry import format_rate, kpi_value, kpi_values
 from db.models import (
     CharityMatch,
     CharityNeed,

@@ -13,11 +13,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from db import charity, geo, vocab
-from db import charity_forms as forms
+from db import geo, vocab
+from db.charity import reads as charity
+from db.charity import writes as forms
 from db.engine import session_scope
 from db.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
-from db.kpi import kpi_value
+from db.figures.registry import kpi_value
 from db.models import AuditLog, CharityMatch, CharityNeed, CharityResource, Donation, Submission
 from db.periods import period_of
 from db.scope import Scope

@@ -10,9 +10,10 @@ import pyarrow.ipc
 import pytest
 from sqlalchemy import select
 
-from db import charity, clock
+from db import clock
+from db.charity import reads as charity
 from db.engine import get_engine, session_scope
-from db.kpi import format_rate
+from db.figures.registry import format_rate
 from db.models import CharityMatch, CharityNeed, CharityResource, Donation
 from db.periods import period_of
 from db.scope import Scope

@@ -11,7 +11,7 @@ from sqlalchemy import func, inspect, select
 from sqlmodel import Session
 
 from db.auth import authenticate
-from db.demo import (
+from db.demo.build import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
     REPORT2_AS_OF,
@@ -22,7 +22,7 @@ from db.demo import (
     reset_demo,
 )
 from db.errors import PermissionDenied
-from db.kpi import kpi_value
+from db.figures.registry import kpi_value
 from db.models import (
     Activity,
     AppUser,

@@ -12,9 +12,9 @@ from datetime import date, time
 
 import pytest
 
-from db.activities import ActivityInput, VolunteerHours, create_activity
+from db.activities.writes import ActivityInput, VolunteerHours, create_activity
 from db.engine import session_scope
-from db.kpi import KPIS, RATES, format_rate, kpi_records, kpi_value, kpi_values
+from db.figures.registry import KPIS, RATES, format_rate, kpi_records, kpi_value, kpi_values
 from db.migrate import upgrade
 from db.models import Activity, Volunteer
 from db.periods import Period, period_of

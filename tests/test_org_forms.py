@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from db import vocab
 from db.engine import session_scope
 from db.errors import PermissionDenied, StaleEdit, ValidationFailed, WriteError
-from db.kpi import figure_value
+from db.figures.registry import figure_value
 from db.migrate import upgrade
 from db.models import (
     AuditLog,
@@ -29,7 +29,8 @@ from db.models import (
     Training,
     VolunteerTeam,
 )
-from db.org_forms import (
+from db.organizations.reads import grade_bands, open_cases
+from db.organizations.writes import (
     GradeInput,
     MediationInput,
     OrganizationInput,
@@ -48,7 +49,6 @@ from db.org_forms import (
     update_organization,
     update_social_worker,
 )
-from db.organizations import grade_bands, open_cases
 from db.periods import period_of
 from db.scope import Scope
 from db.write import submit

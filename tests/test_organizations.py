@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from db.engine import session_scope
-from db.kpi import (
+from db.figures.registry import (
     KPIS,
     MORE_KPIS,
     figure_records,
@@ -34,7 +34,7 @@ from db.models import (
     Training,
     VolunteerTeam,
 )
-from db.organizations import (
+from db.organizations.reads import (
     as_of,
     band_table,
     current_grades,

@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from components.cards import change_text
 from db.engine import session_scope
-from db.kpi import KPIS, Change, kpi_changes, kpi_grouped, kpi_monthly, kpi_records, kpi_value
-from db.linkage import actor_shares, area_matrix, community_ranking
+from db.figures.linkage import actor_shares, area_matrix, community_ranking
+from db.figures.registry import KPIS, Change, kpi_changes, kpi_grouped, kpi_monthly, kpi_records, kpi_value
 from db.models import Activity, Community, Street
 from db.periods import Period, period_of
-from db.profiles import community_profile, reported_beside_records, street_profile
+from db.places.reads import community_profile, reported_beside_records, street_profile
 from db.scope import ALL, Scope
 from tests.conftest import DEMO_TODAY
 

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from components.cards import kpi_label, kpi_text
 from db import clock, vocab
 from db.engine import get_engine, session_scope
-from db.kpi import CORE_TILES, kpi_value
+from db.figures.registry import CORE_TILES, kpi_value
 from db.models import AppUser, ServiceRecord, Street
 from db.periods import period_of
 from tests.ui_helpers import (
@@ -55,7 +55,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def demo_password() -> str:
-    from db.demo import DEMO_PASSWORD
+    from db.demo.build import DEMO_PASSWORD
 
     return DEMO_PASSWORD
 

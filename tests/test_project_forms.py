@@ -15,7 +15,7 @@ from db.engine import session_scope
 from db.errors import PermissionDenied, StaleEdit, ValidationFailed, WriteError
 from db.migrate import upgrade
 from db.models import AuditLog, Organization, Project, ProjectTarget, ReportedIndicator, Submission
-from db.project_forms import (
+from db.projects.writes import (
     IndicatorInput,
     NewTarget,
     ProjectInput,

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from db.activities import create_activity
+from db.activities.writes import create_activity
 from db.engine import session_scope
-from db.kpi import format_rate, kpi_value, project_monthly, project_value
+from db.figures.registry import format_rate, kpi_value, project_monthly, project_value
 from db.models import MediationCase, Project, ProjectTarget, ReportedIndicator, Street
 from db.periods import Period, period_of
-from db.projects import (
+from db.projects.reads import (
     elapsed_share,
     filter_portfolio,
     judge_target,

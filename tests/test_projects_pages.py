@@ -13,7 +13,16 @@ from sqlalchemy import func, select
 
 from db import clock
 from db.engine import get_engine, session_scope
-from db.models import Community, MediationCase, Organization, OrgGrade, Project, ReportedIndicator, SocialWorker, Street
+from db.models import (
+    Community,
+    MediationCase,
+    Organization,
+    OrgGrade,
+    Project,
+    ReportedIndicator,
+    SocialWorker,
+    Street,
+)
 from tests.factories import make_case
 from tests.ui_helpers import (
     DEMO_ROLES,

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from db import vocab
-from db.kpi import kpi_value
+from db.figures.registry import kpi_value
 from db.models import (
     Activity,
     Brand,
@@ -42,7 +42,7 @@ from db.models import (
     VolunteerTeam,
 )
 from db.periods import EPOCH, period_of
-from db.profiles import indicator_record_value
+from db.places.reads import indicator_record_value
 from db.scope import Scope
 from tests.conftest import DEMO_TODAY
 

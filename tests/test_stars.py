@@ -10,13 +10,13 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from db import stars
 from db.engine import session_scope
 from db.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from db.migrate import upgrade
 from db.models import Activity, AuditLog, StarAward, StreetStarPreset
 from db.scope import Scope
-from db.volunteer_forms import award_star, revoke_star
+from db.volunteers import stars as stars
+from db.volunteers.writes import award_star, revoke_star
 from tests.factories import build_world, make_record, make_user, make_volunteers
 
 PRESET_NAMES = ("全国（默认）", "北京", "惠州")

@@ -11,11 +11,11 @@ from datetime import date, datetime, time
 import pytest
 from sqlalchemy import func, insert, select
 
-from db.activities import activity_for_edit, create_activity, delete_activity, update_activity
+from db.activities.writes import activity_for_edit, create_activity, delete_activity, update_activity
 from db.engine import session_scope
 from db.migrate import upgrade
 from db.models import Activity, ServiceRecord, VolunteerTotal
-from db.volunteer_forms import BackfillInput, backfill_hours, review_records
+from db.volunteers.writes import BackfillInput, backfill_hours, review_records
 from tests.factories import activity_input, build_world, hours
 
 TODAY = date(2025, 6, 30)

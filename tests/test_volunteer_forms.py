@@ -10,15 +10,15 @@ from datetime import date, time
 import pytest
 from sqlalchemy import func, select
 
-from db import volunteer_forms as vf
-from db import volunteers as vol
-from db.activities import create_activity
+from db.activities.writes import create_activity
 from db.engine import session_scope
 from db.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from db.migrate import upgrade
 from db.models import AuditLog, ServiceRecord, Submission, TeamMember, Volunteer, VolunteerTeam
 from db.periods import period_of
 from db.scope import ALL, Scope
+from db.volunteers import reads as vol
+from db.volunteers import writes as vf
 from tests.factories import activity_input, build_world, count_rows, hours
 
 TODAY = date(2025, 6, 30)

@@ -11,15 +11,15 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from db import volunteers as vol
-from db.activities import mask_name
+from db.activities.writes import mask_name
 from db.engine import session_scope
 from db.errors import NotFound, PermissionDenied, ValidationFailed
-from db.kpi import kpi_grouped, kpi_value
+from db.figures.registry import kpi_grouped, kpi_value
 from db.migrate import upgrade
 from db.models import Activity, ServiceRecord, TeamMember, Volunteer, VolunteerTeam
 from db.periods import Period, period_of
 from db.scope import ALL, Scope
+from db.volunteers import reads as vol
 from tests.conftest import DEMO_TODAY
 from tests.factories import make_community, make_project, make_street, make_user
 

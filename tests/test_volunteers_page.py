@@ -19,11 +19,11 @@ from sqlalchemy import func, select
 
 from components import fmt
 from db import clock
-from db import volunteers as vol
 from db.engine import get_engine, session_scope
 from db.models import ServiceRecord, StarAward, Volunteer
 from db.periods import period_of
 from db.scope import ALL
+from db.volunteers import reads as vol
 from tests.ui_helpers import (
     ARTIFACTS,
     ROOT,
@@ -150,7 +150,7 @@ def test_staff_award_the_selected_eligible_volunteers(app_db):
         assert session.execute(select(func.count()).select_from(StarAward)).scalar_one() == before + 2
     # The metric 待认定 dropped by two.
     with session_scope(get_engine()) as session:
-        from db.stars import star_table
+        from db.volunteers.stars import star_table
 
         pending = int(star_table(session, current_user("demo_staff").scope)["pending"].sum())
     assert metric_values(at)["待认定（人）"] == fmt.number(pending)
@@ -407,7 +407,7 @@ def test_staff_revoke_a_star_award_with_a_reason(app_db):
 
 
 def test_a_large_scope_asks_for_a_search_before_listing_volunteers(app_db, monkeypatch):
-    from components import volunteers as page_part
+    from components.volunteers import panels as page_part
 
     monkeypatch.setattr(page_part, "PICKER_LIMIT", 5)
     at = open_tab("demo_leader", "志愿者档案")

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db import clock
-from db.activities import (
+from db.activities.writes import (
     activity_for_edit,
     create_activity,
     delete_activity,

@@ -1,0 +1,99 @@
+"""五社联动 at a glance: the five areas per community, the 五社联动 index, and the ranking of communities.
+
+All figures are built from the KPI record sets of ``db.kpi`` so that they agree with the tiles.
+
+The 五社联动 index of a community for a period (0–100):
+    for each of the five actors (社区, 社会组织, 社会工作者, 社区志愿者, 社会慈善资源), the share of the
+    community's activities in the period in which that actor took part; the index is the mean of the five
+    shares × 100. A community whose every activity joins all five actors scores 100; one with no activity has
+    no index ("—"). It rewards breadth of linkage, not volume: volume is in the ranking's other columns.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Integer, cast, func, select
+from sqlmodel import Session
+
+from db import vocab
+from db.figures.registry import activity_rows, kpi_grouped
+from db.models import Community, Project
+from db.periods import Period
+from db.scope import Scope
+
+INDEX_FORMULA = (
+    "五社联动指数 = 五类主体（社区、社会组织、社会工作者、社区志愿者、社会慈善资源）各自参与的活动占比的平均值 × 100。"
+    "所有活动都有五类主体参与为 100；没有活动的社区不计指数（显示“—”）。"
+)
+ACTOR_FIELDS = tuple(name for name, _ in vocab.ACTORS)
+
+
+def actor_shares(session: Session, scope: Scope, period: Period) -> pd.DataFrame:
+    """Per community: activities, the share of activities each actor joined, and the 五社联动 index."""
+    sub = activity_rows(scope, period).subquery()
+    cols = [func.sum(cast(sub.c[f], Integer)).label(f) for f in ACTOR_FIELDS]
+    rows = session.execute(
+        select(sub.c.community_id, func.count().label("activities"), *cols)
+        .where(sub.c.community_id.is_not(None)).group_by(sub.c.community_id)
+    ).all()
+    df = pd.DataFrame(rows, columns=["community_id", "activities", *ACTOR_FIELDS])
+    for f in ACTOR_FIELDS:
+        df[f] = (df[f].astype(float) / df["activities"]).where(df["activities"] > 0)
+    df["index"] = df[list(ACTOR_FIELDS)].mean(axis=1) * 100
+    return _with_names(session, df, scope)
+
+
+STREET_LEVEL = "街道/机构层面"
+
+
+def area_matrix(session: Session, scope: Scope, period: Period) -> pd.DataFrame:
+    """Long table community × area (of the activity's project) → activities, adding up to the activities tile.
+
+    Activities without a project count under 未归属项目; activities of organisations not tied to one community
+    form the row 街道/机构层面."""
+    sub = activity_rows(scope, period).subquery()
+    rows = session.execute(
+        select(sub.c.community_id, Project.area, func.count().label("activities"))
+        .outerjoin(Project, Project.id == sub.c.project_id)
+        .group_by(sub.c.community_id, Project.area)
+    ).all()
+    df = pd.DataFrame(rows, columns=["community_id", "area", "activities"])
+    df["area"] = df["area"].fillna("未归属项目")
+    named = _with_names(session, df[df["community_id"].notna()], scope, keep_all=False)
+    street_level = df[df["community_id"].isna()].assign(community_id=-1, community=STREET_LEVEL, street="")
+    return pd.concat([named, street_level], ignore_index=True)
+
+
+def community_ranking(session: Session, scope: Scope, period: Period) -> pd.DataFrame:
+    """Communities ranked by the 五社联动 index, with activities, 社工+志愿, hours, people served, volunteers."""
+    base = actor_shares(session, scope, period)[["community_id", "community", "street", "activities", "index"]]
+    for key in ("linked_activities", "hours", "people_served", "active_volunteers"):
+        part = kpi_grouped(session, key, scope, period, by="community_id")
+        base = base.merge(part, on="community_id", how="left")
+    base = base.fillna({"activities": 0, "linked_activities": 0, "hours": 0, "people_served": 0,
+                        "active_volunteers": 0})
+    base = base.sort_values(["index", "activities", "community_id"], ascending=[False, False, True],
+                            na_position="last")
+    base.insert(0, "rank", range(1, len(base) + 1))
+    return base.reset_index(drop=True)
+
+
+def _with_names(session: Session, df: pd.DataFrame, scope: Scope, keep_all: bool = True) -> pd.DataFrame:
+    """Add community and street names; with ``keep_all`` every community in scope appears (index None)."""
+    from db.models import Street
+
+    query = select(Community.id.label("community_id"), Community.name.label("community"),
+                   Street.name.label("street")).join(Street, Street.id == Community.street_id)
+    if scope.community_id is not None:
+        query = query.where(Community.id == scope.community_id)
+    elif scope.street_id is not None:
+        query = query.where(Community.street_id == scope.street_id)
+    names = pd.DataFrame(session.execute(query.order_by(Community.id)).all(),
+                         columns=["community_id", "community", "street"])
+    if scope.organization_id is not None and not df.empty:
+        names = names[names["community_id"].isin(df["community_id"])]
+    how = "left" if keep_all else "inner"
+    out = names.merge(df, on="community_id", how=how)
+    if keep_all and "activities" in out:
+        out["activities"] = out["activities"].fillna(0).astype(int)
+    return out

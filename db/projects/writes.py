@@ -1,0 +1,330 @@
+"""Write services of 项目成效: projects with their targets, a target added later, project edits, and reported
+indicators. Every service follows docs/ENGINEERING.md: data-version bump first, role and scope checked here,
+one write per idempotency key, validation naming each wrong field in Chinese before anything is written, and an
+audit row in the same transaction.
+
+``resolve_place`` is shared with ``db.org_forms``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from db import clock, vocab
+from db.auth import CurrentUser
+from db.fields import Fields
+from db.figures.registry import KPIS, MORE_KPIS, PROJECT_METRICS, RATES
+from db.models import Community, Organization, Project, ProjectTarget, ReportedIndicator, Street
+from db.write import (
+    begin_write,
+    check_scope,
+    create_checked,
+    create_record,
+    load_for_write,
+    record_audit,
+    snapshot,
+    update_versioned,
+)
+
+MAX_TARGET = 1e9
+MISSING = "该项目不存在或已被删除。"
+
+
+@dataclass
+class Place:
+    street_id: int | None
+    community_id: int | None
+    organization_id: int | None
+
+
+def resolve_place(session: Session, user: CurrentUser, f: Fields, *, street_id: int | None,
+                  community_id: int | None, organization_id: int | None, default_org: bool = True) -> Place:
+    """The street, community and organisation of a record: the street follows the community or organisation;
+    a staff user's own community (or organisation) is the default; contradictions are reported."""
+    base = user.scope
+    if community_id is None and base.community_id is not None:
+        community_id = base.community_id
+    if organization_id is None and default_org and base.organization_id is not None:
+        organization_id = base.organization_id
+    community = session.get(Community, community_id) if community_id is not None else None
+    organization = session.get(Organization, organization_id) if organization_id is not None else None
+    if community_id is not None and community is None:
+        f.fail("community_id", "不存在")
+    if organization_id is not None and organization is None:
+        f.fail("organization_id", "不存在")
+    street = street_id
+    if community is not None:
+        if street_id is not None and street_id != community.street_id:
+            f.fail("community_id", "不在所选街道")
+        street = community.street_id
+    elif organization is not None and organization.street_id is not None:
+        if street_id is not None and street_id != organization.street_id:
+            f.fail("organization_id", "不在所选街道")
+        street = organization.street_id
+    if community is not None and organization is not None and organization.street_id not in (None, street):
+        f.fail("organization_id", "不在该社区所属街道")
+    if street is None and base.street_id is not None:
+        street = base.street_id
+    if street is None:
+        if "community_id" not in f.errors and "organization_id" not in f.errors:
+            f.fail("street_id", "不能为空：请选择所属街道")
+    elif session.get(Street, street) is None:
+        f.fail("street_id", "不存在")
+    return Place(street, community_id, organization_id)
+
+
+# ------------------------------------------------------------------------------------------ projects
+
+
+@dataclass
+class TargetInput:
+    """One target: reach ``target_value`` of figure ``metric`` between ``start_date`` and ``due_date``."""
+
+    metric: str | None
+    target_value: Any
+    due_date: date | None
+    start_date: date | None = None  # None: from the project's start
+
+
+@dataclass
+class ProjectInput:
+    """What the project form collects (fields may be missing or wrong: validation says which and why)."""
+
+    name: str | None
+    area: str | None
+    status: str | None = "进行中"
+    brand_level: str | None = None
+    beneficiary_groups: list[str] = field(default_factory=list)
+    start_date: date | None = None
+    end_date: date | None = None
+    description: str | None = ""
+    street_id: int | None = None
+    community_id: int | None = None
+    organization_id: int | None = None
+    targets: list[TargetInput] = field(default_factory=list)
+
+
+def _validate_targets(f: Fields, targets: list[TargetInput], project_start: date | None,
+                      project_end: date | None) -> list[dict[str, Any]]:
+    out, problems, seen = [], [], set()
+    for n, t in enumerate(targets, start=1):
+        which = f"第 {n} 个目标"
+        if t.metric not in PROJECT_METRICS:
+            problems.append(f"{which}的指标须为：{'、'.join(_metric_label(k) for k in PROJECT_METRICS)}")
+            continue
+        sub = Fields({"v": "目标值", "d": "截止日期", "s": "开始日期"})
+        value = sub.number("v", t.target_value, 0, MAX_TARGET, low_open=True)
+        start = t.start_date or project_start
+        due = sub.day("d", t.due_date, date.max, future_ok=True)
+        if t.start_date is not None:
+            sub.day("s", t.start_date, date.max, future_ok=True)
+        if due is not None and start is not None and due < start:
+            sub.fail("d", f"（{due:%Y-%m-%d}）不能早于目标开始日期（{start:%Y-%m-%d}）")
+        if due is not None and project_end is not None and due > project_end:
+            sub.fail("d", f"（{due:%Y-%m-%d}）不能晚于项目结束日期（{project_end:%Y-%m-%d}）")
+        if sub.errors:
+            problems.append(f"{which}（{_metric_label(t.metric)}）：" + "；".join(sub.errors.values()))
+            continue
+        if (t.metric, due) in seen:
+            problems.append(f"{which}（{_metric_label(t.metric)}）与前面的目标重复")
+            continue
+        seen.add((t.metric, due))
+        out.append({"metric": t.metric, "target_value": value, "start_date": t.start_date, "due_date": due})
+    if problems:
+        f.fail("targets", "：" + "；".join(problems))
+    return out
+
+
+def _metric_label(key: str | None) -> str:
+    if key in KPIS:
+        return KPIS[key].label
+    if key in MORE_KPIS:
+        return MORE_KPIS[key].label
+    return str(key)
+
+
+def validate_project(session: Session, user: CurrentUser, data: ProjectInput, project_id: int | None = None,
+                     today: date | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Check every field of a project and its targets; raise ValidationFailed naming each wrong field."""
+    today = today or clock.today()
+    f = Fields(vocab.PROJECT_FIELD_LABELS)
+    name = f.text("name", data.name, 80, required=True)
+    area = f.choice("area", data.area, vocab.FIVE_AREAS)
+    status = f.choice("status", data.status, vocab.PROJECT_STATUSES)
+    brand_level = f.choice("brand_level", data.brand_level, vocab.BRAND_LEVELS, required=False)
+    groups = list(dict.fromkeys(data.beneficiary_groups or []))
+    unknown = [g for g in groups if g not in vocab.BENEFICIARY_GROUPS]
+    if unknown:
+        f.fail("beneficiary_groups", f"含有未知的服务对象：{'、'.join(map(str, unknown))}")
+    start = f.day("start_date", data.start_date, today, required=False, future_ok=True)
+    end = f.day("end_date", data.end_date, today, required=False, future_ok=True)
+    if start and end and end < start:
+        f.fail("end_date", f"（{end:%Y-%m-%d}）不能早于开始日期（{start:%Y-%m-%d}）")
+    if status == "已结项" and end is None:
+        f.fail("end_date", "不能为空：已结项的项目须填写结束日期")
+    if status == "进行中" and start is not None and start > today:
+        f.fail("start_date", "晚于今天，项目尚未开始：请把「项目状态」设为筹备中")
+    description = f.text("description", data.description, 2000)
+    place = resolve_place(session, user, f, street_id=data.street_id, community_id=data.community_id,
+                          organization_id=data.organization_id)
+    if name and place.street_id is not None and "name" not in f.errors:
+        clash = session.execute(select(Project.id).where(Project.street_id == place.street_id, Project.name == name,
+                                                         Project.id != (project_id or -1))).first()
+        if clash is not None:
+            f.fail("name", "与本街道已有项目重名")
+    targets = _validate_targets(f, data.targets, start, end)
+    f.raise_if_any()
+    values = {"name": name, "area": area, "status": status, "brand_level": brand_level,
+              "beneficiary_groups": groups, "start_date": start, "end_date": end, "description": description,
+              "street_id": place.street_id, "community_id": place.community_id,
+              "organization_id": place.organization_id}
+    return values, targets
+
+
+def create_project(*, session: Session, user: CurrentUser, data: ProjectInput, idempotency_key: str,
+                   today: date | None = None) -> int:
+    """Create a project with its targets. A repeated ``idempotency_key`` returns the first project's id."""
+    targets: list[dict[str, Any]] = []
+
+    def build() -> Project:
+        values, checked = validate_project(session, user, data, today=today)
+        targets.extend(checked)
+        check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
+                    organization_id=values["organization_id"])
+        return Project(**values)
+
+    def add_targets(project: Project) -> dict[str, Any]:
+        rows = [ProjectTarget(project_id=project.id, **t) for t in targets]
+        session.add_all(rows)
+        session.flush()
+        return {**snapshot(project), "targets": [snapshot(r) for r in rows]}
+
+    return create_record(session, user, idempotency_key, "project", build, add_targets)
+
+
+def update_project(*, session: Session, user: CurrentUser, project_id: int, expected_version: int,
+                   data: ProjectInput, today: date | None = None) -> None:
+    """Edit a project's fields (its targets are kept); refused if it changed since ``expected_version``."""
+    begin_write(session)
+    project = load_for_write(session, user, Project, project_id, MISSING)
+    old = snapshot(project)
+    data.targets = []
+    values, _ = validate_project(session, user, data, project_id=project_id, today=today)
+    check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
+                organization_id=values["organization_id"])
+    update_versioned(session, Project, project_id, expected_version, values, label="项目")
+    session.flush()
+    session.expire_all()
+    record_audit(session, user, "update", "project", project_id, old, snapshot(session.get(Project, project_id)))
+
+
+@dataclass
+class NewTarget:
+    """A target added to an existing project."""
+
+    project_id: int | None
+    target: TargetInput
+
+
+def create_target(*, session: Session, user: CurrentUser, data: NewTarget, idempotency_key: str,
+                  today: date | None = None) -> int:
+    """Add a target to a project."""
+    def build() -> ProjectTarget:
+        f = Fields(vocab.PROJECT_FIELD_LABELS)
+        project = session.get(Project, data.project_id) if data.project_id is not None else None
+        if project is None:
+            f.fail("project_id", "不能为空" if data.project_id is None else "不存在")
+            f.raise_if_any()
+        assert project is not None
+        targets = _validate_targets(f, [data.target], project.start_date, project.end_date)
+        if targets:
+            clash = session.execute(select(ProjectTarget.id).where(
+                ProjectTarget.project_id == project.id, ProjectTarget.metric == targets[0]["metric"],
+                ProjectTarget.due_date == targets[0]["due_date"])).first()
+            if clash is not None:
+                f.fail("targets", "：该项目已有相同指标和截止日期的目标")
+        f.raise_if_any()
+        check_scope(user, street_id=project.street_id, community_id=project.community_id,
+                    organization_id=project.organization_id)
+        return ProjectTarget(project_id=project.id, **targets[0])
+
+    return create_record(session, user, idempotency_key, "project_target", build)
+
+
+def project_for_edit(session: Session, user: CurrentUser, project_id: int) -> tuple[ProjectInput, int]:
+    """The form values of an existing project and its version (for the edit form)."""
+    project = load_for_write(session, user, Project, project_id, MISSING)
+    return ProjectInput(
+        name=project.name, area=project.area, status=project.status, brand_level=project.brand_level,
+        beneficiary_groups=list(project.beneficiary_groups or []), start_date=project.start_date,
+        end_date=project.end_date, description=project.description, street_id=project.street_id,
+        community_id=project.community_id, organization_id=project.organization_id,
+    ), project.version
+
+
+# -------------------------------------------------------------------------------------- reported indicators
+
+
+@dataclass
+class IndicatorInput:
+    """A figure from a report: “≥ 600 起 as of 2025-06-30, source 杭州市临平区民政局官网”."""
+
+    subject: str | None
+    metric: str | None
+    value: Any
+    qualifier: str | None
+    unit: str | None
+    as_of: date | None
+    source: str | None
+    note: str | None = ""
+    kpi_key: str | None = None
+    street_id: int | None = None
+    community_id: int | None = None
+    organization_id: int | None = None
+    project_id: int | None = None
+
+
+def validate_indicator(session: Session, user: CurrentUser, data: IndicatorInput, today: date | None = None
+                       ) -> dict[str, Any]:
+    today = today or clock.today()
+    f = Fields(vocab.INDICATOR_FIELD_LABELS)
+    subject = f.text("subject", data.subject, 80, required=True)
+    metric = f.text("metric", data.metric, 60, required=True)
+    value = f.number("value", data.value, -1e12, 1e12)
+    qualifier = f.choice("qualifier", data.qualifier, tuple(vocab.QUALIFIERS))
+    unit = f.text("unit", data.unit, 10)
+    as_of = f.day("as_of", data.as_of, today)
+    source = f.text("source", data.source, 200, required=True)
+    note = f.text("note", data.note, 300)
+    kpi_key = data.kpi_key or None
+    if kpi_key is not None and kpi_key not in KPIS and kpi_key not in RATES and kpi_key not in MORE_KPIS:
+        f.fail("kpi_key", "不是系统中的指标")
+    street_id, community_id, org_id = data.street_id, data.community_id, data.organization_id
+    if data.project_id is not None:
+        project = session.get(Project, data.project_id)
+        if project is None:
+            f.fail("project_id", "不存在")
+        else:
+            # The project's place, unless the form names a more precise one.
+            street_id = street_id or project.street_id
+            community_id = community_id or project.community_id
+            org_id = org_id or project.organization_id
+    place = resolve_place(session, user, f, street_id=street_id, community_id=community_id,
+                          organization_id=org_id)
+    f.raise_if_any()
+    return {"subject": subject, "metric": metric, "value": value, "qualifier": qualifier, "unit": unit,
+            "as_of": as_of, "source": source, "note": note, "kpi_key": kpi_key, "street_id": place.street_id,
+            "community_id": place.community_id, "organization_id": place.organization_id,
+            "project_id": data.project_id}
+
+
+def create_indicator(*, session: Session, user: CurrentUser, data: IndicatorInput, idempotency_key: str,
+                     today: date | None = None) -> int:
+    """Record a reported figure with its qualifier, unit, as-of date and source."""
+    return create_checked(session, user, idempotency_key, "reported_indicator", ReportedIndicator,
+                          lambda: validate_indicator(session, user, data, today))
