@@ -9,8 +9,8 @@ import streamlit as st
 
 from components import cards, charts, data, drilldown, filters, tables
 from components.page import friendly_errors, setup_page
+from db.figures import CORE_TILES
 from db.figures.linkage import INDEX_FORMULA
-from db.figures.registry import CORE_TILES
 from db.settings import get_settings
 
 user = setup_page("app.py", "总览")
@@ -22,8 +22,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
 
 interval = get_settings().live_refresh_seconds
 run_every = timedelta(seconds=interval) if interval > 0 else None
-TRENDS = (("activities", "活动场次", "场"), ("hours", "服务时长", "小时"), ("people_served", "服务人次", "人次"),
-          ("active_volunteers", "活跃志愿者", "人"))
+TRENDS = ("activities", "hours", "people_served", "active_volunteers")
 
 
 @st.fragment(run_every=run_every)
@@ -36,19 +35,20 @@ def _live_figures() -> None:
     ver = data.version()  # one single-row read; every cached figure below is keyed by it
     name = data.scope_name(ver, scope)
     st.caption(f"{name} · {period.label()}" + (f" · 每 {interval} 秒自动刷新" if run_every else ""))
-    cards.kpi_tiles_with_changes(
-        data.kpi_changes(ver, scope, period, CORE_TILES),
+    cards.figure_tiles(
+        data.figure_changes(ver, CORE_TILES, scope, period),
         on_detail=lambda key: drilldown.show(key, scope, period, name, ver),
         show_mom=period.kind != "year",  # a year's 环比 is its 同比
     )
 
     st.subheader("趋势（按月）")
     for row in (TRENDS[:2], TRENDS[2:]):
-        for col, (key, label, unit) in zip(st.columns(2), row, strict=True):
-            charts.draw(col, charts.monthly_trend, data.kpi_monthly(ver, key, scope, period), label, unit,
-                        color=charts.PALETTE[TRENDS.index((key, label, unit))], key=(ver, scope, period, key))
+        for col, key in zip(st.columns(2), row, strict=True):
+            charts.draw(col, charts.figure_trend, data.figure_monthly(ver, key, scope, period), key,
+                        color=charts.PALETTE[TRENDS.index(key)], key=(ver, scope, period, key))
 
-    shares, matrix, ranking = data.linkage(ver, scope, period)
+    linked = data.linkage(ver, scope, period)
+    shares, matrix, ranking = linked.shares, linked.matrix, linked.ranking
     st.subheader("五社联动")
     left, right = st.columns(2)
     with left:

@@ -7,9 +7,9 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
-import streamlit as st
 
-from db import vocab
+from components.cache import chart_spec
+from db import figures, vocab
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 RED = "#C8102E"
@@ -33,6 +33,11 @@ def monthly_trend(df: pd.DataFrame, title: str, unit: str, color: str = RED) -> 
     )
     chart = base.mark_line(color=color, strokeWidth=2) + base.mark_point(color=color, filled=True, size=30)
     return style(chart.properties(title=title, height=220))
+
+
+def figure_trend(df: pd.DataFrame, key: str, color: str = RED) -> alt.Chart:
+    """The monthly trend of a figure of the registry, titled and labelled from the registry."""
+    return monthly_trend(df, figures.label(key), figures.unit(key), color)
 
 
 def area_heatmap(df: pd.DataFrame) -> alt.Chart:
@@ -80,19 +85,8 @@ def actor_radar_table(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
-def chart_spec(build: str, key: tuple, _args: tuple, _kwargs: dict) -> dict:
-    """The Vega-Lite spec of this module's chart ``build`` (by name) on ``_args``, cached under ``key``, which must
-    name everything the data depend on (data version, scope, period, figure): building an Altair chart and
-    validating it is most of a warm rerun (≈ 20 ms a chart), and hashing the frames themselves would cost half of
-    that again. A live page redraws the same charts until the data change."""
-    return CHARTS[build](*_args, **_kwargs).to_dict()
-
-
 def draw(box: Any, build: Callable[..., alt.TopLevelMixin], *args: Any, key: tuple, **kwargs: Any) -> None:
     """``box.altair_chart(build(*args, **kwargs), width="stretch")``, drawn from the spec cached under ``key``."""
     plain = tuple(a for a in args if not isinstance(a, pd.DataFrame))  # titles, units: part of the key too
-    box.vega_lite_chart(chart_spec(build.__name__, (key, plain, kwargs), args, kwargs), width="stretch")
-
-
-CHARTS: dict[str, Callable[..., alt.TopLevelMixin]] = {f.__name__: f for f in (monthly_trend, area_heatmap, index_bars)}
+    box.vega_lite_chart(chart_spec(build, (key, plain, tuple(sorted(kwargs.items()))), args, kwargs),
+                        width="stretch")

@@ -6,11 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from components import cards, data
-from db import vocab
-from db.activities.writes import mask_name
+from db import clock, figures, vocab
 from db.export import to_csv_bytes
-from db.figures.registry import KPIS, RATES
 from db.periods import Period
+from db.privacy import mask_name
 from db.scope import Scope
 
 # Internal id columns not worth showing.
@@ -18,8 +17,8 @@ _HIDDEN = {"street_id", "community_id", "organization_id", "project_id"}
 
 
 def _table(key: str, scope: Scope, period: Period, data_ver: int) -> None:
-    kpi = KPIS[key]
-    df = data.kpi_records(data_ver, key, scope, period)
+    kpi = figures.figure(key)
+    df = data.figure_records(data_ver, key, scope, period)
     if "name" in df:
         df = df.assign(name=df["name"].map(mask_name))  # names are shown masked
     if kpi.distinct_on:
@@ -41,12 +40,12 @@ def _table(key: str, scope: Scope, period: Period, data_ver: int) -> None:
 def show(key: str, scope: Scope, period: Period, scope_name: str, data_ver: int) -> None:
     """The records behind the tile ``key`` for this scope and period."""
     st.caption(f"{scope_name} · {period.label()}")
-    if key in RATES:
-        rate = RATES[key]
-        values = data.kpi_values(data_ver, scope, period, (rate.numerator, rate.denominator, key))
-        st.markdown(f"**{rate.label} = {cards.kpi_text(key, values[key])}**　{rate.help}："
+    if figures.is_rate(key):
+        rate = figures.RATES[key]
+        values = data.figure_values(data_ver, (rate.numerator, rate.denominator, key), scope, period)
+        st.markdown(f"**{rate.label} = {cards.figure_text(key, values[key])}**　{rate.help}："
                     f"{values[rate.numerator]:,.0f} ÷ {values[rate.denominator]:,.0f}")
-        numerator, denominator = st.tabs([KPIS[rate.numerator].label, KPIS[rate.denominator].label])
+        numerator, denominator = st.tabs([figures.label(rate.numerator), figures.label(rate.denominator)])
         with numerator:
             _table(rate.numerator, scope, period, data_ver)
         with denominator:
@@ -58,7 +57,7 @@ def show(key: str, scope: Scope, period: Period, scope_name: str, data_ver: int)
 
 def _reported(key: str, scope: Scope, data_ver: int) -> None:
     """Figures from reports on the same KPI, with qualifier, source and date — shown beside, never added."""
-    reported = data.reported(data_ver, scope)
+    reported = data.reported(data_ver, scope, clock.today())
     reported = reported[reported["kpi_key"] == key] if not reported.empty else reported
     if reported.empty:
         return

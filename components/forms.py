@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from components.page import engine
+from components.cache import engine
 from db.auth import CurrentUser
 from db.errors import ValidationFailed, WriteError
 from db.write import run_write, submit

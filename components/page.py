@@ -9,12 +9,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
-from sqlalchemy import Engine
 
-from db import vocab
+from components.cache import cached, engine, version
+from db import bootstrap, vocab
 from db.auth import CurrentUser, authenticate, end_sessions, issue_token, load_user, user_from_token
-from db.bootstrap import ensure_ready, is_demo_install
-from db.engine import get_engine, session_scope
+from db.engine import session_scope
 from db.errors import LoginFailed
 from db.settings import get_settings
 
@@ -25,17 +24,7 @@ _log = logging.getLogger("wushe")
 _USER = "current_user"
 
 
-@st.cache_resource(show_spinner="正在准备数据库……")
-def engine() -> Engine:
-    """One engine per process, migrated (and seeded with demo data on a fresh install) once."""
-    eng = get_engine()
-    ensure_ready(eng)
-    return eng
-
-
-@st.cache_data(ttl=60, show_spinner=False)
-def _demo_loaded(_url: str) -> bool:
-    return is_demo_install(engine())
+demo_loaded = cached(bootstrap.demo_loaded)
 
 
 def _set_cookie(token: str | None) -> None:
@@ -85,7 +74,7 @@ def _login_form() -> None:
             st.session_state[_USER] = user
             st.session_state["_pending_cookie"] = token
             st.rerun()
-    if _demo_loaded(get_settings().database_url):
+    if demo_loaded(version()):
         from db.demo.build import DEMO_ACCOUNTS, DEMO_PASSWORD
 
         with left.container(border=True):
@@ -97,7 +86,7 @@ def _login_form() -> None:
 def _sidebar(user: CurrentUser, current: str) -> None:
     with st.sidebar:
         st.markdown(f"### {APP_TITLE}")
-        if _demo_loaded(get_settings().database_url):
+        if demo_loaded(version()):
             st.warning("演示数据 · 非真实记录", icon=":material/science:")
         for path, label, roles in vocab.PAGES:
             if user.role in roles:

@@ -31,4 +31,9 @@ def ensure_ready(engine: Engine | None = None, today: date | None = None) -> Non
 def is_demo_install(engine: Engine | None = None) -> bool:
     """True while the demo data set is loaded (the UI marks it as demo)."""
     with Session(engine or get_engine()) as session:
-        return session.get(AppMeta, "demo_loaded") is not None
+        return demo_loaded(session)
+
+
+def demo_loaded(session: Session) -> bool:
+    """True while the demo data set is loaded (the UI marks it as demo)."""
+    return session.get(AppMeta, "demo_loaded") is not None

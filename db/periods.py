@@ -41,6 +41,12 @@ def _add_months(d: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def add_months(d: date, months: int) -> date:
+    """``d`` plus whole months; a day the target month lacks becomes its last day (31 Aug + 6 months → 28 Feb)."""
+    first = _add_months(d, months)
+    return min(first.replace(day=1) + timedelta(days=d.day - 1), _month_end(first))
+
+
 def _month_end(d: date) -> date:
     return _add_months(d, 1) - timedelta(days=1)
 

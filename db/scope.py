@@ -1,11 +1,29 @@
-"""Scopes: which street, community or organisation a query or a write is about."""
+"""Scopes: which street, community or organisation a query or a write is about, and the one read rule per table.
+
+``Scope.where(Model)`` is the read-security boundary: every read of a scoped table filters through it, so what a
+user may see of a table is decided here and nowhere else. Most tables carry street_id / community_id /
+organization_id and are filtered on the columns the scope fixes; the tables that do not (or whose meaning
+differs) have their own rule in ``_RULES``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, select, true
+
+from db.models import (
+    Community,
+    Compound,
+    Organization,
+    OrgGrade,
+    ReportedIndicator,
+    ServiceSpace,
+    Street,
+    Training,
+)
 
 
 @dataclass(frozen=True)
@@ -16,16 +34,11 @@ class Scope:
     community_id: int | None = None
     organization_id: int | None = None
 
-    def clauses(self, model: Any) -> list[ColumnElement[bool]]:
-        """WHERE clauses for a table that carries street_id / community_id / organization_id columns."""
-        out: list[ColumnElement[bool]] = []
-        if self.street_id is not None:
-            out.append(model.street_id == self.street_id)
-        if self.community_id is not None:
-            out.append(model.community_id == self.community_id)
-        if self.organization_id is not None:
-            out.append(model.organization_id == self.organization_id)
-        return out or [true()]
+    def where(self, model: Any) -> list[ColumnElement[bool]]:
+        """The WHERE clauses that keep the rows of ``model`` inside this scope (the table's rule)."""
+        if self.is_all:
+            return [true()]
+        return _RULES.get(model, _by_columns)(self, model) or [true()]
 
     @property
     def is_all(self) -> bool:
@@ -33,6 +46,94 @@ class Scope:
 
 
 ALL = Scope()
+
+
+def _by_columns(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
+    """The default rule: a table with street_id / community_id / organization_id matches every level the scope
+    fixes (a table without organization_id ignores an organisation level only if it has no such column)."""
+    out: list[ColumnElement[bool]] = []
+    if scope.street_id is not None:
+        out.append(model.street_id == scope.street_id)
+    if scope.community_id is not None:
+        out.append(model.community_id == scope.community_id)
+    if scope.organization_id is not None:
+        out.append(model.organization_id == scope.organization_id)
+    return out
+
+
+def _organizations(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
+    # An organisation scope is the organisation itself.
+    out: list[ColumnElement[bool]] = []
+    if scope.street_id is not None:
+        out.append(Organization.street_id == scope.street_id)
+    if scope.community_id is not None:
+        out.append(Organization.community_id == scope.community_id)
+    if scope.organization_id is not None:
+        out.append(Organization.id == scope.organization_id)
+    return out
+
+
+def _org_grades(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
+    # A grade belongs to its organisation's place.
+    return [OrgGrade.organization_id.in_(select(Organization.id).where(*_organizations(scope, Organization)))]
+
+
+def _trainings(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
+    # A training belongs to a street and maybe an organisation; a community's trainings are those of the
+    # organisations based in it.
+    out: list[ColumnElement[bool]] = []
+    if scope.street_id is not None:
+        out.append(Training.street_id == scope.street_id)
+    if scope.organization_id is not None:
+        out.append(Training.organization_id == scope.organization_id)
+    if scope.community_id is not None:
+        out.append(Training.organization_id.in_(
+            select(Organization.id).where(Organization.community_id == scope.community_id)))
+    return out
+
+
+def _streets(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
+    # The street itself, or the street of the scope's community or organisation.
+    if scope.street_id is not None:
+        return [Street.id == scope.street_id]
+    if scope.community_id is not None:
+        return [Street.id.in_(select(Community.street_id).where(Community.id == scope.community_id))]
+    return [Street.id.in_(select(Organization.street_id).where(Organization.id == scope.organization_id))]
+
+
+def _communities(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
+    # An organisation sees the communities of its street.
+    if scope.community_id is not None:
+        return [Community.id == scope.community_id]
+    if scope.street_id is not None:
+        return [Community.street_id == scope.street_id]
+    return [Community.street_id.in_(select(Organization.street_id).where(Organization.id == scope.organization_id))]
+
+
+def _in_community(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
+    # Compounds and service spaces hang off a community.
+    return [model.community_id.in_(select(Community.id).where(*_communities(scope, Community)))]
+
+
+def _reported(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
+    # A reported figure is about one subject: the narrowest level the scope names decides.
+    if scope.community_id is not None:
+        return [ReportedIndicator.community_id == scope.community_id]
+    if scope.organization_id is not None:
+        return [ReportedIndicator.organization_id == scope.organization_id]
+    return [ReportedIndicator.street_id == scope.street_id]
+
+
+_RULES: dict[Any, Callable[[Scope, Any], list[ColumnElement[bool]]]] = {
+    Organization: _organizations,
+    OrgGrade: _org_grades,
+    Training: _trainings,
+    Street: _streets,
+    Community: _communities,
+    Compound: _in_community,
+    ServiceSpace: _in_community,
+    ReportedIndicator: _reported,
+}
 
 
 def user_scope(scope_type: str, scope_id: int | None) -> Scope:

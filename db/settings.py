@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     # the bound only frees memory. Short values cost dearly at scale: at 10M records a recomputed overview took
     # 20–27 s while other sessions waited (bench/scale.py: p95 rerun 31 s with 60 s, 2.1 s with 3600 s).
     cache_ttl_seconds: int = 3600
+    # How many results each cached read keeps (one per data version × arguments); the oldest go first.
+    cache_max_entries: int = 256
     # Session length for the signed login cookie.
     session_hours: int = 8
     # Secret that signs login cookies; generated into data/ on first use when unset.

@@ -9,7 +9,8 @@ from components import cards, charts, data, filters
 from components.page import setup_page
 from components.places import compare as compare
 from components.places import profile as profile
-from db.figures.registry import CORE_TILES
+from db import clock
+from db.figures import CORE_TILES
 from db.scope import narrow
 
 user = setup_page("pages/2_community.py", "社区画像")
@@ -26,12 +27,12 @@ with view_tab:
         scope = narrow(user.scope, place.scope)
         profile.profile_card(place)
         st.subheader(f"主要指标 · {period.label()}")
-        cards.kpi_tiles(data.kpi_values(ver, scope, period, CORE_TILES))
+        cards.figure_tiles(data.figure_values(ver, CORE_TILES, scope, period))
         left, right = st.columns(2)
-        left.altair_chart(charts.monthly_trend(data.kpi_monthly(ver, "activities", scope, period), "活动场次", "场"),
-                          width="stretch")
-        right.altair_chart(charts.monthly_trend(data.kpi_monthly(ver, "hours", scope, period), "服务时长", "小时",
-                                                color=charts.PALETTE[1]), width="stretch")
+        charts.draw(left, charts.figure_trend, data.figure_monthly(ver, "activities", scope, period), "activities",
+                    key=(ver, scope, period, "activities"))
+        charts.draw(right, charts.figure_trend, data.figure_monthly(ver, "hours", scope, period), "hours",
+                    color=charts.PALETTE[1], key=(ver, scope, period, "hours"))
         spaces, teams, projects, reported = st.tabs(["服务阵地", "志愿服务队伍", "项目", "报道数据"])
         with spaces:
             profile.spaces_table(place.spaces)
@@ -40,7 +41,7 @@ with view_tab:
         with projects:
             profile.projects_table(place.projects)
         with reported:
-            profile.reported_table(data.reported(ver, scope))
+            profile.reported_table(data.reported(ver, scope, clock.today()))
 
 with compare_tab:
     compare.communities_side_by_side(user.scope, ver)

@@ -10,11 +10,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from db import vocab
+from db import figures, vocab
 from db.charity import reads as charity
 from db.demo.build import REPORT2_AS_OF
 from db.engine import session_scope
-from db.figures.registry import format_rate, kpi_value, kpi_values
 from db.models import (
     CharityMatch,
     CharityNeed,
@@ -118,7 +117,7 @@ def test_match_rate_is_none_and_shown_as_dash_without_reviewed_needs(engine):
         empty = charity.match_rate(session, Scope(street_id=-1), period_of("all", DEMO_TODAY))
         ttm = charity.time_to_match(session, Scope(), period_of("all", DEMO_TODAY))
         funnel = charity.funnel(session, Scope(street_id=-1), period_of("all", DEMO_TODAY))
-    assert rate is None and empty is None and format_rate(rate) == "—"
+    assert rate is None and empty is None and figures.format_rate(rate) == "—"
     assert ttm == charity.TimeToMatch(0, None, None)
     assert funnel["needs"].tolist() == [0, 0, 0, 0] and funnel["share"].isna().all()
 
@@ -207,7 +206,7 @@ def test_match_candidates_fit_the_need(demo_engine):
 def test_donations_add_up_to_the_money_and_in_kind_kpis(demo_engine, period):
     with session_scope(demo_engine) as session:
         for scope in _scopes(session):
-            totals = kpi_values(session, ("money", "in_kind"), scope, period)
+            totals = figures.values(session, ("money", "in_kind"), scope, period)
             assert charity.donation_totals(session, scope, period) == totals
             by_type = charity.donations_by_donor_type(session, scope, period)
             for form, key in (("善款", "money"), ("物资", "in_kind")):
@@ -241,13 +240,13 @@ def test_demo_carries_the_figures_of_the_reports(demo_engine):
         qiao = session.execute(select(Street.id).where(Street.name == "乔司街道")).scalar_one()
         types = set(session.execute(select(CharityResource.provider_type)
                                     .where(CharityResource.street_id == qiao)).scalars())
-        money = kpi_value(session, "money", Scope(street_id=qiao), Period(EPOCH, REPORT2_AS_OF))
-    figures = {(r.subject, r.metric): r for r in reported.itertuples()}
-    noodle = figures[("一碗面一毛钱", "为残疾人之家爱心超市捐款")]
+        money = figures.value(session, "money", Scope(street_id=qiao), Period(EPOCH, REPORT2_AS_OF))
+    rows = {(r.subject, r.metric): r for r in reported.itertuples()}
+    noodle = rows[("一碗面一毛钱", "为残疾人之家爱心超市捐款")]
     assert (noodle.qualifier, noodle.value, noodle.unit) == ("≥", 5000, "元") and noodle.record_value >= 5000
-    crochet = figures[("胜稼村幸福工坊", "累计捐款")]
+    crochet = rows[("胜稼村幸福工坊", "累计捐款")]
     assert (crochet.qualifier, crochet.value, crochet.record_value) == ("=", 1130, pytest.approx(1130))
-    items = figures[("胜稼村幸福工坊", "售出手工编织产品")]
+    items = rows[("胜稼村幸福工坊", "售出手工编织产品")]
     assert (items.qualifier, items.value, items.unit) == ("≥", 600, "件")
     assert items.record_value is None or items.record_value != items.record_value  # no records: shown as reported
     # 乔见社彩 joins the five provider types (个人 donors come on top).

@@ -13,12 +13,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from db import geo, vocab
+from db import figures, geo, vocab
 from db.charity import reads as charity
 from db.charity import writes as forms
 from db.engine import session_scope
 from db.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
-from db.figures.registry import kpi_value
 from db.models import AuditLog, CharityMatch, CharityNeed, CharityResource, Donation, Submission
 from db.periods import period_of
 from db.scope import Scope
@@ -435,8 +434,8 @@ def test_record_donation_counts_in_the_money_and_in_kind_kpis(engine, world):
         data=donation(world, is_money=False, amount_yuan=800, items="冬衣", quantity=40, project_id=None))
     with session_scope(engine) as s:
         period = period_of("all", TODAY)
-        assert kpi_value(s, "money", Scope(community_id=world.community_a), period) == pytest.approx(120.5)
-        assert kpi_value(s, "in_kind", Scope(community_id=world.community_a), period) == pytest.approx(800)
+        assert figures.value(s, "money", Scope(community_id=world.community_a), period) == pytest.approx(120.5)
+        assert figures.value(s, "in_kind", Scope(community_id=world.community_a), period) == pytest.approx(800)
         goods = s.execute(select(Donation).where(Donation.is_money.is_(False))).scalar_one()
         assert (goods.items, goods.quantity, goods.street_id) == ("冬衣", 40, world.street1)
 

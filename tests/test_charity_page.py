@@ -10,10 +10,9 @@ import pyarrow.ipc
 import pytest
 from sqlalchemy import select
 
-from db import clock
+from db import clock, figures
 from db.charity import reads as charity
 from db.engine import get_engine, session_scope
-from db.figures.registry import format_rate
 from db.models import CharityMatch, CharityNeed, CharityResource, Donation
 from db.periods import period_of
 from db.scope import Scope
@@ -98,7 +97,7 @@ def test_tiles_show_the_db_figures(app_db):
         rate = charity.match_rate(s, Scope(), period)
         counts = charity.need_status_counts(s, Scope(), period)
         ttm = charity.time_to_match(s, Scope(), period)
-    assert tiles["对接率"] == format_rate(rate)
+    assert tiles["对接率"] == figures.format_rate(rate)
     assert tiles["需求"] == f"{sum(counts.values())} 件"
     assert tiles["对接用时"] == f"{ttm.median_days:g} 天"
     assert set(tiles) == {"资源", "需求", "对接率", "对接用时", "善款", "物资折价"}

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlmodel import Session
 
+from db import figures
 from db.auth import authenticate
 from db.demo.build import (
     DEMO_ACCOUNTS,
@@ -22,7 +23,6 @@ from db.demo.build import (
     reset_demo,
 )
 from db.errors import PermissionDenied
-from db.figures.registry import kpi_value
 from db.models import (
     Activity,
     AppUser,
@@ -258,9 +258,9 @@ def test_nothing_is_dated_after_today(session):
 def test_this_month_and_this_year_are_not_empty(session):
     for kind in ("month", "year"):
         period = period_of(kind, DEMO_TODAY)
-        assert kpi_value(session, "activities", ALL, period) > 0
-        assert kpi_value(session, "hours", ALL, period) > 0
-        assert kpi_value(session, "disputes", ALL, period) > 0
+        assert figures.value(session, "activities", ALL, period) > 0
+        assert figures.value(session, "hours", ALL, period) > 0
+        assert figures.value(session, "disputes", ALL, period) > 0
 
 
 def test_every_row_is_marked_demo(session):

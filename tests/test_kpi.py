@@ -12,9 +12,9 @@ from datetime import date, time
 
 import pytest
 
+from db import figures
 from db.activities.writes import ActivityInput, VolunteerHours, create_activity
 from db.engine import session_scope
-from db.figures.registry import KPIS, RATES, format_rate, kpi_records, kpi_value, kpi_values
 from db.migrate import upgrade
 from db.models import Activity, Volunteer
 from db.periods import Period, period_of
@@ -262,12 +262,12 @@ def data(databases) -> Data:
 
 def value(data: Data, key: str, scope: str, period: str):
     with session_scope(data.engine) as session:
-        return kpi_value(session, key, data.scope(scope), PERIODS[period])
+        return figures.value(session, key, data.scope(scope), PERIODS[period])
 
 
 def records(data: Data, key: str, scope: str, period: str):
     with session_scope(data.engine) as session:
-        return kpi_records(session, key, data.scope(scope), PERIODS[period])
+        return figures.records(session, key, data.scope(scope), PERIODS[period])
 
 
 def close(a, b) -> bool:
@@ -281,12 +281,12 @@ def close(a, b) -> bool:
 
 def test_data_set_covers_every_kpi():
     # The data set is only a test if each figure is non-zero somewhere and differs between scopes.
-    for key in [*KPIS, *RATES]:
-        figures = {expected(key, s, PERIODS[p]) for s in SCOPES for p in PERIODS}
-        assert len(figures - {None, 0}) >= 2, key
+    for key in [*figures.FLOW_FIGURES, *figures.RATES]:
+        seen = {expected(key, s, PERIODS[p]) for s in SCOPES for p in PERIODS}
+        assert len(seen - {None, 0}) >= 2, key
 
 
-@pytest.mark.parametrize("key", list(KPIS))
+@pytest.mark.parametrize("key", list(figures.FLOW_FIGURES))
 def test_kpi_equals_independent_computation(data, key):
     wrong = {}
     for scope in SCOPES:
@@ -297,7 +297,7 @@ def test_kpi_equals_independent_computation(data, key):
     assert wrong == {}, "(scope, period): (db.kpi, expected)"
 
 
-@pytest.mark.parametrize("key", list(RATES))
+@pytest.mark.parametrize("key", list(figures.RATES))
 def test_rate_equals_independent_computation(data, key):
     wrong = {}
     for scope in SCOPES:
@@ -308,9 +308,9 @@ def test_rate_equals_independent_computation(data, key):
     assert wrong == {}
 
 
-@pytest.mark.parametrize("key", list(KPIS))
+@pytest.mark.parametrize("key", list(figures.FLOW_FIGURES))
 def test_drilldown_total_equals_tile(data, key):
-    kpi = KPIS[key]
+    kpi = figures.FIGURES[key]
     wrong = {}
     for scope in SCOPES:
         for period in PERIODS:
@@ -328,10 +328,10 @@ def test_drilldown_total_equals_tile(data, key):
 
 
 def test_kpi_values_agree_with_kpi_value(data):
-    keys = [*KPIS, *RATES]
+    keys = [*figures.FLOW_FIGURES, *figures.RATES]
     for scope in ("all", "community_a", "community_b"):
         with session_scope(data.engine) as session:
-            batch = kpi_values(session, keys, data.scope(scope), PERIODS["month"])
+            batch = figures.values(session, keys, data.scope(scope), PERIODS["month"])
         for key in keys:
             assert close(batch[key], value(data, key, scope, "month")), (scope, key)
 
@@ -354,8 +354,8 @@ def test_linked_activities_need_both_a_social_worker_and_volunteers(data):
     with session_scope(data.engine) as session:
         period = Period(D(2025, 4, 15), D(2025, 4, 16))
         scope = data.scope("community_a")
-        assert kpi_value(session, "activities", scope, period) == 2
-        assert kpi_value(session, "linked_activities", scope, period) == 0
+        assert figures.value(session, "activities", scope, period) == 2
+        assert figures.value(session, "linked_activities", scope, period) == 0
     # June in B: act8 has volunteers but no social worker; act12 has the social-worker actor and a volunteer.
     linked = records(data, "linked_activities", "community_b", "month")
     assert list(linked["activity_id"]) == [data.activities["act12"]]
@@ -395,16 +395,16 @@ def test_rate_with_zero_denominator_is_none_and_shows_a_dash(data):
     # June in B: the only case is still 处理中; in 2024 B had no registered volunteer yet (s1 has no community).
     assert value(data, "dispute_success_rate", "community_b", "month") is None
     assert value(data, "active_rate", "community_b", "last_year") is None
-    assert format_rate(value(data, "dispute_success_rate", "community_b", "month")) == "—"
+    assert figures.format_rate(value(data, "dispute_success_rate", "community_b", "month")) == "—"
 
 
 def test_period_without_any_data_gives_zeros_and_no_rates(data):
     empty = Period(D(2001, 1, 1), D(2001, 12, 31))
     with session_scope(data.engine) as session:
-        figures = kpi_values(session, [*KPIS, *RATES], ALL, empty)
-    assert {k: figures[k] for k in KPIS} == dict.fromkeys(KPIS, 0)
-    assert {k: figures[k] for k in RATES} == dict.fromkeys(RATES)
-    assert {format_rate(figures[k]) for k in RATES} == {"—"}
+        got = figures.values(session, [*figures.FLOW_FIGURES, *figures.RATES], ALL, empty)
+    assert {k: got[k] for k in figures.FLOW_FIGURES} == dict.fromkeys(figures.FLOW_FIGURES, 0)
+    assert {k: got[k] for k in figures.RATES} == dict.fromkeys(figures.RATES)
+    assert {figures.format_rate(got[k]) for k in figures.RATES} == {"—"}
 
 
 def test_active_rate_never_exceeds_one(data):
@@ -421,4 +421,4 @@ def test_active_rate_never_exceeds_one(data):
 
 @pytest.mark.parametrize("rate, text", [(None, "—"), (0, "0.0%"), (0.5, "50.0%"), (0.98234, "98.2%"), (1, "100.0%")])
 def test_format_rate(rate, text):
-    assert format_rate(rate) == text
+    assert figures.format_rate(rate) == text

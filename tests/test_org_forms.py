@@ -11,10 +11,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from db import vocab
+from db import figures, vocab
 from db.engine import session_scope
 from db.errors import PermissionDenied, StaleEdit, ValidationFailed, WriteError
-from db.figures.registry import figure_value
 from db.migrate import upgrade
 from db.models import (
     AuditLog,
@@ -481,12 +480,12 @@ def test_a_case_in_progress_is_concluded_and_counts_from_then_on(world):
     scope, period = Scope(community_id=w.community_a), period_of("all", TODAY)
     with session_scope(engine) as s:
         assert (cid, 1) in dict(open_cases(s, scope))
-        resolved_before = figure_value(s, "disputes_resolved", scope, period)
+        resolved_before = figures.value(s, "disputes_resolved", scope, period)
     conclude(engine, w.staff_a, cid)
     with session_scope(engine) as s:
         case = s.get(MediationCase, cid)
         assert (case.outcome, case.resolved_on, case.version) == ("化解成功", date(2025, 6, 1), 2)
-        assert figure_value(s, "disputes_resolved", scope, period) == resolved_before + 1
+        assert figures.value(s, "disputes_resolved", scope, period) == resolved_before + 1
         assert cid not in {key[0] for key, _label in open_cases(s, scope)}
         audit = s.execute(select(AuditLog).where(AuditLog.table_name == "mediationcase", AuditLog.record_id == cid)
                           .order_by(AuditLog.id)).scalars().all()

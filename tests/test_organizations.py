@@ -10,19 +10,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from db import figures
 from db.engine import session_scope
-from db.figures.registry import (
-    KPIS,
-    MORE_KPIS,
-    figure_records,
-    figure_value,
-    format_rate,
-    grade_expiry,
-    grade_is_current,
-    grade_runs_out_soon,
-    grade_warning_end,
-    kpi_value,
-)
 from db.models import (
     GradeBand,
     MediationCase,
@@ -34,6 +23,7 @@ from db.models import (
     Training,
     VolunteerTeam,
 )
+from db.organizations.grades import grade_expiry, grade_is_current, grade_runs_out_soon, grade_warning_end
 from db.organizations.reads import (
     as_of,
     band_table,
@@ -162,11 +152,11 @@ def test_register_figures_count_registered_and_filed_social_organisations(regist
 def test_register_by_street_type_and_stage_adds_up_to_the_tiles(register):
     engine, ids = register
     with session_scope(engine) as s:
-        figures = register_figures(s, ALL, DAY)
+        got = register_figures(s, ALL, DAY)
         for by in ("street", "category", "kind", "incubation_stage"):
             df = register_by(s, ALL, by)
-            assert df["orgs_registered"].sum() == figures["orgs_registered"], by
-            assert df["orgs_filed"].sum() == figures["orgs_filed"], by
+            assert df["orgs_registered"].sum() == got["orgs_registered"], by
+            assert df["orgs_filed"].sum() == got["orgs_filed"], by
         streets = register_by(s, ALL, "street").set_index("group")
     assert streets.loc["乔司街道", "orgs_registered"] == 2 and streets.loc["乔司街道", "orgs_filed"] == 2
     assert streets.loc["薛家岛街道", "total"] == 1
@@ -191,36 +181,36 @@ def test_the_current_grade_is_the_latest_current_one(register):
 def test_grade_figures_on_the_expiry_day_and_the_day_after(register):
     engine, _ids = register
     with session_scope(engine) as s:
-        awarded = figure_value(s, "orgs_5a", ALL, as_of(D(2021, 7, 15)))
-        day_before = figure_value(s, "orgs_5a", ALL, as_of(D(2021, 7, 14)))
-        last_day = figure_value(s, "orgs_5a", ALL, as_of(D(2026, 7, 15)))
-        day_after = figure_value(s, "orgs_5a", ALL, as_of(D(2026, 7, 16)))
+        awarded = figures.value(s, "orgs_5a", ALL, as_of(D(2021, 7, 15)))
+        day_before = figures.value(s, "orgs_5a", ALL, as_of(D(2021, 7, 14)))
+        last_day = figures.value(s, "orgs_5a", ALL, as_of(D(2026, 7, 15)))
+        day_after = figures.value(s, "orgs_5a", ALL, as_of(D(2026, 7, 16)))
     assert (day_before, awarded, last_day, day_after) == (0, 1, 1, 0)
 
 
 def test_runs_out_soon_figure_at_its_boundary(register):
     engine, _ids = register
     with session_scope(engine) as s:
-        rows = figure_records(s, "grades_running_out", ALL, as_of(DAY))
-        figures = register_figures(s, ALL, DAY)
+        rows = figures.records(s, "grades_running_out", ALL, as_of(DAY))
+        got = register_figures(s, ALL, DAY)
         history = grade_history(s, ALL, DAY).set_index("grade_id")
     assert list(rows["organization"]) == ["乙协会"]  # expires exactly 6 months on; 戊中心 one day later
-    assert figures["grades_running_out"] == 1
-    assert (figures["orgs_5a"], figures["orgs_4a"], figures["orgs_3a"], figures["orgs_2a"], figures["orgs_1a"]) \
+    assert got["grades_running_out"] == 1
+    assert (got["orgs_5a"], got["orgs_4a"], got["orgs_3a"], got["orgs_2a"], got["orgs_1a"]) \
         == (1, 1, 0, 1, 0)
-    assert figures["orgs_graded"] == 3
+    assert got["orgs_graded"] == 3
     assert sorted(history["state"]) == sorted(["已过期", "当前有效", "当前有效", "当前有效", "已过期"])
 
 
-@pytest.mark.parametrize("key", [k for k in MORE_KPIS if not k.startswith(("training", "trainees", "project",
+@pytest.mark.parametrize("key", [k for k in figures.FIGURES if k not in figures.FLOW_FIGURES if not k.startswith(("training", "trainees", "project",
                                                                             "brand"))])
 def test_register_figure_equals_its_drilldown(register, key):
     engine, ids = register
-    kpi = MORE_KPIS[key]
+    kpi = figures.FIGURES[key]
     for scope in (ALL, Scope(street_id=ids["s1"]), Scope(community_id=ids["c1"]), Scope(organization_id=ids["a"])):
         with session_scope(engine) as s:
-            rows = figure_records(s, key, scope, as_of(DAY))
-            value = figure_value(s, key, scope, as_of(DAY))
+            rows = figures.records(s, key, scope, as_of(DAY))
+            value = figures.value(s, key, scope, as_of(DAY))
         total = rows[kpi.measure].sum() if kpi.measure else len(rows)
         assert total == pytest.approx(value), (key, scope)
 
@@ -270,7 +260,7 @@ def test_social_workers_by_level_and_organisation(register):
                                    community_id=None if i == 0 else ids["c1"]))
         s.add(SocialWorker(name="外街社工", level="社会工作师", street_id=ids["s2"]))
     with session_scope(engine) as s:
-        street = {k: figure_value(s, k, Scope(street_id=ids["s1"]), as_of(DAY)) for k in (
+        street = {k: figures.value(s, k, Scope(street_id=ids["s1"]), as_of(DAY)) for k in (
             "social_workers", "social_workers_assistant", "social_workers_intermediate", "social_workers_senior")}
         by_org = social_workers_by_organization(s, Scope(street_id=ids["s1"]))
     assert street == {"social_workers": 6, "social_workers_assistant": 3, "social_workers_intermediate": 2,
@@ -288,10 +278,10 @@ def test_trainings_sum_sessions_trainees_and_hours_in_the_period(register):
                            topic="实务技能", held_on=day, sessions=i + 1, trainees=10 * (i + 1), hours=2.5))
     january = Period(D(2026, 1, 1), D(2026, 1, 31))
     with session_scope(engine) as s:
-        values = {k: figure_value(s, k, ALL, january) for k in ("trainings", "training_sessions", "trainees",
+        values = {k: figures.value(s, k, ALL, january) for k in ("trainings", "training_sessions", "trainees",
                                                                 "training_hours")}
         by_org = trainings_by_organization(s, ALL, january)
-        community = figure_value(s, "trainings", Scope(community_id=ids["c1"]), january)
+        community = figures.value(s, "trainings", Scope(community_id=ids["c1"]), january)
     assert values == {"trainings": 2, "training_sessions": 5.0, "trainees": 50.0, "training_hours": 5.0}
     assert by_org.set_index("organizer")["trainees"].to_dict() == {"乔司街道": 20, "甲服务中心": 30}
     assert community == 0  # no organiser based in the village
@@ -314,7 +304,7 @@ def test_mediation_by_team_type_and_month_adds_up_and_shows_a_dash_without_concl
         s.flush()
     period = Period(D(2025, 1, 1), D(2025, 12, 31))
     with session_scope(engine) as s:
-        totals = {k: kpi_value(s, k, ALL, period) for k in ("disputes", "disputes_resolved", "disputes_concluded")}
+        totals = {k: figures.value(s, k, ALL, period) for k in ("disputes", "disputes_resolved", "disputes_concluded")}
         tables = {by: mediation_breakdown(s, ALL, period, by) for by in ("handler", "type", "month", "source")}
     for by, df in tables.items():
         assert df["disputes"].sum() == totals["disputes"], by
@@ -326,20 +316,24 @@ def test_mediation_by_team_type_and_month_adds_up_and_shows_a_dash_without_concl
     kinds = tables["type"].set_index("group")
     assert kinds.loc["征迁", "disputes"] == 1
     assert kinds.loc["征迁", "success_rate"] is None  # only a case in progress: no rate
-    assert format_rate(kinds.loc["征迁", "success_rate"]) == "—"
+    assert figures.format_rate(kinds.loc["征迁", "success_rate"]) == "—"
     assert list(tables["month"]["group"]) == ["2025-03", "2025-04"]
 
 
 def test_success_rate_with_zero_cases_is_none_and_shows_a_dash(engine):
     with session_scope(engine) as s:
-        rate = figure_value(s, "dispute_success_rate", ALL, Period(D(2025, 1, 1), D(2025, 12, 31)))
+        rate = figures.value(s, "dispute_success_rate", ALL, Period(D(2025, 1, 1), D(2025, 12, 31)))
         empty = mediation_breakdown(s, ALL, Period(D(2025, 1, 1), D(2025, 12, 31)), "type")
-    assert rate is None and format_rate(rate) == "—"
+    assert rate is None and figures.format_rate(rate) == "—"
     assert empty.empty
 
 
-def test_more_kpis_do_not_shadow_kpis():
-    assert not set(MORE_KPIS) & set(KPIS)
+def test_one_registry_names_each_figure_once():
+    assert not set(figures.FIGURES) & set(figures.RATES)
+    assert set(figures.FLOW_FIGURES) <= set(figures.FIGURES)
+    assert set(figures.PROJECT_METRICS) <= set(figures.FIGURES)
+    for rate in figures.RATES.values():
+        assert {rate.numerator, rate.denominator} <= set(figures.FIGURES)
 
 
 # ------------------------------------------------------------------------------------------ the demo data
@@ -355,23 +349,23 @@ def demo(demo_engine):
 def test_demo_register_shows_63_registered_and_216_filed(demo):
     engine, qiaosi = demo
     with session_scope(engine) as s:
-        figures = register_figures(s, qiaosi, DEMO_TODAY)
+        got = register_figures(s, qiaosi, DEMO_TODAY)
         by_street = register_by(s, ALL, "street").set_index("group")
-    assert (figures["orgs_registered"], figures["orgs_filed"]) == (63, 216)
+    assert (got["orgs_registered"], got["orgs_filed"]) == (63, 216)
     assert (by_street.loc["乔司街道", "orgs_registered"], by_street.loc["乔司街道", "orgs_filed"]) == (63, 216)
 
 
 def test_demo_grades_are_3_5_2(demo):
     engine, qiaosi = demo
     with session_scope(engine) as s:
-        figures = register_figures(s, qiaosi, DEMO_TODAY)
-    assert (figures["orgs_5a"], figures["orgs_4a"], figures["orgs_3a"]) == (3, 5, 2)
+        got = register_figures(s, qiaosi, DEMO_TODAY)
+    assert (got["orgs_5a"], got["orgs_4a"], got["orgs_3a"]) == (3, 5, 2)
 
 
 def test_demo_brand_projects_are_2_city_and_5_district(demo):
     engine, qiaosi = demo
     with session_scope(engine) as s:
-        values = {k: figure_value(s, k, qiaosi, period_of("all", DEMO_TODAY))
+        values = {k: figures.value(s, k, qiaosi, period_of("all", DEMO_TODAY))
                   for k in ("brand_projects_city", "brand_projects_district")}
     assert values == {"brand_projects_city": 2, "brand_projects_district": 5}
 

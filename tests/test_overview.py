@@ -9,12 +9,14 @@ import pytest
 from sqlalchemy import func, select
 
 from components.cards import change_text
+from db import figures
 from db.engine import session_scope
+from db.figures import Change
 from db.figures.linkage import actor_shares, area_matrix, community_ranking
-from db.figures.registry import KPIS, Change, kpi_changes, kpi_grouped, kpi_monthly, kpi_records, kpi_value
+from db.figures.reported import reported_beside_records
 from db.models import Activity, Community, Street
 from db.periods import Period, period_of
-from db.places.reads import community_profile, reported_beside_records, street_profile
+from db.places.reads import community_profile, street_profile
 from db.scope import ALL, Scope
 from tests.conftest import DEMO_TODAY
 
@@ -41,9 +43,9 @@ def test_every_tile_equals_the_sum_of_its_drilldown(demo_engine, period_name):
     period = PERIODS[period_name]
     for scope_name, scope in _scopes(demo_engine).items():
         with session_scope(demo_engine) as s:
-            for key, kpi in KPIS.items():
-                value = kpi_value(s, key, scope, period)
-                rows = kpi_records(s, key, scope, period)
+            for key, kpi in ((k, figures.FIGURES[k]) for k in figures.FLOW_FIGURES):
+                value = figures.value(s, key, scope, period)
+                rows = figures.records(s, key, scope, period)
                 if kpi.distinct_on:
                     total = rows[kpi.distinct_on].nunique()
                 elif kpi.measure:
@@ -56,8 +58,8 @@ def test_every_tile_equals_the_sum_of_its_drilldown(demo_engine, period_name):
 def test_demo_figures_are_not_all_zero_this_month(demo_engine):
     # The filler runs up to "today", so a leader opening 本月 sees activity.
     with session_scope(demo_engine) as s:
-        assert kpi_value(s, "activities", ALL, PERIODS["month"]) > 0
-        assert kpi_value(s, "hours", ALL, PERIODS["month"]) > 0
+        assert figures.value(s, "activities", ALL, PERIODS["month"]) > 0
+        assert figures.value(s, "hours", ALL, PERIODS["month"]) > 0
 
 
 @pytest.mark.parametrize("key", FLOW_KPIS)
@@ -65,20 +67,20 @@ def test_monthly_trend_adds_up_to_the_tile(demo_engine, key):
     for scope in _scopes(demo_engine).values():
         for period in (PERIODS["year"], PERIODS["all"], PERIODS["custom"]):
             with session_scope(demo_engine) as s:
-                series = kpi_monthly(s, key, scope, period)
-                assert series["value"].sum() == pytest.approx(kpi_value(s, key, scope, period))
+                series = figures.monthly(s, key, scope, period)
+                assert series["value"].sum() == pytest.approx(figures.value(s, key, scope, period))
 
 
 def test_monthly_trend_lists_every_month_once(demo_engine):
     with session_scope(demo_engine) as s:
-        series = kpi_monthly(s, "activities", ALL, PERIODS["custom"])
+        series = figures.monthly(s, "activities", ALL, PERIODS["custom"])
     assert list(series["month"]) == ["2023-12", "2024-01"]
 
 
 def test_registered_volunteers_trend_ends_at_the_tile(demo_engine):
     with session_scope(demo_engine) as s:
-        series = kpi_monthly(s, "volunteers", ALL, PERIODS["year"])
-        assert series["value"].iloc[-1] == kpi_value(s, "volunteers", ALL, PERIODS["year"])
+        series = figures.monthly(s, "volunteers", ALL, PERIODS["year"])
+        assert series["value"].iloc[-1] == figures.value(s, "volunteers", ALL, PERIODS["year"])
         assert series["value"].is_monotonic_increasing
 
 
@@ -86,17 +88,17 @@ def test_grouped_kpi_adds_up_to_the_tile(demo_engine):
     scope = _scopes(demo_engine)["street"]
     with session_scope(demo_engine) as s:
         for key in ("activities", "hours", "people_served", "linked_activities"):
-            grouped = kpi_grouped(s, key, scope, PERIODS["year"], by="community_id")
-            assert grouped[key].sum() == pytest.approx(kpi_value(s, key, scope, PERIODS["year"]))
+            grouped = figures.grouped(s, key, scope, PERIODS["year"], by="community_id")
+            assert grouped[key].sum() == pytest.approx(figures.value(s, key, scope, PERIODS["year"]))
 
 
 def test_changes_compare_with_the_previous_period_and_last_year(demo_engine):
     # January 2026: 环比 is December 2025 (across the year boundary), 同比 January 2025.
     jan = period_of("month", date(2026, 1, 31))
     with session_scope(demo_engine) as s:
-        change = kpi_changes(s, ["activities"], ALL, jan)["activities"]
-        dec = kpi_value(s, "activities", ALL, Period(date(2025, 12, 1), date(2025, 12, 31)))
-        jan_last = kpi_value(s, "activities", ALL, Period(date(2025, 1, 1), date(2025, 1, 31)))
+        change = figures.changes(s, ["activities"], ALL, jan)["activities"]
+        dec = figures.value(s, "activities", ALL, Period(date(2025, 12, 1), date(2025, 12, 31)))
+        jan_last = figures.value(s, "activities", ALL, Period(date(2025, 1, 1), date(2025, 1, 31)))
     assert change.previous == dec and change.last_year == jan_last
     assert change.mom == pytest.approx((change.value - dec) / dec)
     assert change.yoy == pytest.approx((change.value - jan_last) / jan_last)
@@ -106,14 +108,14 @@ def test_change_against_an_empty_period_is_a_dash(demo_engine):
     # The demo records start in 2021: January 2021's 同比 (January 2020) has nothing to compare with.
     jan = period_of("month", date(2021, 1, 31))
     with session_scope(demo_engine) as s:
-        change = kpi_changes(s, ["activities"], ALL, jan)["activities"]
+        change = figures.changes(s, ["activities"], ALL, jan)["activities"]
     assert change.last_year == 0 and change.yoy is None
     assert change_text("activities", change.yoy, change.value, change.last_year) == "—"
 
 
 def test_cumulative_period_has_no_changes(demo_engine):
     with session_scope(demo_engine) as s:
-        change = kpi_changes(s, ["activities", "active_rate"], ALL, PERIODS["all"])
+        change = figures.changes(s, ["activities", "active_rate"], ALL, PERIODS["all"])
     assert change["activities"].previous is None and change["activities"].mom is None
     assert change_text("active_rate", None, change["active_rate"].value, None) == "—"
 
@@ -148,7 +150,7 @@ def test_area_matrix_and_ranking_add_up(demo_engine):
     with session_scope(demo_engine) as s:
         matrix = area_matrix(s, scope, PERIODS["all"])
         ranking = community_ranking(s, scope, PERIODS["all"])
-        total = kpi_value(s, "activities", scope, PERIODS["all"])
+        total = figures.value(s, "activities", scope, PERIODS["all"])
     assert matrix["activities"].sum() == total
     with session_scope(demo_engine) as s:
         in_communities = s.execute(select(func.count()).select_from(Activity).where(
@@ -163,7 +165,7 @@ def test_xingangshanlu_profile_shows_the_report(demo_engine):
     scope = _scopes(demo_engine)["community"]
     with session_scope(demo_engine) as s:
         p = community_profile(s, scope.community_id)
-        linked = kpi_value(s, "linked_activities", scope, PERIODS["all"])
+        linked = figures.value(s, "linked_activities", scope, PERIODS["all"])
         reported = reported_beside_records(s, scope, DEMO_TODAY)
     assert p.facts["成立年份"] == "2010 年"
     assert p.facts["常住人口"] == "8,900 人"

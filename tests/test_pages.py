@@ -14,10 +14,9 @@ import pyarrow.ipc
 import pytest
 from sqlalchemy import select, update
 
-from components.cards import kpi_label, kpi_text
-from db import clock, vocab
+from components.cards import figure_text
+from db import clock, figures, vocab
 from db.engine import get_engine, session_scope
-from db.figures.registry import CORE_TILES, kpi_value
 from db.models import AppUser, ServiceRecord, Street
 from db.periods import period_of
 from tests.ui_helpers import (
@@ -103,7 +102,7 @@ def test_page_renders_for_role(app_db, page, username):
         missing = [c for c in shown.columns if shown[c].dtype == object and shown[c].isna().any()]
         assert not missing, (page, missing)
     if page == "app.py":
-        assert list(metrics(at)) == [kpi_label(k) for k in CORE_TILES]
+        assert list(metrics(at)) == [figures.tile_label(k) for k in figures.CORE_TILES]
     elif page == ENTRY_PAGE:
         assert has_label(at.text_input, TITLE) and has_label(at.button, SAVE_ACTIVITY)
         assert len(at.data_editor) == 1 and at.data_editor[0].editing_mode == "dynamic"
@@ -117,10 +116,10 @@ def test_leader_sees_cumulative_figures(app_db):
     user = current_user("demo_leader")
     with session_scope(get_engine()) as session:
         for key in ("volunteers", "activities"):
-            value = kpi_value(session, key, user.scope, period_of("all", today))
+            value = figures.value(session, key, user.scope, period_of("all", today))
             assert value and value > 0, f"demo data has no {key}"
-            assert tiles[kpi_label(key)] == kpi_text(key, value)
-    assert all(re.search(r"[1-9]", tiles[kpi_label(k)]) for k in ("volunteers", "activities")), tiles
+            assert tiles[figures.tile_label(key)] == figure_text(key, value)
+    assert all(re.search(r"[1-9]", tiles[figures.tile_label(k)]) for k in ("volunteers", "activities")), tiles
 
 
 def test_staff_overview_is_scoped_to_own_community(app_db):
@@ -142,7 +141,7 @@ def test_login_through_the_form(app_db, username):
     assert not at.error, texts(at.error)
     assert not has_label(at.text_input, PASSWORD)
     assert sidebar_links(at) == allowed_labels(DEMO_ROLES[username])
-    assert "总览" in texts(at.title) and len(at.metric) == len(CORE_TILES)
+    assert "总览" in texts(at.title) and len(at.metric) == len(figures.CORE_TILES)
     assert at.session_state["current_user"].username == username
 
 
@@ -207,7 +206,7 @@ def staff_figures(period_kind: str) -> dict[str, float | None]:
     user = current_user("demo_staff")
     period = period_of(period_kind, clock.today())
     with session_scope(get_engine()) as session:
-        return {k: kpi_value(session, k, user.scope, period) for k in ("activities", "hours")}
+        return {k: figures.value(session, k, user.scope, period) for k in ("activities", "hours")}
 
 
 @pytest.fixture
@@ -220,7 +219,7 @@ def entry_page(app_db):
 def test_staff_saves_activity_and_overview_counts_it(app_db):
     overview = choose_period(open_page("demo_staff"), "month")
     before = staff_figures("month")
-    assert metrics(overview)[kpi_label("activities")] == kpi_text("activities", before["activities"])
+    assert metrics(overview)[figures.tile_label("activities")] == figure_text("activities", before["activities"])
     rows_before, records_before = activity_count(), service_record_count()
 
     at = overview.switch_page(ENTRY_PAGE).run()
@@ -242,8 +241,8 @@ def test_staff_saves_activity_and_overview_counts_it(app_db):
     at = choose_period(at.switch_page("app.py").run(), "month")
     assert_clean(at)
     tiles = metrics(at)
-    assert tiles[kpi_label("activities")] == kpi_text("activities", before["activities"] + 1)
-    assert tiles[kpi_label("hours")] == kpi_text("hours", before["hours"] + 5.5)
+    assert tiles[figures.tile_label("activities")] == figure_text("activities", before["activities"] + 1)
+    assert tiles[figures.tile_label("hours")] == figure_text("hours", before["hours"] + 5.5)
     listed = [df.value for df in at.dataframe if TITLE in df.value.columns]
     assert any("UI测试·邻里议事会" in v[TITLE].tolist() for v in listed), "not in 最新活动"
     # The trend charts are drawn from cached specs: the activities chart shows the new month's count too.

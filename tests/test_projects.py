@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from db import figures
 from db.activities.writes import create_activity
 from db.engine import session_scope
-from db.figures.registry import format_rate, kpi_value, project_monthly, project_value
 from db.models import MediationCase, Project, ProjectTarget, ReportedIndicator, Street
 from db.periods import Period, period_of
 from db.projects.reads import (
@@ -128,14 +128,14 @@ def test_project_figures_count_the_projects_records_wherever_they_were_made(worl
     engine, ids = world
     year = Period(D(2025, 1, 1), D(2025, 12, 31))
     with session_scope(engine) as s:
-        figures = project_figures(s, ids["project"], ("activities", "people_served", "hours", "active_volunteers",
+        got = project_figures(s, ids["project"], ("activities", "people_served", "hours", "active_volunteers",
                                                       "disputes", "disputes_resolved", "dispute_success_rate"), year)
-        other = project_value(s, "activities", ids["other"], year)
-        monthly = project_monthly(s, "activities", ids["project"], year)
-    assert figures["activities"] == 5 and figures["people_served"] == 150
-    assert figures["hours"] == 10.0 and 1 <= figures["active_volunteers"] <= 3
-    assert figures["disputes"] == 2 and figures["disputes_resolved"] == 1
-    assert figures["dispute_success_rate"] == 1.0  # the case in progress is not concluded
+        other = figures.value(s, "activities", ALL, year, project_id=ids["other"])
+        monthly = figures.monthly(s, "activities", ALL, year, project_id=ids["project"])
+    assert got["activities"] == 5 and got["people_served"] == 150
+    assert got["hours"] == 10.0 and 1 <= got["active_volunteers"] <= 3
+    assert got["disputes"] == 2 and got["disputes_resolved"] == 1
+    assert got["dispute_success_rate"] == 1.0  # the case in progress is not concluded
     assert other == 1
     assert monthly["value"].sum() == 5 and list(monthly["month"])[:3] == ["2025-01", "2025-02", "2025-03"]
 
@@ -162,7 +162,7 @@ def test_portfolio_lists_each_project_with_its_own_figures(world):
     year = Period(D(2025, 1, 1), D(2025, 12, 31))
     with session_scope(engine) as s:
         df = portfolio(s, Scope(street_id=ids["street"]), year).set_index("project_id")
-        expected = {k: project_value(s, k, ids["project"], year)
+        expected = {k: figures.value(s, k, ALL, year, project_id=ids["project"])
                     for k in ("activities", "people_served", "hours", "active_volunteers")}
         tiles = portfolio_figures(s, Scope(street_id=ids["street"]), year)
     row = df.loc[ids["project"]]
@@ -243,11 +243,11 @@ def test_demo_mediation_project_records_beside_the_report(demo_engine):
     with session_scope(demo_engine) as s:
         df = project_indicators(s, pid, DEMO_TODAY).set_index("metric")
         targets = target_progress(s, pid, DEMO_TODAY)
-        rate = project_value(s, "dispute_success_rate", pid, period_of("all", DEMO_TODAY))
+        rate = figures.value(s, "dispute_success_rate", ALL, period_of("all", DEMO_TODAY), project_id=pid)
         cases = s.execute(select(MediationCase.id).where(MediationCase.project_id == pid)).all()
     assert df.loc["调解矛盾纠纷", "record_value"] >= 600
     assert df.loc["调解成功率", "record_value"] >= 98
-    assert rate >= 0.98 and format_rate(rate).endswith("%")
+    assert rate >= 0.98 and figures.format_rate(rate).endswith("%")
     assert len(targets) == 1 and targets.iloc[0]["metric"] == "disputes"
     assert targets.iloc[0]["actual"] <= len(cases)
 
@@ -256,6 +256,6 @@ def test_demo_portfolio_brand_projects(demo_engine):
     with session_scope(demo_engine) as s:
         qiaosi = s.execute(select(Street.id).where(Street.name == "乔司街道")).scalar_one()
         df = portfolio(s, Scope(street_id=qiaosi), period_of("all", DEMO_TODAY))
-        activities = kpi_value(s, "activities", ALL, period_of("all", DEMO_TODAY))
+        activities = figures.value(s, "activities", ALL, period_of("all", DEMO_TODAY))
     assert (df["brand_level"] == "市级").sum() == 2 and (df["brand_level"] == "区级").sum() == 5
     assert df["activities"].sum() <= activities

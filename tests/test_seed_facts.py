@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from db import vocab
-from db.figures.registry import kpi_value
+from db import figures, vocab
+from db.figures.reported import indicator_record_value
 from db.models import (
     Activity,
     Brand,
@@ -42,7 +42,6 @@ from db.models import (
     VolunteerTeam,
 )
 from db.periods import EPOCH, period_of
-from db.places.reads import indicator_record_value
 from db.scope import Scope
 from tests.conftest import DEMO_TODAY
 
@@ -206,7 +205,7 @@ def test_xingangshanlu_projects_and_brands(session):
 def test_xingangshanlu_linked_activities(session):
     c = _community(session, "新港山路社区")
     scope = Scope(community_id=c.id)
-    assert kpi_value(session, "linked_activities", scope, ALL_TIME) >= 100
+    assert figures.value(session, "linked_activities", scope, ALL_TIME) >= 100
     # 100余场次 in the three featured spaces, by the report's date.
     in_spaces = _count(session, Activity.community_id == c.id, Activity.venue.in_(FEATURED),
                        Activity.with_social_worker.is_(True), Activity.with_volunteers.is_(True),
@@ -232,7 +231,7 @@ def test_xingangshanlu_disputes(session):
                             model=MediationCase)
     assert in_compounds >= 60
     assert with_community >= 200
-    assert kpi_value(session, "disputes_resolved", Scope(community_id=c.id), SINCE_2021_TO_REPORT1) >= 260
+    assert figures.value(session, "disputes_resolved", Scope(community_id=c.id), SINCE_2021_TO_REPORT1) >= 260
 
 
 # ------------------------------------------------------------------------------------------ report 2: 乔司
@@ -290,9 +289,9 @@ def test_qiaosi_brand_projects(session):
 def test_yang_jinquan_mediation(session):
     org = _org(session, "杨金泉纠纷调解服务中心")
     scope = Scope(organization_id=org.id)
-    assert kpi_value(session, "disputes", scope, UP_TO_REPORT2) >= 600
-    assert kpi_value(session, "dispute_success_rate", scope, UP_TO_REPORT2) >= 0.98
-    assert kpi_value(session, "dispute_success_rate", scope, ALL_TIME) >= 0.98
+    assert figures.value(session, "disputes", scope, UP_TO_REPORT2) >= 600
+    assert figures.value(session, "dispute_success_rate", scope, UP_TO_REPORT2) >= 0.98
+    assert figures.value(session, "dispute_success_rate", scope, ALL_TIME) >= 0.98
     people = session.execute(select(func.sum(MediationCase.people_involved)).where(
         MediationCase.organization_id == org.id, MediationCase.received_on <= REPORT2_AS_OF)).scalar_one()
     assert people >= 2000
@@ -357,7 +356,7 @@ def test_qiaoxinyuan_hospital_guidance(session):
     org = _org(session, "乔心愿公益服务中心")
     project = _project(session, "乔心守护、医路同行")
     assert project.organization_id == org.id
-    assert kpi_value(session, "activities", Scope(organization_id=org.id), ALL_TIME) > 0
+    assert figures.value(session, "activities", Scope(organization_id=org.id), ALL_TIME) > 0
 
 
 def test_charity_resource_library(session):
@@ -390,7 +389,7 @@ def test_noodle_donations_to_disabled_supermarket(session):
         Donation.donated_on <= REPORT2_AS_OF)).scalar_one()
     assert total >= 5000
     home = _org(session, "乔司街道残疾人之家")
-    assert kpi_value(session, "money", Scope(organization_id=home.id), UP_TO_REPORT2) >= 5000
+    assert figures.value(session, "money", Scope(organization_id=home.id), UP_TO_REPORT2) >= 5000
     project = _project(session, "一碗面一毛钱")
     assert "残疾人" in project.beneficiary_groups
 

@@ -11,13 +11,13 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from db.activities.writes import mask_name
+from db import figures
 from db.engine import session_scope
 from db.errors import NotFound, PermissionDenied, ValidationFailed
-from db.figures.registry import kpi_grouped, kpi_value
 from db.migrate import upgrade
 from db.models import Activity, ServiceRecord, TeamMember, Volunteer, VolunteerTeam
 from db.periods import Period, period_of
+from db.privacy import mask_name
 from db.scope import ALL, Scope
 from db.volunteers import reads as vol
 from tests.conftest import DEMO_TODAY
@@ -291,7 +291,7 @@ def test_credit_only_ranking_leaves_out_honour_hours(world):
     with session_scope(engine) as s:
         both = vol.volunteer_board(s, f_all, "hours", 1000).set_index("volunteer_id")
         credit = vol.volunteer_board(s, f_credit, "hours", 1000).set_index("volunteer_id")
-        assert vol.board_totals(s, f_credit).hours == pytest.approx(kpi_value(s, "credit_hours", ALL, PERIODS["all"]))
+        assert vol.board_totals(s, f_credit).hours == pytest.approx(figures.value(s, "credit_hours", ALL, PERIODS["all"]))
     honour = defaultdict(float)
     for rec in _kept(raw, f_all):
         if rec["kind"] == "荣誉":
@@ -308,7 +308,7 @@ def test_board_total_equals_the_hours_kpi(world):
         for period in PERIODS.values():
             for scope in (ALL, Scope(street_id=d.street2), Scope(community_id=d.community_b)):
                 total = vol.board_totals(s, vol.BoardFilter(scope, period)).hours
-                assert total == pytest.approx(kpi_value(s, "hours", scope, period), abs=0.005)
+                assert total == pytest.approx(figures.value(s, "hours", scope, period), abs=0.005)
 
 
 def test_unknown_metric_is_refused(world):
@@ -342,10 +342,10 @@ def test_active_by_community_uses_the_kpi_definitions(world):
         df = vol.active_by_community(s, ALL, period).set_index("community_id")
         for cid in (d.community_a, d.community_b, d.community_c):
             scope = Scope(community_id=cid)
-            assert df.loc[cid, "registered"] == kpi_value(s, "volunteers", scope, period)
-            assert df.loc[cid, "active"] == kpi_value(s, "active_volunteers", scope, period)
-            assert df.loc[cid, "active_rate"] == pytest.approx(kpi_value(s, "active_rate", scope, period))
-        grouped = kpi_grouped(s, "active_volunteers", ALL, period)
+            assert df.loc[cid, "registered"] == figures.value(s, "volunteers", scope, period)
+            assert df.loc[cid, "active"] == figures.value(s, "active_volunteers", scope, period)
+            assert df.loc[cid, "active_rate"] == pytest.approx(figures.value(s, "active_rate", scope, period))
+        grouped = figures.grouped(s, "active_volunteers", ALL, period)
     assert df["active"].sum() == grouped["active_volunteers"].sum()
 
 
@@ -369,7 +369,7 @@ def test_active_by_month_matches_the_monthly_kpis(world):
             month = Period(date.fromisoformat(row.month + "-01"),
                            min((date.fromisoformat(row.month + "-01") + timedelta(days=32)).replace(day=1)
                                - timedelta(days=1), period.end))
-            assert row.active == kpi_value(s, "active_volunteers", ALL, month)
+            assert row.active == figures.value(s, "active_volunteers", ALL, month)
             assert row.active_rate == (None if row.registered == 0 else pytest.approx(row.active / row.registered))
     assert list(df["month"]) == ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"]
 

@@ -8,8 +8,8 @@ from datetime import time
 import pandas as pd
 import streamlit as st
 
+from components.cache import engine
 from components.forms import after_save, form_key, run_create, show_flash, show_refusal
-from components.page import engine
 from db import clock, vocab
 from db.activities.writes import (
     ActivityInput,

@@ -11,10 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from components import data, fmt
+from components.cache import engine
 from components.charts import PALETTE, RED, style
 from components.forms import form_key, run_change, run_form, show_flash
 from components.geo_map import district_panels
-from components.page import engine
 from components.places.profile import reported_table as shared_reported_table
 from db import clock, vocab
 from db.auth import CurrentUser

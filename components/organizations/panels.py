@@ -11,14 +11,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components import charts, fmt
+from components import cards, charts, data, fmt
+from components.cache import engine
 from components.forms import form_key, run_change, run_create, show_flash
-from components.page import engine
 from components.places.profile import reported_table
 from db import clock, vocab
 from db.auth import CurrentUser
 from db.engine import session_scope
-from db.figures.registry import RATES, find_kpi
 from db.organizations import reads as organizations
 from db.organizations.writes import (
     GradeInput,
@@ -76,31 +75,9 @@ def options(data_ver: int, name: str, *args: Any) -> list[tuple[Any, str]]:
 # ------------------------------------------------------------------------------------------ tiles and text
 
 
-def figure_label(key: str) -> str:
-    if key in RATES:
-        return RATES[key].label
-    kpi = find_kpi(key)
-    return f"{kpi.label}（{kpi.unit}）"
-
-
-def figure_text(key: str, value: float | None) -> str:
-    return fmt.percent(value) if key in RATES else fmt.number(value)
-
-
-def figure_help(key: str) -> str:
-    return RATES[key].help if key in RATES else find_kpi(key).help
-
-
-def tiles(values: dict[str, float | None], per_row: int = 5, height: int = 118,
-          labels: dict[str, str] | None = None) -> None:
-    """A row (or rows) of tiles for figures of any registry, in the order of ``values``; ``labels`` renames."""
-    keys = list(values)
-    labels = labels or {}
-    for start in range(0, len(keys), per_row):
-        cols = st.columns(per_row)
-        for col, key in zip(cols, keys[start:start + per_row], strict=False):
-            with col.container(border=True, height=height):
-                st.metric(labels.get(key, figure_label(key)), figure_text(key, values[key]), help=figure_help(key))
+def tiles(values: dict[str, float | None], per_row: int = 5, labels: dict[str, str] | None = None) -> None:
+    """A row (or rows) of figure tiles (``components.cards.figure_tiles``)."""
+    cards.figure_tiles(values, per_row, labels=labels)
 
 
 def table_height(rows: int, cap: int = 560) -> int:
@@ -267,7 +244,7 @@ def _bands_form(ver: int, user: CurrentUser, city: str, table: pd.DataFrame) -> 
 
 def brands_panel(ver: int, scope: Scope, period: Period) -> None:
     """Brand projects (市级 / 区级) and the service brands."""
-    tiles(read(ver, "figure_values", ("brand_projects_city", "brand_projects_district"), scope, period), per_row=4)
+    tiles(data.figure_values(ver, ("brand_projects_city", "brand_projects_district"), scope, period), per_row=4)
     df = read(ver, "brand_projects", scope, period)
     if df.empty:
         st.info("所选范围内没有品牌项目。")

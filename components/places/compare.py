@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from components import cards, charts, data, filters
-from db.figures.registry import CORE_TILES
+from db import figures
+from db.figures import CORE_TILES
 from db.scope import Scope
 
 PROFILE_FACTS = ("所属街道", "成立年份", "常住人口", "居民小区", "服务品牌")
@@ -32,11 +33,11 @@ def communities_side_by_side(base: Scope, data_ver: int) -> None:
     bars = []
     for cid in picked:
         place = data.profile(data_ver, "community", cid)
-        values = data.kpi_values(data_ver, Scope(community_id=cid), period, CORE_TILES)
+        values = data.figure_values(data_ver, CORE_TILES, Scope(community_id=cid), period)
         column = {label: place.facts.get(label, "—") for label in PROFILE_FACTS}
-        column.update({cards.kpi_label(k): cards.kpi_text(k, values[k]) for k in CORE_TILES})
+        column.update({figures.tile_label(k): cards.figure_text(k, values[k]) for k in CORE_TILES})
         table[names[cid]] = column
-        bars += [{"community": names[cid], "kpi": cards.kpi_label(k), "value": values[k] or 0} for k in CHART_KEYS]
+        bars += [{"community": names[cid], "kpi": figures.tile_label(k), "value": values[k] or 0} for k in CHART_KEYS]
     st.caption(period.label())
     st.dataframe(pd.DataFrame(table), width="stretch")
     chart = alt.Chart(pd.DataFrame(bars)).mark_bar(cornerRadiusEnd=2).encode(

@@ -11,23 +11,20 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components import charts
+from components import cards, charts
+from components.cache import engine
 from components.forms import after_save, form_key, run_create, show_flash, show_refusal
 from components.organizations.panels import (
     NONE,
-    figure_label,
-    figure_text,
     mediation_table,
     table_height,
     tiles,
 )
-from components.page import engine
 from components.places.profile import reported_table
-from db import clock, vocab
+from db import clock, figures, vocab
 from db.auth import CurrentUser
 from db.engine import session_scope
 from db.errors import WriteError
-from db.figures.registry import RATES, find_kpi
 from db.organizations.reads import mediation_breakdown, organization_options
 from db.periods import EPOCH, Period
 from db.places import lists as queries
@@ -190,18 +187,18 @@ def project_panel(ver: int, scope: Scope, period: Period) -> None:
         as_of = max(pd.to_datetime(indicators["as_of"])).date()
         upto = read(ver, "project_figures", project_id, card.tiles, Period(EPOCH, min(as_of, today)))
         st.caption(f"截至最近报道日（{as_of:%Y-%m-%d}），该项目的系统记录：" + "，".join(
-            f"{_short_label(k)} {figure_text(k, upto[k])}{_unit(k)}" for k in card.tiles) + "。")
+            f"{_short_label(k)} {cards.figure_text(k, upto[k])}{_unit(k)}" for k in card.tiles) + "。")
     if card.has_cases:
         st.subheader("纠纷调解")
         mediation_table(project_mediation(ver, project_id, period, "type"), "纠纷类型")
 
 
 def _short_label(key: str) -> str:
-    return PROJECT_LABELS.get(key, figure_label(key)).split("（")[0]
+    return PROJECT_LABELS.get(key, figures.tile_label(key)).split("（")[0]
 
 
 def _unit(key: str) -> str:
-    return "" if key in RATES else f" {find_kpi(key).unit}"
+    return "" if figures.is_rate(key) else f" {figures.unit(key)}"
 
 
 def _card(card: projects.ProjectCard) -> None:

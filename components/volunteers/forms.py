@@ -11,14 +11,15 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from components.cache import engine
 from components.forms import after_save, form_key, renew_key, run_change, run_create, show_flash
-from components.page import engine
 from components.volunteers import data as vd
 from db import clock, vocab
 from db.auth import CurrentUser
 from db.engine import session_scope
 from db.errors import WriteError
 from db.places.lists import communities
+from db.privacy import mask_name, mask_phone
 from db.scope import Scope
 from db.volunteers import reads as vol
 from db.volunteers import stars as st_rules
@@ -65,9 +66,9 @@ def award_panel(user: CurrentUser, pending: pd.DataFrame, view: pd.DataFrame, co
             vf.run_write(engine(), None, lambda s, r=row: vf.award_star(
                 session=s, user=user, volunteer_id=int(r.volunteer_id), rank=int(r.eligible_rank),
                 idempotency_key=f"{key[:40]}-{int(r.volunteer_id)}"))
-            done.append(f"{vol.mask_name(row.name)}（{row.eligible}）")
+            done.append(f"{mask_name(row.name)}（{row.eligible}）")
         except WriteError as exc:
-            problems.append(f"{vol.mask_name(row.name)}：{exc}")
+            problems.append(f"{mask_name(row.name)}：{exc}")
     if problems:
         st.error("以下认定未保存：\n\n" + "\n".join(f"- {p}" for p in problems))
         if done:
@@ -254,7 +255,7 @@ def volunteer_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
             submitted = st.form_submit_button("登记志愿者", type="primary")
         if submitted:
             run_create("vf_key_volunteer", "vf_flash_volunteer", vf.create_volunteer, user, data,
-                    lambda new_id: f"已登记志愿者 {vol.mask_name(data.name or '')}（编号 {new_id}）。")
+                    lambda new_id: f"已登记志愿者 {mask_name(data.name or '')}（编号 {new_id}）。")
     with edit_tab:
         options = dict(vd.volunteer_options(ver, scope))
         if not options:
@@ -271,13 +272,13 @@ def volunteer_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
             st.warning(str(exc))
             return
         with st.form(f"volunteer_edit_{volunteer_id}_{version}"):
-            data = _volunteer_fields(user, scope, ver, init, vol.mask_name(init.name or ""),
-                                     vol.mask_phone(init.phone))
+            data = _volunteer_fields(user, scope, ver, init, mask_name(init.name or ""),
+                                     mask_phone(init.phone))
             saved = st.form_submit_button("保存修改", type="primary")
         if saved:
             _change("volunteer", lambda s: vf.update_volunteer(
                 session=s, user=user, volunteer_id=volunteer_id, expected_version=version, data=data),
-                lambda _: f"已保存志愿者 {vol.mask_name(data.name or '')} 的信息。")
+                lambda _: f"已保存志愿者 {mask_name(data.name or '')} 的信息。")
 
 
 def team_panel(user: CurrentUser, scope: Scope, ver: int) -> None:

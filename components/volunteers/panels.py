@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components import cards, charts, data, filters, fmt
-from components.page import engine
+from components.cache import engine
 from components.volunteers import data as vd
 from db import clock, vocab
 from db.auth import CurrentUser
@@ -260,8 +260,8 @@ def _rate_text(rate: float | None) -> str:
 
 def active_tab(scope: Scope, ver: int) -> None:
     period = filters.period_filter(default="year", key="active_period")
-    values = data.kpi_values(ver, scope, period, ("volunteers", "active_volunteers", "active_rate"))
-    cards.kpi_tiles(values, per_row=3)
+    values = data.figure_values(ver, ("volunteers", "active_volunteers", "active_rate"), scope, period)
+    cards.figure_tiles(values, per_row=3)
     st.caption(f"{data.scope_name(ver, scope)} · {period.label()} · 活跃志愿者：本范围注册的志愿者中，时段内至少有 1 条"
                "已审核服务记录的人；活跃率 = 活跃志愿者 ÷ 注册志愿者（分母为 0 时显示“—”）")
     monthly = vd.active_by_month(ver, scope, period)

@@ -16,6 +16,7 @@ from db.errors import PermissionDenied, StaleEdit, ValidationFailed
 from db.fields import EARLIEST, markup_problem
 from db.fields import as_int as _as_int
 from db.models import Activity, Community, Organization, Project, ServiceRecord, SocialWorker, Volunteer
+from db.privacy import mask_name
 from db.volunteers.totals import refresh_volunteer_totals
 from db.write import (
     begin_write,
@@ -259,16 +260,6 @@ def validate_volunteers(session: Session, rows: list[VolunteerHours], starts_at:
     return out
 
 
-def mask_name(name: str) -> str:
-    """张三 → 张*，张小明 → 张*明，欧阳小明 → 欧**明 (names are kept but shown masked)."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
 def _write_records(session: Session, activity_id: int, values: dict[str, Any], records: list[tuple[int, float]],
                    user: CurrentUser) -> list[dict[str, Any]]:
     """Insert the 信用 records of an activity in one statement; returns what the audit trail keeps of them."""
@@ -401,5 +392,5 @@ def recent_entries(session: Session, user: CurrentUser, limit: int = 20) -> pd.D
 
 __all__ = [
     "ActivityInput", "VolunteerHours", "PermissionDenied", "activity_for_edit", "create_activity",
-    "delete_activity", "mask_name", "recent_entries", "submit_activity", "update_activity", "validate_activity",
+    "delete_activity", "recent_entries", "submit_activity", "update_activity", "validate_activity",
 ]

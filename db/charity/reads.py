@@ -23,8 +23,9 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, case, func, literal, select, true
 from sqlmodel import Session
 
-from db import vocab
-from db.figures.registry import donation_rows, kpi_monthly, kpi_values
+from db import figures, vocab
+from db.figures.records import donation_rows
+from db.figures.reported import indicator_table
 from db.models import (
     CharityMatch,
     CharityNeed,
@@ -37,7 +38,6 @@ from db.models import (
     Street,
 )
 from db.periods import EPOCH, Period
-from db.places.reads import indicator_table
 from db.scope import Scope
 
 # ----------------------------------------------------------------------------------------- the workflow
@@ -324,7 +324,7 @@ def match_candidates(session: Session, scope: Scope, need_id: int) -> pd.DataFra
 
 def donation_totals(session: Session, scope: Scope, period: Period) -> dict[str, float | None]:
     """Money and in-kind donations received (the ``money`` and ``in_kind`` KPIs)."""
-    return kpi_values(session, ("money", "in_kind"), scope, period)
+    return figures.values(session, ("money", "in_kind"), scope, period)
 
 
 def _donations(session: Session, scope: Scope, period: Period) -> pd.DataFrame:
@@ -359,8 +359,8 @@ def donations_by_project(session: Session, scope: Scope, period: Period) -> pd.D
 
 def donations_monthly(session: Session, scope: Scope, period: Period) -> pd.DataFrame:
     """Money and in-kind donations month by month (columns month, money, in_kind), from the KPIs' own series."""
-    money = kpi_monthly(session, "money", scope, period).rename(columns={"value": "money"})
-    goods = kpi_monthly(session, "in_kind", scope, period).rename(columns={"value": "in_kind"})
+    money = figures.monthly(session, "money", scope, period).rename(columns={"value": "money"})
+    goods = figures.monthly(session, "in_kind", scope, period).rename(columns={"value": "in_kind"})
     df = money.merge(goods, on="month", how="outer").fillna(0.0).sort_values("month")
     return df.reset_index(drop=True)
 
@@ -368,7 +368,7 @@ def donations_monthly(session: Session, scope: Scope, period: Period) -> pd.Data
 def reported_charity_figures(session: Session, scope: Scope, today: date) -> pd.DataFrame:
     """Reported figures of the 慈善资源 projects in the scope, each beside the records where they compare:
     a figure in 元 is set beside the money donated to that project up to the report's date. The columns of
-    ``db.profiles.indicator_table``."""
+    ``db.figures.reported.indicator_table``."""
     query = (select(ReportedIndicator).join(Project, Project.id == ReportedIndicator.project_id)
              .where(Project.area == "慈善资源"))
     if scope.community_id is not None:

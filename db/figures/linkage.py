@@ -11,12 +11,15 @@ The 五社联动 index of a community for a period (0–100):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 from sqlalchemy import Integer, cast, func, select
 from sqlmodel import Session
 
 from db import vocab
-from db.figures.registry import activity_rows, kpi_grouped
+from db.figures.reads import grouped
+from db.figures.records import activity_rows
 from db.models import Community, Project
 from db.periods import Period
 from db.scope import Scope
@@ -26,6 +29,21 @@ INDEX_FORMULA = (
     "所有活动都有五类主体参与为 100；没有活动的社区不计指数（显示“—”）。"
 )
 ACTOR_FIELDS = tuple(name for name, _ in vocab.ACTORS)
+
+
+@dataclass(frozen=True)
+class Linkage:
+    """五社联动 at a glance for a scope and period."""
+
+    shares: pd.DataFrame  # the five actors' shares per community, with the index
+    matrix: pd.DataFrame  # activities per community × area
+    ranking: pd.DataFrame  # communities ranked by the index
+
+
+def linkage(session: Session, scope: Scope, period: Period) -> Linkage:
+    """The index with the actors' shares, the area matrix and the ranking of communities."""
+    return Linkage(actor_shares(session, scope, period), area_matrix(session, scope, period),
+                   community_ranking(session, scope, period))
 
 
 def actor_shares(session: Session, scope: Scope, period: Period) -> pd.DataFrame:
@@ -68,7 +86,7 @@ def community_ranking(session: Session, scope: Scope, period: Period) -> pd.Data
     """Communities ranked by the 五社联动 index, with activities, 社工+志愿, hours, people served, volunteers."""
     base = actor_shares(session, scope, period)[["community_id", "community", "street", "activities", "index"]]
     for key in ("linked_activities", "hours", "people_served", "active_volunteers"):
-        part = kpi_grouped(session, key, scope, period, by="community_id")
+        part = grouped(session, key, scope, period, by="community_id")
         base = base.merge(part, on="community_id", how="left")
     base = base.fillna({"activities": 0, "linked_activities": 0, "hours": 0, "people_served": 0,
                         "active_volunteers": 0})

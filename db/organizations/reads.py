@@ -16,21 +16,9 @@ import pandas as pd
 from sqlalchemy import func, literal, or_, select
 from sqlmodel import Session
 
-from db import clock, vocab
-from db.figures.registry import (
-    MORE_KPIS,
-    RATES,
-    current_grade_rows,
-    figure_values,
-    grade_is_current,
-    grade_runs_out_soon,
-    grade_warning_end,
-    grouped_values,
-    month_of,
-    organization_rows,
-    social_worker_rows,
-    training_rows,
-)
+from db import clock, figures, vocab
+from db.figures.records import current_grade_rows, organization_rows, social_worker_rows, training_rows
+from db.figures.reported import reported_beside_records
 from db.models import (
     Brand,
     Community,
@@ -44,15 +32,15 @@ from db.models import (
     Street,
     VolunteerTeam,
 )
+from db.organizations.grades import grade_is_current, grade_runs_out_soon, grade_warning_end
 from db.periods import EPOCH, Period
-from db.places.reads import reported_beside_records
 from db.scope import Scope
 
 GRADE_KEYS = tuple(f"orgs_{g.lower()}" for g in vocab.GRADES)
 SOCIAL_WORKER_KEYS = ("social_workers_assistant", "social_workers_intermediate", "social_workers_senior")
 TRAINING_KEYS = ("trainings", "training_sessions", "trainees", "training_hours")
 MEDIATION_KEYS = ("disputes", "disputes_resolved", "dispute_success_rate")
-_SUCCESS = RATES["dispute_success_rate"]
+_SUCCESS = figures.RATES["dispute_success_rate"]
 
 
 def as_of(day: date) -> Period:
@@ -115,7 +103,7 @@ def city_of_street(session: Session, street_id: int | None) -> str:
 def register_figures(session: Session, scope: Scope, day: date) -> dict[str, float | None]:
     """Registered, filed, graded and running-out organisations, and the count per grade, on ``day``."""
     keys = ("orgs_registered", "orgs_filed", "social_orgs", "orgs_graded", "grades_running_out", *GRADE_KEYS)
-    return figure_values(session, keys, scope, as_of(day))
+    return figures.values(session, keys, scope, as_of(day))
 
 
 def register_by(session: Session, scope: Scope, by: str) -> pd.DataFrame:
@@ -129,7 +117,7 @@ def register_by(session: Session, scope: Scope, by: str) -> pd.DataFrame:
         "incubation_stage": lambda sub: (func.coalesce(sub.c.incubation_stage, "未入孵"), []),
     }
     period = as_of(date.max)
-    frames = [grouped_values(session, key, scope, period, label_of[by], label="group").set_index("group")
+    frames = [figures.grouped(session, key, scope, period, label_of[by], label="group").set_index("group")
               for key in ("orgs_registered", "orgs_filed")]
     df = pd.concat(frames, axis=1).fillna(0).astype(int).reset_index()
     df["total"] = df["orgs_registered"] + df["orgs_filed"]
@@ -234,7 +222,7 @@ def brand_projects(session: Session, scope: Scope, period: Period) -> pd.DataFra
     frames = []
     for level in vocab.BRAND_LEVELS:
         key = "brand_projects_city" if level == "市级" else "brand_projects_district"
-        sub = MORE_KPIS[key].records(scope, period).subquery()
+        sub = figures.record_set(key, scope, period).subquery()
         frames.append(pd.read_sql(
             select(sub.c.project_id, sub.c.project_name, sub.c.brand_level, sub.c.area, sub.c.status,
                    sub.c.start_date, func.coalesce(Organization.name, Community.name).label("owner"))
@@ -246,7 +234,7 @@ def brand_projects(session: Session, scope: Scope, period: Period) -> pd.DataFra
 
 def brands(session: Session, scope: Scope) -> pd.DataFrame:
     """Service brands (乔社善治, 港好有你 治享家园 …) in the scope."""
-    clauses = scope.clauses(Brand) if scope.organization_id is None else [Brand.organization_id == scope.organization_id]
+    clauses = scope.where(Brand) if scope.organization_id is None else [Brand.organization_id == scope.organization_id]
     rows = session.execute(
         select(Brand.name, Brand.area, Brand.description, Organization.name.label("owner"))
         .outerjoin(Organization, Organization.id == Brand.organization_id).where(*clauses).order_by(Brand.id)
@@ -258,7 +246,7 @@ def brands(session: Session, scope: Scope) -> pd.DataFrame:
 
 
 def social_worker_figures(session: Session, scope: Scope) -> dict[str, float | None]:
-    return figure_values(session, ("social_workers", *SOCIAL_WORKER_KEYS), scope, as_of(date.max))
+    return figures.values(session, ("social_workers", *SOCIAL_WORKER_KEYS), scope, as_of(date.max))
 
 
 def social_workers_by_organization(session: Session, scope: Scope) -> pd.DataFrame:
@@ -270,7 +258,7 @@ def social_workers_by_organization(session: Session, scope: Scope) -> pd.DataFra
 
     frames = []
     for key, level in zip(SOCIAL_WORKER_KEYS, vocab.SOCIAL_WORKER_LEVELS, strict=True):
-        df = grouped_values(session, key, scope, as_of(date.max), by, label="place")
+        df = figures.grouped(session, key, scope, as_of(date.max), by, label="place")
         frames.append(df.rename(columns={key: "count"}).assign(level=level))
     out = pd.concat(frames, ignore_index=True)
     return out[out["count"] > 0].reset_index(drop=True)[["place", "level", "count"]]
@@ -292,7 +280,7 @@ def social_worker_table(session: Session, scope: Scope) -> pd.DataFrame:
 
 
 def training_figures(session: Session, scope: Scope, period: Period) -> dict[str, float | None]:
-    return figure_values(session, TRAINING_KEYS, scope, period)
+    return figures.values(session, TRAINING_KEYS, scope, period)
 
 
 def trainings_by_organization(session: Session, scope: Scope, period: Period) -> pd.DataFrame:
@@ -301,7 +289,7 @@ def trainings_by_organization(session: Session, scope: Scope, period: Period) ->
         return (func.coalesce(Organization.name, Street.name, "（未注明）"),
                 [(Organization, Organization.id == sub.c.organization_id), (Street, Street.id == sub.c.street_id)])
 
-    frames = [grouped_values(session, key, scope, period, by, label="organizer").set_index("organizer")
+    frames = [figures.grouped(session, key, scope, period, by, label="organizer").set_index("organizer")
               for key in TRAINING_KEYS]
     df = pd.concat(frames, axis=1).fillna(0).reset_index()
     return df.sort_values("trainees", ascending=False).reset_index(drop=True)
@@ -334,7 +322,7 @@ def _mediation_group(session: Session, by: str):
                            (Community, Community.id == sub.c.community_id)]
         return group
     if by == "month":
-        return lambda sub: (month_of(session, sub.c.received_on), [])
+        return lambda sub: (figures.month_of(session, sub.c.received_on), [])
     if by in ("type", "source"):
         return lambda sub: (sub.c[by], [])
     raise ValueError(by)
@@ -351,7 +339,7 @@ def mediation_breakdown(session: Session, scope: Scope, period: Period, by: str,
     keys = ("disputes", _SUCCESS.numerator, _SUCCESS.denominator)
     frames = []
     for key in keys:
-        df = grouped_values(session, key, scope, period, group, label="group", project_id=project_id)
+        df = figures.grouped(session, key, scope, period, group, label="group", project_id=project_id)
         frames.append(df.set_index("group"))
     df = pd.concat(frames, axis=1).fillna(0).astype(int).reset_index()
     df = df[df["disputes"] > 0]
@@ -365,7 +353,7 @@ def mediation_breakdown(session: Session, scope: Scope, period: Period, by: str,
 
 
 def mediation_figures(session: Session, scope: Scope, period: Period) -> dict[str, float | None]:
-    return figure_values(session, MEDIATION_KEYS, scope, period)
+    return figures.values(session, MEDIATION_KEYS, scope, period)
 
 
 # ------------------------------------------------------------------------------------ options for forms
@@ -387,7 +375,7 @@ def organization_options(session: Session, scope: Scope, registered_only: bool =
 
 def team_options(session: Session, scope: Scope) -> list[tuple[int, str]]:
     return [(r.id, r.name) for r in session.execute(
-        select(VolunteerTeam.id, VolunteerTeam.name).where(*scope.clauses(VolunteerTeam)).order_by(VolunteerTeam.id))]
+        select(VolunteerTeam.id, VolunteerTeam.name).where(*scope.where(VolunteerTeam)).order_by(VolunteerTeam.id))]
 
 
 def open_cases(session: Session, scope: Scope) -> list[tuple[tuple[int, int], str]]:
@@ -399,7 +387,7 @@ def open_cases(session: Session, scope: Scope) -> list[tuple[tuple[int, int], st
         .outerjoin(Community, Community.id == MediationCase.community_id)
         .outerjoin(VolunteerTeam, VolunteerTeam.id == MediationCase.team_id)
         .outerjoin(Organization, Organization.id == MediationCase.organization_id)
-        .where(MediationCase.outcome == "处理中", *scope.clauses(MediationCase))
+        .where(MediationCase.outcome == "处理中", *scope.where(MediationCase))
         .order_by(MediationCase.received_on, MediationCase.id)).all()
     return [((r.id, r.version), " · ".join(x for x in (f"#{r.id}", f"{r.received_on:%Y-%m-%d} 受理", f"{r.type}{r.source}",
                                                         r.community or "", r.location or "", r.handler or "") if x))
@@ -408,7 +396,7 @@ def open_cases(session: Session, scope: Scope) -> list[tuple[tuple[int, int], st
 
 def social_worker_names(session: Session, scope: Scope) -> list[tuple[int, str]]:
     return [(r.id, f"{r.name} · {r.level}") for r in session.execute(
-        select(SocialWorker.id, SocialWorker.name, SocialWorker.level).where(*scope.clauses(SocialWorker))
+        select(SocialWorker.id, SocialWorker.name, SocialWorker.level).where(*scope.where(SocialWorker))
         .order_by(SocialWorker.id))]
 
 
@@ -420,7 +408,7 @@ def register_indicators(session: Session, scope: Scope, today: date) -> pd.DataF
     """Reported figures about organisations, grades, brand projects, trainings and mediation in the scope, each
     beside the record figure where the indicator names one (``db.profiles.reported_beside_records``)."""
     return reported_beside_records(session, scope, today, or_(
-        ReportedIndicator.kpi_key.in_(list(MORE_KPIS)), *[ReportedIndicator.metric.contains(w) for w in DOMAIN_WORDS]))
+        ReportedIndicator.kpi_key.in_([k for k in figures.FIGURES if k not in figures.FLOW_FIGURES]), *[ReportedIndicator.metric.contains(w) for w in DOMAIN_WORDS]))
 
 
 def grades_by_street(session: Session, scope: Scope, day: date) -> pd.DataFrame:
@@ -428,7 +416,7 @@ def grades_by_street(session: Session, scope: Scope, day: date) -> pd.DataFrame:
     def by(sub):
         return func.coalesce(Street.name, "（未分街道）"), [(Street, Street.id == sub.c.street_id)]
 
-    frames = [grouped_values(session, key, scope, as_of(day), by, label="street").set_index("street")
+    frames = [figures.grouped(session, key, scope, as_of(day), by, label="street").set_index("street")
               .rename(columns={key: grade}) for key, grade in zip(GRADE_KEYS, vocab.GRADES, strict=True)]
     df = pd.concat(frames, axis=1).fillna(0).astype(int)
     df["total"] = df.sum(axis=1)

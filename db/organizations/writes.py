@@ -17,7 +17,6 @@ from db import clock, vocab
 from db.auth import CurrentUser
 from db.errors import StaleEdit, ValidationFailed
 from db.fields import Fields
-from db.figures.registry import grade_expiry
 from db.models import (
     GradeBand,
     MediationCase,
@@ -28,6 +27,7 @@ from db.models import (
     Training,
     VolunteerTeam,
 )
+from db.organizations.grades import grade_expiry
 from db.organizations.reads import city_of_street, grade_bands, grade_for_score
 from db.projects.writes import resolve_place
 from db.write import (

@@ -6,34 +6,21 @@ import pandas as pd
 from sqlalchemy import select
 from sqlmodel import Session
 
-from db.activities.writes import mask_name
 from db.models import Activity, Community, Organization, Project, SocialWorker, Street, Volunteer
+from db.privacy import mask_name, phone_tail
 from db.scope import Scope
 
 
 def streets(session: Session, scope: Scope) -> list[tuple[int, str]]:
     """(id, name) of the streets the scope can see."""
-    query = select(Street.id, Street.name).order_by(Street.id)
-    if scope.street_id is not None:
-        query = query.where(Street.id == scope.street_id)
-    elif scope.community_id is not None:
-        query = query.join(Community, Community.street_id == Street.id).where(Community.id == scope.community_id)
-    elif scope.organization_id is not None:
-        query = query.join(Organization, Organization.street_id == Street.id).where(
-            Organization.id == scope.organization_id)
+    query = select(Street.id, Street.name).where(*scope.where(Street)).order_by(Street.id)
     return [(r.id, r.name) for r in session.execute(query)]
 
 
 def communities(session: Session, scope: Scope, street_id: int | None = None) -> list[tuple[int, str]]:
     """(id, name) of the communities the scope can see, optionally within one street."""
-    query = select(Community.id, Community.name).order_by(Community.street_id, Community.id)
-    if scope.community_id is not None:
-        query = query.where(Community.id == scope.community_id)
-    elif scope.street_id is not None:
-        query = query.where(Community.street_id == scope.street_id)
-    elif scope.organization_id is not None:
-        org = session.get(Organization, scope.organization_id)
-        query = query.where(Community.street_id == (org.street_id if org else -1))
+    query = select(Community.id, Community.name).where(*scope.where(Community)).order_by(Community.street_id,
+                                                                                           Community.id)
     if street_id is not None:
         query = query.where(Community.street_id == street_id)
     return [(r.id, r.name) for r in session.execute(query)]
@@ -72,7 +59,7 @@ def volunteer_options(session: Session, street_id: int | None, community_id: int
         query = query.where(Volunteer.street_id == street_id)
     rows = session.execute(query.order_by(Volunteer.id)).all()
     rows.sort(key=lambda r: (r.community_id != community_id, r.id))
-    return [(r.id, f"{mask_name(r.name)} · 尾号{(r.phone or '----')[-4:]} · #{r.id}") for r in rows]
+    return [(r.id, f"{mask_name(r.name)} · {phone_tail(r.phone)} · #{r.id}") for r in rows]
 
 
 def latest_activities(session: Session, scope: Scope, limit: int = 10) -> pd.DataFrame:
@@ -81,7 +68,7 @@ def latest_activities(session: Session, scope: Scope, limit: int = 10) -> pd.Dat
         select(Activity.starts_at, Activity.title, Activity.type, Community.name.label("community"),
                Activity.people_served, Activity.with_social_worker, Activity.with_volunteers)
         .outerjoin(Community, Community.id == Activity.community_id)
-        .where(*scope.clauses(Activity)).order_by(Activity.starts_at.desc()).limit(limit)
+        .where(*scope.where(Activity)).order_by(Activity.starts_at.desc()).limit(limit)
     )
     return pd.read_sql(query, session.connection())
 

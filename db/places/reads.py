@@ -1,30 +1,24 @@
-"""Profiles of a community or a street (社区画像), and the reported figures beside the record counts."""
+"""Places (streets, communities, compounds): profiles of a community or a street (社区画像)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from db.figures.registry import KPIS, MORE_KPIS, RATES, figure_value
 from db.models import (
     Brand,
     Community,
     Compound,
     Organization,
     Project,
-    ReportedIndicator,
     ServiceSpace,
     Street,
     TeamMember,
     VolunteerTeam,
 )
-from db.periods import EPOCH, Period
 from db.scope import Scope
 
 
@@ -97,6 +91,11 @@ def _fmt_int(value: int | float | None, unit: str) -> str:
     return "—" if value is None else f"{value:,.0f} {unit}"
 
 
+def place_profile(session: Session, kind: str, place_id: int) -> Profile | None:
+    """The profile of a community (``kind`` "community") or a street ("street"); None if it does not exist."""
+    return community_profile(session, place_id) if kind == "community" else street_profile(session, place_id)
+
+
 def community_profile(session: Session, community_id: int) -> Profile | None:
     """The profile of one community, or None if it does not exist."""
     c = session.get(Community, community_id)
@@ -166,51 +165,3 @@ def street_profile(session: Session, street_id: int) -> Profile | None:
         teams=_teams(session, VolunteerTeam.street_id == s.id),
         projects=_projects(session, Project.street_id == s.id), brands=brands, places=places,
     )
-
-
-REPORTED_COLUMNS = ["subject", "metric", "qualifier", "value", "unit", "as_of", "source", "record_value", "kpi_key",
-                    "note"]
-# Figures of a street's registers (organisations, grades, projects, social workers): read for the indicator's street
-# even when a centre reports them (“已培育 5A 社会组织 3 家”), since a register belongs to a street.
-STREET_REGISTERS = ("social_orgs", "orgs_", "grades_", "projects", "brand_projects_", "social_workers")
-
-
-def indicator_record_value(session: Session, ind: ReportedIndicator, today: date) -> float | None:
-    """The record figure an indicator compares with (its ``kpi_key``), for its own place, over the records up
-    to its as-of date (like with like); None where it names no figure. Rates are in per cent, like reports."""
-    key = ind.kpi_key
-    if not key or not (key in KPIS or key in RATES or key in MORE_KPIS):
-        return None
-    if key in MORE_KPIS and key.startswith(STREET_REGISTERS):
-        place = Scope(street_id=ind.street_id)
-    else:
-        place = (Scope(organization_id=ind.organization_id) if ind.organization_id
-                 else Scope(community_id=ind.community_id) if ind.community_id else Scope(street_id=ind.street_id))
-    value = figure_value(session, key, place, Period(EPOCH, min(ind.as_of, today)))
-    return value * 100 if key in RATES and value is not None else value
-
-
-def indicator_table(session: Session, indicators: Iterable[ReportedIndicator], today: date,
-                    record_value: Callable[[ReportedIndicator], float | None] | None = None) -> pd.DataFrame:
-    """Reported indicators as rows (REPORTED_COLUMNS), each beside its record figure (``record_value``, by
-    default ``indicator_record_value``)."""
-    rows = []
-    for ind in indicators:
-        value = record_value(ind) if record_value else indicator_record_value(session, ind, today)
-        rows.append({"subject": ind.subject, "metric": ind.metric, "qualifier": ind.qualifier, "value": ind.value,
-                     "unit": ind.unit, "as_of": ind.as_of, "source": ind.source, "record_value": value,
-                     "kpi_key": ind.kpi_key, "note": ind.note})
-    return pd.DataFrame(rows, columns=REPORTED_COLUMNS)
-
-
-def reported_beside_records(session: Session, scope: Scope, today: date, *where: Any) -> pd.DataFrame:
-    """The reported indicators of a scope (narrowed by any ``where`` clauses), each beside the record figure of
-    its KPI where one compares (``indicator_record_value``): “records: 108 of ≥ 100 reported”."""
-    query = select(ReportedIndicator).where(*where)
-    if scope.community_id is not None:
-        query = query.where(ReportedIndicator.community_id == scope.community_id)
-    elif scope.organization_id is not None:
-        query = query.where(ReportedIndicator.organization_id == scope.organization_id)
-    elif scope.street_id is not None:
-        query = query.where(ReportedIndicator.street_id == scope.street_id)
-    return indicator_table(session, session.execute(query.order_by(ReportedIndicator.id)).scalars(), today)

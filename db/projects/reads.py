@@ -2,10 +2,10 @@
 indicators beside what the records show, and its beneficiary groups.
 
 A project's own figures are the KPI record sets of ``db.kpi`` restricted to the project's records
-(``db.kpi.project_records``), wherever the records were made.
+(``db.figures.record_set`` with a project), wherever the records were made.
 
 Target progress (DESIGN.md §6; decision of the lead):
-- actual = the target's figure (ProjectTarget.metric, a key of ``db.kpi.PROJECT_METRICS``) over the project's
+- actual = the target's figure (ProjectTarget.metric, a key of ``db.figures.PROJECT_METRICS``) over the project's
   records from the target's start (or else the project's start) to the earlier of its due date and today;
 - progress = actual ÷ target value;
 - elapsed share = days from the start to the earlier of today and the due date, both ends included, ÷ days
@@ -24,19 +24,9 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from db import vocab
-from db.figures.registry import (
-    KPIS,
-    MORE_KPIS,
-    PROJECT_METRICS,
-    RATES,
-    figure_values,
-    find_kpi,
-    kpi_grouped,
-    project_monthly,
-    project_rows,
-    project_value,
-)
+from db import figures, vocab
+from db.figures.records import project_rows
+from db.figures.reported import indicator_table
 from db.models import (
     Activity,
     Community,
@@ -49,7 +39,6 @@ from db.models import (
     Training,
 )
 from db.periods import EPOCH, Period
-from db.places.reads import indicator_table
 from db.scope import Scope
 
 # The figures of the portfolio, per project, from the KPI of that name grouped by project.
@@ -81,7 +70,7 @@ def portfolio(session: Session, scope: Scope, period: Period) -> pd.DataFrame:
     df["beneficiary_groups"] = df["beneficiary_groups"].map(_groups_text)
     for key in PORTFOLIO_FIGURES:
         # Every place: a project's records count wherever they were made.
-        per = kpi_grouped(session, key, Scope(), period, by="project_id").set_index("project_id")[key]
+        per = figures.grouped(session, key, Scope(), period, by="project_id").set_index("project_id")[key]
         df[key] = df["project_id"].map(per).fillna(0)
     df["activities"] = df["activities"].astype(int)
     df["people_served"] = df["people_served"].astype(int)
@@ -105,7 +94,7 @@ def portfolio_counts(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 def portfolio_figures(session: Session, scope: Scope, period: Period) -> dict[str, float | None]:
     """Projects, and city and district brand projects, in the scope and period (their record sets)."""
-    return figure_values(session, PORTFOLIO_TILES, scope, period)
+    return figures.values(session, PORTFOLIO_TILES, scope, period)
 
 
 def filter_portfolio(df: pd.DataFrame, areas: list[str] | None, levels: list[str] | None,
@@ -124,7 +113,7 @@ def filter_portfolio(df: pd.DataFrame, areas: list[str] | None, levels: list[str
 def project_options(session: Session, scope: Scope) -> list[tuple[int, str]]:
     """(id, name) of the projects in the scope, brand projects first."""
     rows = session.execute(
-        select(Project.id, Project.name, Project.brand_level).where(*scope.clauses(Project)).order_by(Project.id)
+        select(Project.id, Project.name, Project.brand_level).where(*scope.where(Project)).order_by(Project.id)
     ).all()
     rank = {"市级": 0, "区级": 1}
     rows = sorted(rows, key=lambda r: (rank.get(r.brand_level, 2), r.id))
@@ -184,12 +173,12 @@ def project_card(session: Session, project_id: int) -> ProjectCard | None:
 def project_figures(session: Session, project_id: int, keys: tuple[str, ...], period: Period
                     ) -> dict[str, float | None]:
     """The project's own figures for the period."""
-    return {key: project_value(session, key, project_id, period) for key in keys}
+    return figures.values(session, keys, Scope(), period, project_id=project_id)
 
 
 def project_trend(session: Session, project_id: int, key: str, period: Period) -> pd.DataFrame:
     """The project's figure month by month (month, value)."""
-    return project_monthly(session, key, project_id, period)
+    return figures.monthly(session, key, Scope(), period, project_id=project_id)
 
 
 # ------------------------------------------------------------------------------------------ targets
@@ -251,11 +240,10 @@ def target_progress(session: Session, project_id: int, today: date) -> pd.DataFr
     for t in targets:
         start = t.start_date or (project.start_date if project else None)
         span = measured_span(start, t.due_date, today)
-        actual = (project_value(session, t.metric, project_id, span) or 0.0) if span else 0.0
+        actual = (figures.value(session, t.metric, Scope(), span, project_id=project_id) or 0.0) if span else 0.0
         status = judge_target(float(actual), t.target_value, start, t.due_date, today)
-        kpi = find_kpi(t.metric)
         rows.append({
-            "target_id": t.id, "metric": t.metric, "label": kpi.label, "unit": kpi.unit,
+            "target_id": t.id, "metric": t.metric, "label": figures.label(t.metric), "unit": figures.unit(t.metric),
             "target_value": t.target_value, "start_date": start, "due_date": t.due_date, "actual": status.actual,
             "progress": status.progress, "elapsed_share": status.elapsed_share, "state": status.state,
             "state_label": vocab.TARGET_STATES[status.state], "behind": status.behind,
@@ -267,7 +255,7 @@ def target_progress(session: Session, project_id: int, today: date) -> pd.DataFr
 
 def metric_options() -> list[tuple[str, str]]:
     """(key, label with unit) of the figures a target may name."""
-    return [(k, f"{find_kpi(k).label}（{find_kpi(k).unit}）") for k in PROJECT_METRICS]
+    return [(k, figures.tile_label(k)) for k in figures.PROJECT_METRICS]
 
 
 # ------------------------------------------------------------------------------------- reported indicators
@@ -276,16 +264,17 @@ def metric_options() -> list[tuple[str, str]]:
 def project_indicators(session: Session, project_id: int, today: date) -> pd.DataFrame:
     """The project's reported indicators, each beside the project's own records where a figure compares.
 
-    The same columns as ``db.profiles.reported_beside_records`` (so the same table draws both); the record
+    The same columns as ``db.figures.reported.reported_beside_records`` (so the same table draws both); the record
     figure is the project's, over the records up to the indicator's as-of date (like with like)."""
     def record_value(ind: ReportedIndicator) -> float | None:
-        if not ind.kpi_key or not (ind.kpi_key in KPIS or ind.kpi_key in RATES or ind.kpi_key in MORE_KPIS):
+        if not ind.kpi_key or not figures.is_known(ind.kpi_key):
             return None
         try:
-            value = project_value(session, ind.kpi_key, project_id, Period(EPOCH, min(ind.as_of, today)))
+            value = figures.value(session, ind.kpi_key, Scope(), Period(EPOCH, min(ind.as_of, today)),
+                                  project_id=project_id)
         except ValueError:  # a figure that is not a project's (e.g. registered volunteers)
             return None
-        return value * 100 if ind.kpi_key in RATES and value is not None else value
+        return value * 100 if figures.is_rate(ind.kpi_key) and value is not None else value
 
     indicators = session.execute(select(ReportedIndicator).where(ReportedIndicator.project_id == project_id)
                                  .order_by(ReportedIndicator.id)).scalars()
@@ -294,7 +283,7 @@ def project_indicators(session: Session, project_id: int, today: date) -> pd.Dat
 
 def indicator_kpi_options() -> list[tuple[str, str]]:
     """(key, label) of the record figures a reported indicator may be compared with."""
-    out = [(k, f"{v.label}（{v.unit}）") for k, v in KPIS.items()]
-    out += [(k, f"{v.label}（%）") for k, v in RATES.items()]
-    out += [(k, f"{v.label}（{v.unit}）") for k, v in MORE_KPIS.items()]
-    return out
+    flows = [(k, figures.tile_label(k)) for k in figures.FLOW_FIGURES]
+    rates = [(k, f"{figures.label(k)}（%）") for k in figures.RATES]
+    registers = [(k, figures.tile_label(k)) for k in figures.FIGURES if k not in figures.FLOW_FIGURES]
+    return flows + rates + registers

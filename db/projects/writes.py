@@ -15,10 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from db import clock, vocab
+from db import clock, figures, vocab
 from db.auth import CurrentUser
 from db.fields import Fields
-from db.figures.registry import KPIS, MORE_KPIS, PROJECT_METRICS, RATES
 from db.models import Community, Organization, Project, ProjectTarget, ReportedIndicator, Street
 from db.write import (
     begin_write,
@@ -114,8 +113,8 @@ def _validate_targets(f: Fields, targets: list[TargetInput], project_start: date
     out, problems, seen = [], [], set()
     for n, t in enumerate(targets, start=1):
         which = f"第 {n} 个目标"
-        if t.metric not in PROJECT_METRICS:
-            problems.append(f"{which}的指标须为：{'、'.join(_metric_label(k) for k in PROJECT_METRICS)}")
+        if t.metric not in figures.PROJECT_METRICS:
+            problems.append(f"{which}的指标须为：{'、'.join(_metric_label(k) for k in figures.PROJECT_METRICS)}")
             continue
         sub = Fields({"v": "目标值", "d": "截止日期", "s": "开始日期"})
         value = sub.number("v", t.target_value, 0, MAX_TARGET, low_open=True)
@@ -141,11 +140,7 @@ def _validate_targets(f: Fields, targets: list[TargetInput], project_start: date
 
 
 def _metric_label(key: str | None) -> str:
-    if key in KPIS:
-        return KPIS[key].label
-    if key in MORE_KPIS:
-        return MORE_KPIS[key].label
-    return str(key)
+    return figures.label(key) if key in figures.FIGURES else str(key)
 
 
 def validate_project(session: Session, user: CurrentUser, data: ProjectInput, project_id: int | None = None,
@@ -302,7 +297,7 @@ def validate_indicator(session: Session, user: CurrentUser, data: IndicatorInput
     source = f.text("source", data.source, 200, required=True)
     note = f.text("note", data.note, 300)
     kpi_key = data.kpi_key or None
-    if kpi_key is not None and kpi_key not in KPIS and kpi_key not in RATES and kpi_key not in MORE_KPIS:
+    if kpi_key is not None and not figures.is_known(kpi_key):
         f.fail("kpi_key", "不是系统中的指标")
     street_id, community_id, org_id = data.street_id, data.community_id, data.organization_id
     if data.project_id is not None:

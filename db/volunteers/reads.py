@@ -28,11 +28,9 @@ import pandas as pd
 from sqlalchemy import Numeric, case, cast, distinct, func, select
 from sqlmodel import Session
 
-from db import vocab
-from db.activities.writes import mask_name
+from db import figures, vocab
 from db.auth import CurrentUser
 from db.errors import NotFound, PermissionDenied
-from db.figures import registry as kpi
 from db.models import (
     Activity,
     Community,
@@ -45,6 +43,7 @@ from db.models import (
     VolunteerTeam,
 )
 from db.periods import EPOCH, Period
+from db.privacy import mask_name, mask_phone, phone_tail
 from db.scope import Scope
 
 SR = ServiceRecord
@@ -90,7 +89,7 @@ def _volunteer_key(session: Session):
 def record_clauses(f: BoardFilter, *, with_team: bool = True) -> list:
     """WHERE clauses on ServiceRecord for a board (the record set both boards and totals aggregate)."""
     clauses = [SR.status == "approved", SR.service_date >= f.period.start, SR.service_date <= f.period.end,
-               *f.scope.clauses(SR)]
+               *f.scope.where(SR)]
     if f.credit_only:
         clauses.append(SR.kind == "信用")
     if f.project_id is not None:
@@ -203,8 +202,8 @@ def board_totals(session: Session, f: BoardFilter) -> BoardTotals:
 def active_by_community(session: Session, scope: Scope, period: Period) -> pd.DataFrame:
     """Per community: registered volunteers, active volunteers (db.kpi's definitions) and the active rate
     (None when no one is registered). Columns community_id, community, street, registered, active, active_rate."""
-    registered = kpi.kpi_grouped(session, "volunteers", scope, period).rename(columns={"volunteers": "registered"})
-    active = kpi.kpi_grouped(session, "active_volunteers", scope, period).rename(
+    registered = figures.grouped(session, "volunteers", scope, period).rename(columns={"volunteers": "registered"})
+    active = figures.grouped(session, "active_volunteers", scope, period).rename(
         columns={"active_volunteers": "active"})
     df = registered.merge(active, on="community_id", how="outer").fillna({"registered": 0, "active": 0})
     places = {r.id: r for r in session.execute(
@@ -222,8 +221,8 @@ def active_by_community(session: Session, scope: Scope, period: Period) -> pd.Da
 
 def active_by_month(session: Session, scope: Scope, period: Period) -> pd.DataFrame:
     """Per month of the period: registered by the month's end, active in the month, active rate (db.kpi)."""
-    active = kpi.kpi_monthly(session, "active_volunteers", scope, period).rename(columns={"value": "active"})
-    registered = kpi.kpi_monthly(session, "volunteers", scope, period).rename(columns={"value": "registered"})
+    active = figures.monthly(session, "active_volunteers", scope, period).rename(columns={"value": "active"})
+    registered = figures.monthly(session, "volunteers", scope, period).rename(columns={"value": "registered"})
     df = active.merge(registered, on="month", how="left").fillna({"registered": 0})
     df[["registered", "active"]] = df[["registered", "active"]].astype(int)
     df["active_rate"] = [a / r if r else None for a, r in zip(df["active"], df["registered"], strict=True)]
@@ -235,14 +234,14 @@ def active_by_month(session: Session, scope: Scope, period: Period) -> pd.DataFr
 
 def teams(session: Session, scope: Scope) -> list[tuple[int, str]]:
     """(id, name) of the volunteer teams in a scope."""
-    rows = session.execute(select(VolunteerTeam.id, VolunteerTeam.name).where(*scope.clauses(VolunteerTeam))
+    rows = session.execute(select(VolunteerTeam.id, VolunteerTeam.name).where(*scope.where(VolunteerTeam))
                            .order_by(VolunteerTeam.street_id, VolunteerTeam.id)).all()
     return [(r.id, r.name) for r in rows]
 
 
 def projects(session: Session, scope: Scope) -> list[tuple[int, str]]:
     """(id, name) of the projects in a scope."""
-    rows = session.execute(select(Project.id, Project.name).where(*scope.clauses(Project))
+    rows = session.execute(select(Project.id, Project.name).where(*scope.where(Project))
                            .order_by(Project.street_id, Project.id)).all()
     return [(r.id, r.name) for r in rows]
 
@@ -252,9 +251,9 @@ def volunteer_options(session: Session, scope: Scope) -> list[tuple[int, str]]:
     rows = session.execute(
         select(Volunteer.id, Volunteer.name, Volunteer.phone, Community.name.label("community"))
         .outerjoin(Community, Community.id == Volunteer.community_id)
-        .where(*scope.clauses(Volunteer)).order_by(Volunteer.id)
+        .where(*scope.where(Volunteer)).order_by(Volunteer.id)
     ).all()
-    return [(r.id, f"{mask_name(r.name)} · {r.community or '—'} · 尾号{(r.phone or '----')[-4:]} · #{r.id}")
+    return [(r.id, f"{mask_name(r.name)} · {r.community or '—'} · {phone_tail(r.phone)} · #{r.id}")
             for r in rows]
 
 
@@ -270,7 +269,7 @@ def team_table(session: Session, scope: Scope) -> pd.DataFrame:
         .outerjoin(Community, Community.id == VolunteerTeam.community_id)
         .outerjoin(Organization, Organization.id == VolunteerTeam.organization_id)
         .outerjoin(members, members.c.team_id == VolunteerTeam.id)
-        .where(*scope.clauses(VolunteerTeam)).order_by(VolunteerTeam.street_id, VolunteerTeam.id)
+        .where(*scope.where(VolunteerTeam)).order_by(VolunteerTeam.street_id, VolunteerTeam.id)
     ).all()
     return pd.DataFrame(rows, columns=["team_id", "team", "community", "street", "founded_year", "members",
                                        "description", "version"])
@@ -282,7 +281,7 @@ def activity_options(session: Session, scope: Scope, today: date, days: int = 40
     rows = session.execute(
         select(Activity.id, Activity.starts_at, Activity.ends_at, Activity.title, Community.name.label("community"))
         .outerjoin(Community, Community.id == Activity.community_id)
-        .where(*scope.clauses(Activity), Activity.starts_at >= since)
+        .where(*scope.where(Activity), Activity.starts_at >= since)
         .order_by(Activity.starts_at.desc(), Activity.id.desc())
     ).all()
     return [(r.id, f"{r.starts_at:%Y-%m-%d %H:%M}–{r.ends_at:%H:%M} {r.title} · {r.community or '—'} · #{r.id}")
@@ -298,7 +297,7 @@ def pending_records(session: Session, scope: Scope, limit: int = 500) -> pd.Data
         .join(Activity, Activity.id == SR.activity_id)
         .join(Volunteer, Volunteer.id == SR.volunteer_id)
         .outerjoin(Community, Community.id == SR.community_id)
-        .where(SR.status == "pending", *scope.clauses(SR))
+        .where(SR.status == "pending", *scope.where(SR))
         .order_by(SR.service_date, SR.id).limit(limit)
     ).all()
     df = pd.DataFrame(rows, columns=["record_id", "version", "service_date", "title", "community", "volunteer_id",
@@ -309,7 +308,7 @@ def pending_records(session: Session, scope: Scope, limit: int = 500) -> pd.Data
 
 def pending_count(session: Session, scope: Scope) -> int:
     return int(session.execute(select(func.count()).select_from(SR)
-                               .where(SR.status == "pending", *scope.clauses(SR))).scalar_one())
+                               .where(SR.status == "pending", *scope.where(SR))).scalar_one())
 
 
 # --------------------------------------------------------------------------------- one volunteer's file
@@ -340,13 +339,6 @@ class VolunteerFile:
     activities: int
     pending: int
     version: int
-
-
-def mask_phone(phone: str | None) -> str:
-    phone = (phone or "").strip()
-    if len(phone) >= 7:
-        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:] if len(phone) > 7 else phone[:3] + "****"
-    return "—" if not phone else "*" * len(phone)
 
 
 def _load_volunteer(session: Session, scope: Scope, volunteer_id: int) -> Volunteer:

@@ -170,7 +170,7 @@ def _approved_hours(scope: Scope | None = None, volunteer_id: int | None = None)
     if volunteer_id is not None:
         query = query.where(VolunteerTotal.volunteer_id == volunteer_id)
     elif scope is not None and not scope.is_all:
-        query = query.where(VolunteerTotal.volunteer_id.in_(select(Volunteer.id).where(*scope.clauses(Volunteer))))
+        query = query.where(VolunteerTotal.volunteer_id.in_(select(Volunteer.id).where(*scope.where(Volunteer))))
     return query.subquery()
 
 
@@ -210,7 +210,7 @@ def star_table(session: Session, scope: Scope, volunteer_id: int | None = None,
     if volunteer_id is not None:
         query = query.where(Volunteer.id == volunteer_id)
     else:
-        query = query.where(*scope.clauses(Volunteer))
+        query = query.where(*scope.where(Volunteer))
     if min_hours is not None:
         query = query.where(hours.c.hours >= min_hours - 0.005)
     df = pd.DataFrame(session.execute(query.order_by(Volunteer.id)).all(),
@@ -259,6 +259,11 @@ def level_counts(table: pd.DataFrame) -> pd.DataFrame:
     out["level"] = out["level"].fillna(out["awarded_level"])
     out[["eligible", "awarded"]] = out[["eligible", "awarded"]].fillna(0).astype(int)
     return out[columns].sort_values(["preset", "rank"]).reset_index(drop=True)
+
+
+def volunteer_stars(session: Session, volunteer_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One volunteer's star row (as ``star_table``) and their award history."""
+    return star_table(session, Scope(), volunteer_id=volunteer_id), award_history(session, volunteer_id)
 
 
 def award_history(session: Session, volunteer_id: int) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
 from db import clock, vocab
-from db.activities.writes import VolunteerHours, mask_name, validate_volunteers
+from db.activities.writes import VolunteerHours, validate_volunteers
 from db.auth import CurrentUser
 from db.errors import NotFound, StaleEdit, ValidationFailed
 from db.fields import Fields
@@ -35,6 +35,7 @@ from db.models import (
     Volunteer,
     VolunteerTeam,
 )
+from db.privacy import mask_name
 from db.volunteers.stars import preset_for_street, require_level, round_hours
 from db.volunteers.totals import refresh_volunteer_totals
 from db.write import (

@@ -1,0 +1,78 @@
+"""The one cache of the app: the engine (one per process), the data version, every db read a page makes, and the
+chart specs. ``st.cache_data`` appears in this module only.
+
+A page reads through a loader made by ``cached``:
+
+    star_table = cached(stars.star_table)          # db function (session, scope) -> DataFrame
+    ver = version()                                # one indexed single-row read per run
+    df = star_table(ver, scope)                    # (data_version, scope): computed once per data version
+
+Every loader is keyed by the data version, which every write bumps in its own transaction, so a write anywhere
+(any session, any app server) is seen at the next read while unchanged data are served from the cache. The
+bound (``CACHE_TTL_SECONDS``, ``CACHE_MAX_ENTRIES``) only frees memory. Only plain data (DataFrames, dataclasses of
+plain values) is cached, never ORM objects or sessions. A read that depends on the day takes ``today`` as an
+argument (the page passes ``clock.today()``); nothing inside a cached read looks at the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import altair as alt
+import streamlit as st
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from db.bootstrap import ensure_ready
+from db.engine import get_engine, session_scope
+from db.settings import get_settings
+from db.write import data_version
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@st.cache_resource(show_spinner="正在准备数据库……")
+def engine() -> Engine:
+    """One engine per process, migrated (and seeded with demo data on a fresh install) once."""
+    eng = get_engine()
+    ensure_ready(eng)
+    return eng
+
+
+def version() -> int:
+    """The current data version (one indexed single-row read; never cached)."""
+    with session_scope(engine()) as session:
+        return data_version(session)
+
+
+def cached(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[int, P], R]:
+    """``fn(session, *args)`` as a cached loader ``(data_version, *args)``, with a cache of its own.
+
+    The arguments must be hashable by Streamlit (numbers, strings, dates, frozen dataclasses such as Scope and
+    Period, tuples of these)."""
+    settings = get_settings()
+
+    def load(data_ver: int, *args: P.args, **kwargs: P.kwargs) -> R:
+        with session_scope(engine()) as session:
+            return fn(session, *args, **kwargs)
+
+    # Streamlit keys a function's cache by its module, qualified name and source: take the db function's names so
+    # that every loader has a cache of its own (the source of ``load`` is the same for all of them).
+    load.__module__, load.__qualname__, load.__name__ = fn.__module__, fn.__qualname__, fn.__name__
+    load.__doc__ = fn.__doc__
+    return st.cache_data(ttl=settings.cache_ttl_seconds, max_entries=settings.cache_max_entries,
+                         show_spinner=False)(load)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _spec(key: tuple, _build: Callable[..., alt.TopLevelMixin], _args: tuple, _kwargs: dict) -> dict:
+    return _build(*_args, **_kwargs).to_dict()
+
+
+def chart_spec(build: Callable[..., alt.TopLevelMixin], key: tuple, args: tuple, kwargs: dict[str, Any]) -> dict:
+    """The Vega-Lite spec of ``build(*args, **kwargs)``, cached under ``key``, which must name everything the data
+    depend on (data version, scope, period, figure): building an Altair chart and validating it is most of a warm
+    rerun (≈ 20 ms a chart), and hashing the frames themselves would cost half of that again."""
+    return _spec((build.__module__, build.__qualname__, key), build, args, kwargs)

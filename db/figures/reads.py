@@ -1,0 +1,204 @@
+"""Reading the figures of the registry: a value, several values, the records behind a figure, a monthly series,
+values per group, and 环比/同比 changes — each for a scope and period, or for one project's own records.
+
+Everything here is computed from a figure's record set (``db.figures.records``) and its aggregate
+(``db.figures.registry``): a tile, its chart, its drill-down and its export cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Select, distinct, func, literal, select
+from sqlmodel import Session
+
+from db.figures.records import volunteer_rows
+from db.figures.registry import FIGURES, RATES, Kpi
+from db.models import Community, MediationCase, Project, Street, Volunteer
+from db.periods import Period, previous_period, same_period_last_year
+from db.scope import ALL, Scope
+
+# The date column of each record set (named by its first, id column) that places a row in a month.
+_DATE_COLUMN = {"volunteer_id": "registered_on", "record_id": "service_date", "activity_id": "starts_at",
+                "case_id": "received_on", "donation_id": "donated_on", "training_id": "held_on"}
+
+# A grouping: a column name of the record set, or ``by(sub) -> (expression, [(table, on), …])`` over its
+# subquery with the joins it needs (e.g. to the mediation case for its team).
+GroupBy = str | Callable[[Any], tuple[Any, list[tuple[Any, Any]]]]
+
+
+def record_set(key: str, scope: Scope, period: Period, project_id: int | None = None) -> Select:
+    """The SELECT of the rows behind figure ``key``; with ``project_id``, that project's own records over every
+    place (``scope`` is then not used)."""
+    kpi = FIGURES[key]
+    if project_id is None:
+        return kpi.records(scope, period)
+    sub = kpi.records(ALL, period).subquery()
+    if "case_id" in sub.c:
+        keep = sub.c.case_id.in_(select(MediationCase.id).where(MediationCase.project_id == project_id))
+    elif "project_id" in sub.c:
+        keep = sub.c.project_id == project_id
+    else:
+        raise ValueError(f"{key} is not a figure of a project")
+    return select(sub).where(keep)
+
+
+def _aggregate(kpi: Kpi, sub: Any) -> Any:
+    if kpi.distinct_on:
+        return func.count(distinct(sub.c[kpi.distinct_on]))
+    if kpi.measure:
+        return func.coalesce(func.sum(sub.c[kpi.measure]), literal(0))
+    return func.count()
+
+
+def _typed(kpi: Kpi, value: Any) -> float | int:
+    return float(value) if kpi.measure else int(value)
+
+
+def value(session: Session, key: str, scope: Scope, period: Period, *, project_id: int | None = None
+          ) -> float | None:
+    """The value of one figure or rate (a rate is a fraction 0–1, or None when its denominator is zero)."""
+    if key in RATES:
+        rate = RATES[key]
+        den = value(session, rate.denominator, scope, period, project_id=project_id) or 0
+        if den == 0:
+            return None
+        return (value(session, rate.numerator, scope, period, project_id=project_id) or 0) / den
+    kpi = FIGURES[key]
+    sub = record_set(key, scope, period, project_id).subquery()
+    return _typed(kpi, session.execute(select(_aggregate(kpi, sub)).select_from(sub)).scalar_one())
+
+
+def values(session: Session, keys: Sequence[str], scope: Scope, period: Period, *, project_id: int | None = None
+           ) -> dict[str, float | None]:
+    """Several figures and rates at once, each from its own definition (a rate's parts are read once)."""
+    got: dict[str, float | None] = {}
+
+    def one(key: str) -> float | None:
+        if key not in got:
+            if key in RATES:
+                rate = RATES[key]
+                den = one(rate.denominator) or 0
+                got[key] = None if den == 0 else (one(rate.numerator) or 0) / den
+            else:
+                got[key] = value(session, key, scope, period, project_id=project_id)
+        return got[key]
+
+    return {key: one(key) for key in keys}
+
+
+def records(session: Session, key: str, scope: Scope, period: Period, *, project_id: int | None = None,
+            limit: int | None = None) -> pd.DataFrame:
+    """The rows behind a figure, newest first, with street / community / project names: its drill-down and
+    export."""
+    sub = record_set(key, scope, period, project_id).subquery()
+    query = select(sub)
+    if "street_id" in sub.c:
+        query = query.add_columns(Street.name.label("street")).outerjoin(Street, Street.id == sub.c.street_id)
+    if "community_id" in sub.c:
+        query = query.add_columns(Community.name.label("community")).outerjoin(
+            Community, Community.id == sub.c.community_id)
+    if "project_id" in sub.c:
+        query = query.add_columns(Project.name.label("project")).outerjoin(Project, Project.id == sub.c.project_id)
+    order = [c for c in ("starts_at", "service_date", "received_on", "donated_on", "registered_on", "held_on")
+             if c in sub.c]
+    if order:
+        query = query.order_by(sub.c[order[0]].desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return pd.read_sql(query, session.connection())
+
+
+def month_of(session: Session, column: Any) -> Any:
+    """The 'YYYY-MM' of a date or datetime column, in the session's SQL dialect (for trends by month)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def monthly(session: Session, key: str, scope: Scope, period: Period, *, project_id: int | None = None
+            ) -> pd.DataFrame:
+    """A figure month by month over ``period`` (columns month 'YYYY-MM', value), from its own record set.
+
+    Months with no rows appear with 0, so charts show gaps as zero rather than skipping them. 累计 runs from the
+    first month that has records. ``volunteers`` (a stock, not a flow) is the cumulative count registered by each
+    month's end. A project with no records at all gives an empty frame.
+    """
+    kpi = FIGURES[key]
+    sub = record_set(key, scope, period, project_id).subquery()
+    month = month_of(session, sub.c[_DATE_COLUMN[sub.c.keys()[0]]]).label("month")
+    rows = session.execute(select(month, _aggregate(kpi, sub).label("value")).group_by(month).order_by(month)).all()
+    got = {r.month: float(r.value) for r in rows}
+    if project_id is not None and not got:
+        return pd.DataFrame({"month": [], "value": []})
+    start = period.start
+    if period.kind == "all" and got:
+        start = max(start, pd.Period(min(got), freq="M").start_time.date())
+    months = pd.period_range(start, period.end, freq="M").strftime("%Y-%m").tolist()
+    if key == "volunteers" and project_id is None:
+        # Registered volunteers is a stock: each month shows the count registered by that month's end.
+        before = session.execute(select(func.count()).select_from(
+            volunteer_rows(scope, period).where(Volunteer.registered_on < start).subquery())).scalar_one()
+        total, series = float(before), []
+        for m in months:
+            total += got.get(m, 0.0)
+            series.append(total)
+        return pd.DataFrame({"month": months, "value": series})
+    return pd.DataFrame({"month": months, "value": [got.get(m, 0.0) for m in months]})
+
+
+def grouped(session: Session, key: str, scope: Scope, period: Period, by: GroupBy = "community_id", *,
+            label: str | None = None, project_id: int | None = None) -> pd.DataFrame:
+    """A figure per group, from its own record set: columns (``label`` or the column name, ``key``).
+
+    ``by`` is a column of the record set (community_id, street_id, organization_id, project_id …) or a function
+    of the record set's subquery giving the group expression and the joins it needs."""
+    kpi = FIGURES[key]
+    sub = record_set(key, scope, period, project_id).subquery()
+    if isinstance(by, str):
+        group, joins, name = sub.c[by], [], label or by
+    else:
+        (group, joins), name = by(sub), label or "group"
+    query = select(group.label(name), _aggregate(kpi, sub).label(key)).select_from(sub)
+    for target, on in joins:
+        query = query.outerjoin(target, on)
+    rows = session.execute(query.group_by(group)).all()
+    return pd.DataFrame(rows, columns=[name, key])
+
+
+@dataclass(frozen=True)
+class Change:
+    """A figure with its 环比 (previous period) and 同比 (same period last year) values."""
+
+    value: float | None
+    previous: float | None
+    last_year: float | None
+
+    @staticmethod
+    def _ratio(now: float | None, before: float | None) -> float | None:
+        # A change against nothing (no earlier period, or an earlier value of 0) is undefined: shown as "—".
+        if now is None or before is None or before == 0:
+            return None
+        return (now - before) / before
+
+    @property
+    def mom(self) -> float | None:
+        """环比 as a fraction, None when undefined."""
+        return self._ratio(self.value, self.previous)
+
+    @property
+    def yoy(self) -> float | None:
+        """同比 as a fraction, None when undefined."""
+        return self._ratio(self.value, self.last_year)
+
+
+def changes(session: Session, keys: Sequence[str], scope: Scope, period: Period) -> dict[str, Change]:
+    """Each figure for ``period`` with its 环比 and 同比 values."""
+    now = values(session, keys, scope, period)
+    prev_p, last_p = previous_period(period), same_period_last_year(period)
+    prev = values(session, keys, scope, prev_p) if prev_p else dict.fromkeys(keys)
+    last = values(session, keys, scope, last_p) if last_p else dict.fromkeys(keys)
+    return {k: Change(now[k], prev[k], last[k]) for k in keys}
