@@ -12,7 +12,7 @@ settings apply (e.g. ``CACHE_TTL_SECONDS=3600 python -m bench.scale ...`` for th
 
 1. Generation: 200 communities, records/50 volunteers, records/10 activities and ``--records`` service records
    (bench/scale_data.py), plus a small scenario of ``--small-records`` (10,000) service records of the same shape.
-2. Page renders: every page script of ``db.vocab.PAGES`` through ``streamlit.testing.v1.AppTest`` as a logged-in
+2. Page renders: every page script of ``components.nav.PAGES`` through ``streamlit.testing.v1.AppTest`` as a logged-in
    leader (数据录入, which leaders may not open, as a community staff user), server side only; the first run with
    empty data caches (cold), then warm runs (new session, caches filled). Ratio big/small, target ≤ 1.5×.
    The slowest SQL statements of the cold renders are listed with the function that issued them.
@@ -277,14 +277,17 @@ def render_pages(small_url: str, big_url: str, warm_runs: int, timeout: float, t
     load from other processes on the machine falls on both alike."""
     import streamlit as st
 
-    from db import vocab
+    from components import nav
+
+    def who(spec: nav.PageSpec) -> str:  # the leader where a leader may open the page, else staff
+        return STAFF if spec.may_open is nav.writers_only else LEADER
 
     _prime(small_url, timeout)
-    for page, _label, roles in vocab.PAGES:  # imports of every page script: not counted
-        _render_once(page, LEADER if "leader" in roles else STAFF, timeout)
+    for spec in nav.PAGES:  # imports of every page script: not counted
+        _render_once(spec.path, who(spec), timeout)
     out: dict[str, dict] = {"small": {}, "big": {}}
-    for page, label, roles in vocab.PAGES:
-        username = LEADER if "leader" in roles else STAFF
+    for spec in nav.PAGES:
+        page, label, username = spec.path, spec.title, who(spec)
         for name, url in (("small", small_url), ("big", big_url)):
             _prime(url, timeout)
             st.cache_data.clear()

@@ -1,7 +1,13 @@
-"""Routing: which pages a user may open, built per user for ``st.navigation`` (DESIGN.md §2).
+"""Routing: the pages, who may open each, and where each kind of record is entered (DESIGN.md §2).
 
-A page a user may not open is not in their navigation at all, so it cannot be reached by URL either: the guard
-is the page list itself. Page files stay in ``pages/`` with ASCII names; labels are Chinese.
+The sidebar (``components.page``) lists the pages a user may open, and the guard at the top of every page
+(``setup_page``) refuses the others, since any page can be opened by URL.
+
+Why a custom sidebar and not ``st.navigation``: the layout keeps the page files in ``pages/``, and Streamlit treats a
+``pages/`` folder as a multipage app of its own (MPA v1) until ``st.navigation`` has run once in the process — and
+``streamlit.testing.v1.AppTest`` resets that flag before every run. So with ``st.navigation`` a page script can
+still be run directly (by URL on a fresh server, and in every AppTest run) and would need its own guard anyway;
+the guard in every page is what keeps a role out, and the tests exercise the same path as production.
 """
 
 from __future__ import annotations
@@ -9,42 +15,36 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import streamlit as st
-from streamlit.navigation.page import StreamlitPage
-
 from db.auth import CurrentUser
 
 
 @dataclass(frozen=True)
 class PageSpec:
-    """A page: its script, Chinese title, icon, and who may open it. Its URL comes from the file name
-    (``pages/3_volunteers.py`` → ``/volunteers``)."""
+    """A page: its script, Chinese title, and who may open it."""
 
     path: str
     title: str
-    icon: str
     may_open: Callable[[CurrentUser], bool]
-    default: bool = False
 
 
-def _everyone(user: CurrentUser) -> bool:
+def everyone(user: CurrentUser) -> bool:
     return True
 
 
-def _writers(user: CurrentUser) -> bool:
+def writers_only(user: CurrentUser) -> bool:
     return user.can_write
 
 
-OVERVIEW = "pages/0_overview.py"
+OVERVIEW = "app.py"
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec(OVERVIEW, "总览", ":material/dashboard:", _everyone, default=True),
-    PageSpec("pages/2_community.py", "社区画像", ":material/location_city:", _everyone),
-    PageSpec("pages/3_volunteers.py", "志愿者", ":material/volunteer_activism:", _everyone),
-    PageSpec("pages/4_charity.py", "慈善资源", ":material/handshake:", _everyone),
-    PageSpec("pages/5_projects.py", "项目成效", ":material/insights:", _everyone),
-    PageSpec("pages/6_organizations.py", "社会组织与社工", ":material/groups:", _everyone),
-    PageSpec("pages/1_data_entry.py", "数据录入", ":material/edit_note:", _writers),
+    PageSpec(OVERVIEW, "总览", everyone),
+    PageSpec("pages/2_community.py", "社区画像", everyone),
+    PageSpec("pages/3_volunteers.py", "志愿者", everyone),
+    PageSpec("pages/4_charity.py", "慈善资源", everyone),
+    PageSpec("pages/5_projects.py", "项目成效", everyone),
+    PageSpec("pages/6_organizations.py", "社会组织与社工", everyone),
+    PageSpec("pages/1_data_entry.py", "数据录入", writers_only),
 )
 
 # Where each kind of record is entered (数据录入 lists them): page, the tab that holds the form, what it records.
@@ -73,8 +73,6 @@ def title_of(path: str) -> str:
     return next(page.title for page in PAGES if page.path == path)
 
 
-def navigation(user: CurrentUser) -> StreamlitPage:
-    """``st.navigation`` over exactly the pages ``user`` may open (the sidebar shows them); returns the page to
-    run."""
-    return st.navigation([st.Page(p.path, title=p.title, icon=p.icon, default=p.default) for p in pages_for(user)],
-                         position="sidebar")
+def may_open(user: CurrentUser, path: str) -> bool:
+    """Whether ``user``'s role may open the page ``path``."""
+    return any(page.path == path and page.may_open(user) for page in PAGES)

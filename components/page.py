@@ -10,6 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from components import nav
 from components.cache import cached, engine, version
 from db import bootstrap, vocab
 from db.auth import CurrentUser, authenticate, end_sessions, issue_token, load_user, user_from_token
@@ -88,9 +89,8 @@ def _sidebar(user: CurrentUser, current: str) -> None:
         st.markdown(f"### {APP_TITLE}")
         if demo_loaded(version()):
             st.warning("演示数据 · 非真实记录", icon=":material/science:")
-        for path, label, roles in vocab.PAGES:
-            if user.role in roles:
-                st.page_link(path, label=label, disabled=path == current)
+        for spec in nav.pages_for(user):
+            st.page_link(spec.path, label=spec.title, disabled=spec.path == current)
         st.divider()
         st.caption(f"{user.display_name}（{vocab.ROLES.get(user.role, user.role)}）")
         if st.button("退出登录", key="logout", width="stretch"):
@@ -165,7 +165,7 @@ def setup_page(path: str, title: str, *, layout: str = "wide") -> CurrentUser:
         _login_form()
         st.stop()
     _sidebar(user, path)
-    if not user.may_open(path):
+    if not nav.may_open(user, path):
         st.error(f"您的角色（{vocab.ROLES.get(user.role, user.role)}）无权打开「{title}」页面。")
         st.stop()
     return user

@@ -47,8 +47,6 @@ class CurrentUser:
     def can_write(self) -> bool:
         return self.role in ("staff", "admin")
 
-    def may_open(self, page_path: str) -> bool:
-        return any(path == page_path and self.role in roles for path, _label, roles in vocab.PAGES)
 
 
 def _as_current(user: AppUser) -> CurrentUser:

@@ -65,29 +65,6 @@ FIELD_LABELS = {
     "scope": "数据范围",
 }
 
-# Pages: (script path, Chinese label, roles that may open it). The sidebar and the page guard read this.
-PAGES = (
-    ("app.py", "总览", ("leader", "staff", "admin")),
-    ("pages/2_community.py", "社区画像", ("leader", "staff", "admin")),
-    ("pages/3_volunteers.py", "志愿者", ("leader", "staff", "admin")),
-    ("pages/4_charity.py", "慈善资源", ("leader", "staff", "admin")),
-    ("pages/5_projects.py", "项目成效", ("leader", "staff", "admin")),
-    ("pages/6_organizations.py", "社会组织与社工", ("leader", "staff", "admin")),
-    ("pages/1_data_entry.py", "数据录入", ("staff", "admin")),
-)
-
-# Where each kind of record is entered (数据录入 lists them): page, the tab that holds the form, what it records.
-ENTRY_FORMS = (
-    ("pages/3_volunteers.py", "登记与审核", "登记与修改志愿者、队伍；审核（通过/驳回）待审服务记录；补录荣誉时长"),
-    ("pages/3_volunteers.py", "星级认定", "为达标志愿者认定星级"),
-    ("pages/3_volunteers.py", "志愿者档案", "出具志愿服务记录证明；撤销误认定的星级"),
-    ("pages/4_charity.py", "供需", "登记慈善资源、提出需求；撤回或恢复资源"),
-    ("pages/4_charity.py", "对接", "审核需求、对接资源、办结需求"),
-    ("pages/4_charity.py", "捐赠", "登记资金或物资捐赠"),
-    ("pages/5_projects.py", "录入", "新建或修改项目、项目目标、报道数据"),
-    ("pages/6_organizations.py", "录入", "新建或修改社会组织、社会工作者；评估等级、培训；登记与办结纠纷调解案件"),
-)
-
 # Column headers of drill-down tables and exports.
 COLUMN_LABELS = {
     "volunteer_id": "志愿者编号", "name": "姓名", "gender": "性别", "registered_on": "注册日期",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components import nav
 from components.activities.forms import new_activity_form, recent_entries_panel
 from components.page import setup_page
-from db import vocab
 
 user = setup_page("pages/1_data_entry.py", "数据录入")
 st.title("数据录入")
@@ -18,6 +18,5 @@ with mine_tab:
     recent_entries_panel(user)
 with other_tab:
     st.caption("其他记录在各自页面的标签页中录入，与其统计数据放在一起：")
-    titles = {path: title for path, title, _roles in vocab.PAGES}
-    for path, tab, what in vocab.ENTRY_FORMS:
-        st.page_link(path, label=f"{titles[path]} › {tab}：{what}", icon=":material/edit_note:")
+    for path, tab, what in nav.ENTRY_FORMS:
+        st.page_link(path, label=f"{nav.title_of(path)} › {tab}：{what}", icon=":material/edit_note:")

@@ -14,8 +14,9 @@ import pyarrow.ipc
 import pytest
 from sqlalchemy import select, update
 
+from components import nav
 from components.cards import figure_text
-from db import clock, figures, vocab
+from db import clock, figures
 from db.engine import get_engine, session_scope
 from db.models import AppUser, ServiceRecord, Street
 from db.periods import period_of
@@ -70,26 +71,25 @@ def assert_login_form(at) -> None:
     assert not at.metric and not sidebar_links(at)
 
 
-def allowed_labels(role: str) -> list[str]:
-    return [label for _path, label, roles in vocab.PAGES if role in roles]
+def allowed_labels(username: str) -> list[str]:
+    return [page.title for page in nav.pages_for(current_user(username))]
 
 
 # ------------------------------------------------------------------------------------------ every page, every role
 
 
 @pytest.mark.parametrize("username", ROLES, ids=lambda u: u or "anonymous")
-@pytest.mark.parametrize("page", [p for p, _label, _roles in vocab.PAGES])
+@pytest.mark.parametrize("page", [page.path for page in nav.PAGES])
 def test_page_renders_for_role(app_db, page, username):
     at = open_page(username, page)
     assert_clean(at)
-    label = next(lbl for p, lbl, _roles in vocab.PAGES if p == page)
+    label = nav.title_of(page)
     if username is None:
         assert_login_form(at)
         return
-    role = DEMO_ROLES[username]
-    assert sidebar_links(at) == allowed_labels(role)
+    assert sidebar_links(at) == allowed_labels(username)
     refusals = [e for e in texts(at.error) if "无权" in e]
-    if not current_user(username).may_open(page):
+    if not nav.may_open(current_user(username), page):
         assert refusals and label in refusals[0], texts(at.error)
         assert not at.metric and not at.data_editor and not has_label(at.button, SAVE_ACTIVITY)
         assert not has_label(at.text_input, TITLE)
@@ -140,7 +140,7 @@ def test_login_through_the_form(app_db, username):
     assert_clean(at)
     assert not at.error, texts(at.error)
     assert not has_label(at.text_input, PASSWORD)
-    assert sidebar_links(at) == allowed_labels(DEMO_ROLES[username])
+    assert sidebar_links(at) == allowed_labels(username)
     assert "总览" in texts(at.title) and len(at.metric) == len(figures.CORE_TILES)
     assert at.session_state["current_user"].username == username
 
@@ -342,12 +342,11 @@ def test_community_profile_without_district_name(app_db):
 def test_data_entry_points_to_every_other_form(entry_page):
     """数据录入 lists every other kind of record with a link to the page whose tab holds its form, and each of
     those pages has that tab for staff."""
-    titles = {path: title for path, title, _roles in vocab.PAGES}
     assert [link.label for link in entry_page.main.page_link] == [
-        f"{titles[path]} › {tab}：{what}" for path, tab, what in vocab.ENTRY_FORMS]
-    for path in dict.fromkeys(path for path, _tab, _what in vocab.ENTRY_FORMS):
+        f"{nav.title_of(path)} › {tab}：{what}" for path, tab, what in nav.ENTRY_FORMS]
+    for path in dict.fromkeys(path for path, _tab, _what in nav.ENTRY_FORMS):
         at = open_page("demo_staff", path)
         assert_clean(at)
         tab_labels = {t.label for t in at.tabs}
-        missing = [tab for p, tab, _w in vocab.ENTRY_FORMS if p == path and tab not in tab_labels]
+        missing = [tab for p, tab, _w in nav.ENTRY_FORMS if p == path and tab not in tab_labels]
         assert not missing, (path, missing, tab_labels)

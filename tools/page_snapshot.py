@@ -39,7 +39,7 @@ LAZY_TABS = {
 def _pages(user) -> list[str]:
     try:
         from components import nav
-    except ImportError:  # before st.navigation: the page list lived in db.vocab
+    except ImportError:  # before components.nav: the page list lived in db.vocab
         from db import vocab
 
         return [path for path, _title, roles in vocab.PAGES if user.role in roles]
