@@ -32,8 +32,8 @@ class Tile:
 def tile_grid(tiles: list[Tile], per_row: int = 5, height: int | None = None,
               on_detail: Callable[[str], None] | None = None) -> None:
     """Tiles ``per_row`` to a row, in order; ``on_detail(key)`` opens the records behind a tile."""
-    if height is None:
-        height = 118 + (24 if any(t.note for t in tiles) else 0) + (44 if any(t.delta for t in tiles) else 0) \
+    if height is None:  # room for the label and value, a delta, a note, the 查看明细 button
+        height = 118 + (44 if any(t.delta for t in tiles) else 0) + (24 if any(t.note for t in tiles) else 0) \
             + (40 if on_detail is not None else 0)
     for start in range(0, len(tiles), per_row):
         for col, tile in zip(st.columns(per_row), tiles[start:start + per_row], strict=False):
@@ -88,4 +88,7 @@ def figure_tiles(values: Mapping[str, float | Change | None], per_row: int = 5, 
     labels = labels or {}
     tiles = [figure_tile(key, value, label=labels.get(key), show_mom=show_mom, detail=on_detail is not None)
              for key, value in values.items()]
+    if height is None and any(isinstance(v, Change) for v in values.values()):
+        # Tiles with changes keep room for a delta even where it is undefined (—), so rows line up.
+        height = 118 + 44 + 24 + (40 if on_detail is not None else 0)
     tile_grid(tiles, per_row, height, on_detail)
