@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 from collections.abc import Iterator
@@ -38,14 +39,22 @@ def _demo_loaded(_url: str) -> bool:
     return is_demo_install(engine())
 
 
+# The login cookie is written by this one fixed script; the cookie itself travels in the element's data-cookie
+# attribute. A fixed script has a fixed hash, so the proxy's Content-Security-Policy allows exactly it and no
+# other inline script (deploy/nginx.conf; tests/test_deploy.py checks the hash). Over HTTPS it is marked Secure.
+# Streamlit offers no way to set a cookie from a response header, so it cannot be HttpOnly (docs/SECURITY.md).
+COOKIE_SCRIPT = ("(function(s){document.cookie=s.dataset.cookie+(location.protocol==='https:'?'; Secure':'');})"
+                 "(document.currentScript);")
+
+
 def _set_cookie(token: str | None) -> None:
     # The token is our own signed string (URL-safe base64), never user input.
     if token:
         max_age = get_settings().session_hours * 3600
-        js = f"document.cookie = '{COOKIE}={token}; path=/; max-age={max_age}; SameSite=Strict';"
+        cookie = f"{COOKIE}={token}; path=/; max-age={max_age}; SameSite=Strict"
     else:
-        js = f"document.cookie = '{COOKIE}=; path=/; max-age=0; SameSite=Strict';"
-    st.html(f"<script>{js}</script>", unsafe_allow_javascript=True)
+        cookie = f"{COOKIE}=; path=/; max-age=0; SameSite=Strict"
+    st.html(f'<script data-cookie="{html.escape(cookie)}">{COOKIE_SCRIPT}</script>', unsafe_allow_javascript=True)
 
 
 def _restore_user() -> CurrentUser | None:
