@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -262,12 +263,17 @@ def nginx_proxy(tmp: Path, upstreams: list[int]) -> Iterator[Proxy]:
                             stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 20
-        while not (tmp / "nginx.pid").exists():
+        while True:
             if proc.poll() is not None:
                 pytest.fail(f"nginx exited with {proc.returncode}:\n{proxy.log_tail()}")
+            try:
+                socket.create_connection(("127.0.0.1", https_port), timeout=1).close()
+                break
+            except OSError:
+                pass
             if time.monotonic() > deadline:
-                pytest.fail(f"nginx did not start within 20 s:\n{proxy.log_tail()}")
-            time.sleep(0.05)  # waiting for a pid file: there is nothing to wait on
+                pytest.fail(f"nginx did not listen within 20 s:\n{proxy.log_tail()}")
+            time.sleep(0.05)  # polling a port: there is nothing to wait on
         yield proxy
     finally:
         _stop(proc, signal.SIGQUIT)  # graceful shutdown of our own nginx (its master and workers)

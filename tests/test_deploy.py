@@ -1,0 +1,280 @@
+"""The reverse proxy of docs/DEPLOY.md, tested: nginx with deploy/nginx.conf (its ports, host name, certificate and
+upstream replaced; see tests/deploy_helpers.py) in front of `streamlit run app.py` on a demo database, over HTTPS
+with a throw-away self-signed certificate.
+
+Checked: the security headers on `/`, the internal endpoints refused, health still passing, foreign origins
+refused, the upload cap, and in Chromium a login through the proxy that renders the overview's KPI tiles over the
+proxied websocket, with no Content-Security-Policy violation and no request beyond the proxy.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import re
+import socket
+import ssl
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import streamlit
+
+from components.page import COOKIE_SCRIPT
+from db.settings import Settings
+from tests.deploy_helpers import Proxy, nginx_proxy, streamlit_server
+from tests.test_browser import (  # noqa: F401  (browser is a fixture used by name)
+    CHROMIUM_ARGS,
+    VIEWPORT,
+    LocalOnly,
+    Server,
+    browser,
+    log_in,
+    shot,
+    sidebar,
+    tile_count,
+    wait_idle,
+)
+from tests.test_browser import sync_api
+from tests.ui_helpers import ROOT, copy_database
+
+expect = sync_api.expect
+
+# The headers the proxy adds, exactly (docs/DEPLOY.md explains each).
+EXPECTED_HEADERS = {
+    "X-Frame-Options": "SAMEORIGIN",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+                          "midi=(), display-capture=(), browsing-topics=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Strict-Transport-Security": "max-age=31536000",
+}
+CSP_DIRECTIVES = {
+    "default-src": "'self'",
+    "style-src": "'self' 'unsafe-inline'",
+    "img-src": "'self' data: blob:",
+    "font-src": "'self' data:",
+    "connect-src": "'self'",
+    "worker-src": "'self' blob:",
+    "frame-src": "'self'",
+    "frame-ancestors": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+}
+# Streamlit's internal endpoints that the proxy refuses (each exists upstream; see test_internal_endpoints_...).
+BLOCKED = ["/_stcore/metrics", "/_stcore/metrics?families=session_events", "/_stcore/metrics/",
+           "/_stcore/%6Detrics", "/_stcore//metrics", "/_stcore/script-health-check", "/_stcore/agent/openapi.json",
+           "/_stcore/agent/interact", "/_stcore/agent/mcp", "/auth/login", "/auth/logout", "/oauth2callback"]
+
+
+@dataclass
+class Stack:
+    app: Server
+    proxy: Proxy
+    tls: ssl.SSLContext
+
+
+@pytest.fixture(scope="module")
+def stack(demo_template, tmp_path_factory) -> Iterator[Stack]:
+    """The demo database, one app server bound to 127.0.0.1 (as docs/DEPLOY.md runs it) and nginx before it."""
+    tmp = tmp_path_factory.mktemp("deploy")
+    db = copy_database(demo_template, tmp / "demo.db")
+    with streamlit_server(tmp, f"sqlite:///{db}", args=("--server.address", "127.0.0.1")) as app, \
+            nginx_proxy(tmp / "nginx", [app.port]) as proxy:
+        tls = ssl.create_default_context(cafile=str(tmp / "nginx" / "cert.pem"))
+        yield Stack(app, proxy, tls)
+
+
+def request(stack: Stack, path: str, method: str = "GET", headers: dict | None = None,
+            via_proxy: bool = True) -> tuple[int, http.client.HTTPMessage, bytes]:
+    if via_proxy:
+        conn = http.client.HTTPSConnection("127.0.0.1", stack.proxy.port, context=stack.tls, timeout=30)
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", stack.app.port, timeout=30)
+    try:
+        conn.request(method, path, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, resp.headers, resp.read()
+    finally:
+        conn.close()
+
+
+def csp_of(headers: http.client.HTTPMessage) -> dict[str, str]:
+    values = headers.get_all("Content-Security-Policy") or []
+    assert len(values) == 1, f"expected one Content-Security-Policy header, got {values}"
+    parts = [p.strip() for p in values[0].split(";") if p.strip()]
+    return {p.split(" ", 1)[0]: p.split(" ", 1)[1] if " " in p else "" for p in parts}
+
+
+def sha256_source(script: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+
+
+def frontend_inline_scripts() -> list[str]:
+    index = (Path(streamlit.__file__).parent / "static" / "index.html").read_text(encoding="utf-8")
+    return re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", index, re.S)
+
+
+# ------------------------------------------------------------------------------------------ HTTP
+
+
+def test_security_headers_on_the_root(stack):
+    status, headers, body = request(stack, "/")
+    assert status == 200 and b'<div id="root">' in body or b"<noscript>" in body, body[:300]
+    for name, value in EXPECTED_HEADERS.items():
+        assert headers.get_all(name) == [value], f"{name}: {headers.get_all(name)}"
+    assert headers["Server"] == "nginx", "the proxy names no version and hides the app server (uvicorn)"
+
+    csp = csp_of(headers)
+    for directive, value in CSP_DIRECTIVES.items():
+        assert csp.get(directive) == value, f"CSP {directive}: {csp.get(directive)!r}"
+    script_src = csp["script-src"].split()
+    # Exactly Streamlit's own files, WebAssembly (protobuf's long.js) and the two known inline scripts, by hash:
+    # no 'unsafe-inline', no 'unsafe-eval'.
+    wanted = ["'self'", "'wasm-unsafe-eval'", *(sha256_source(s) for s in frontend_inline_scripts()),
+              sha256_source(COOKIE_SCRIPT)]
+    assert sorted(script_src) == sorted(wanted), (
+        f"script-src {script_src} != {wanted}: after a Streamlit upgrade or a change of components/page.py "
+        "COOKIE_SCRIPT, put the new hashes into deploy/nginx.conf")
+
+    # The sticky-session cookie is set once, HttpOnly and Secure.
+    route = [c for c in headers.get_all("Set-Cookie") or [] if c.startswith("wushe_route=")]
+    assert len(route) == 1 and route[0].endswith("; Path=/; HttpOnly; Secure; SameSite=Strict"), route
+    status, headers, _ = request(stack, "/", headers={"Cookie": route[0].split(";", 1)[0]})
+    assert status == 200 and not any(c.startswith("wushe_route=") for c in headers.get_all("Set-Cookie") or [])
+
+
+def test_headers_also_on_errors_and_plain_http_redirects(stack):
+    status, headers, _ = request(stack, "/_stcore/metrics")
+    assert status == 404
+    for name, value in EXPECTED_HEADERS.items():
+        assert headers.get_all(name) == [value], f"{name} missing on a 404: {headers.get_all(name)}"
+
+    conn = http.client.HTTPConnection("127.0.0.1", int(stack.proxy.http_url.rsplit(":", 1)[1]), timeout=30)
+    try:
+        conn.request("GET", "/anything?x=1")
+        resp = conn.getresponse()
+        assert resp.status == 301 and resp.headers["Location"] == "https://127.0.0.1/anything?x=1", resp.headers
+    finally:
+        conn.close()
+
+
+def test_internal_endpoints_are_refused(stack):
+    # They exist upstream: the app server itself answers them (it listens on 127.0.0.1 only).
+    status, _, body = request(stack, "/_stcore/metrics", via_proxy=False)
+    assert status == 200 and b"session_events" in body
+    status, _, body = request(stack, "/_stcore/agent/openapi.json", via_proxy=False)
+    assert status == 200 and b"openapi" in body
+    for path in BLOCKED:
+        for method in ("GET", "POST"):
+            status, _, body = request(stack, path, method=method)
+            assert status == 404, f"{method} {path} -> {status}"
+            assert b"session_events" not in body and b"openapi" not in body
+
+
+def test_health_and_host_config_still_answer(stack):
+    status, _, body = request(stack, "/_stcore/health")
+    assert (status, body) == (200, b"ok")
+    status, _, body = request(stack, "/_stcore/host-config")
+    assert status == 200 and b'"allowedOrigins":[]' in body, body  # client.allowedOrigins = [] in config.toml
+
+
+def _ws_handshake(stack: Stack, origin: str | None) -> str:
+    """Open the websocket /_stcore/stream through the proxy; the response's status line."""
+    key = base64.b64encode(b"wushe-deploy-key").decode()  # 16 bytes, as RFC 6455 asks
+    lines = ["GET /_stcore/stream HTTP/1.1", f"Host: 127.0.0.1:{stack.proxy.port}", "Upgrade: websocket",
+             "Connection: Upgrade", f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13",
+             "Sec-WebSocket-Protocol: streamlit"]
+    if origin is not None:
+        lines.append(f"Origin: {origin}")
+    raw = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", stack.proxy.port), timeout=30) as sock, \
+            stack.tls.wrap_socket(sock, server_hostname="127.0.0.1") as tls:
+        tls.sendall(raw)
+        return tls.recv(4096).decode("latin-1").split("\r\n", 1)[0]
+
+
+def test_websocket_upgrade_passes_for_this_site_only(stack):
+    assert " 101 " in _ws_handshake(stack, f"https://127.0.0.1:{stack.proxy.port}")
+    assert " 101 " in _ws_handshake(stack, None)
+    assert " 403 " in _ws_handshake(stack, "https://evil.example")
+    assert " 403 " in _ws_handshake(stack, f"http://127.0.0.1:{stack.proxy.port}")  # another scheme: another site
+
+
+def test_bodies_above_the_upload_cap_are_refused(stack):
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    cap_mb = config["server"]["maxUploadSize"]
+    assert cap_mb == Settings().upload_max_mb, "server.maxUploadSize must equal db/settings.py upload_max_mb"
+    conn = http.client.HTTPSConnection("127.0.0.1", stack.proxy.port, context=stack.tls, timeout=30)
+    try:
+        conn.putrequest("PUT", "/_stcore/upload_file/session/file")
+        conn.putheader("Content-Length", str((cap_mb + 2) * 1024 * 1024))
+        conn.endheaders()
+        assert conn.getresponse().status == 413  # refused on the announced size, before any body is read
+    finally:
+        conn.close()
+
+
+# ------------------------------------------------------------------------------------------ the browser
+
+CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation',
+    e => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`));
+"""
+
+
+@pytest.mark.browser
+def test_login_through_the_proxy_renders_the_overview(stack, browser):  # noqa: F811 (a fixture)
+    guard = LocalOnly(stack.proxy.port)
+    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai",
+                              service_workers="block", ignore_https_errors=True)
+    console: list[str] = []
+    try:
+        ctx.route("**/*", guard.route)
+        ctx.route_web_socket(re.compile(r".*"), guard.route_ws)
+        ctx.on("request", guard.on_request)
+        ctx.add_init_script(CSP_WATCH)
+        ctx.set_default_timeout(30_000)
+        page = ctx.new_page()
+        page.on("console", lambda msg: console.append(msg.text))
+        log_in(page, stack.proxy.url, "demo_staff")
+        assert tile_count(page, "活动场次", "场") > 0
+        shot(page, "proxy_overview.png")
+
+        # The login cookie: written by the hashed script, Secure over HTTPS, restored on a reload.
+        cookies = {c["name"]: c for c in ctx.cookies()}
+        session = cookies.get("wushe_session")
+        assert session and session["secure"] and session["sameSite"] == "Strict", cookies
+        assert cookies["wushe_route"]["httpOnly"]
+        page.reload()
+        page.locator('[data-testid="stMetric"]').first.wait_for()
+        wait_idle(page)
+
+        # A page with charts and the offline map draws under the CSP as well.
+        sidebar(page).get_by_role("link", name="社区画像").click()
+        charts = page.locator('[data-testid="stVegaLiteChart"]')
+        charts.first.wait_for()
+        wait_idle(page)
+        expect(page.get_by_text("离线地图")).to_be_visible()
+        expect(charts.first.locator("canvas, svg").first).to_be_visible()
+
+        violations = page.evaluate("window.__cspViolations")
+        refused = [m for m in console if "Content Security Policy" in m or "Refused to" in m]
+        assert not violations and not refused, f"the CSP blocked part of the app: {violations} {refused}"
+        guard.assert_local()
+    except BaseException:
+        for n, p in enumerate(ctx.pages):
+            shot(p, f"failed_proxy_{n}.png")
+        print(stack.proxy.log_tail())
+        print(stack.app.log_tail())
+        raise
+    finally:
+        ctx.close()
+    streams = [line for line in stack.proxy.access_log.read_text().splitlines() if "/_stcore/stream" in line]
+    assert any(" 101 " in line for line in streams), "the page's websocket did not go through the proxy"
