@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from db import vocab
 from db.auth import CurrentUser, authenticate, end_sessions, issue_token, load_user, user_from_token
 from db.bootstrap import ensure_ready, is_demo_install
-from db.engine import get_engine, session_scope
+from db.engine import database_unavailable, get_engine, session_scope
 from db.errors import LoginFailed
 from db.settings import get_settings
 
@@ -129,14 +129,24 @@ def friendly_errors() -> Iterator[None]:
     """
     try:
         yield
-    except Exception:
-        _log.exception("unexpected error while rendering a page")
-        st.error(FRIENDLY_ERROR)
+    except Exception as exc:
+        if database_unavailable(exc):
+            _log.warning("database unavailable: %s", exc)
+        else:
+            _log.exception("unexpected error while rendering a page")
+        st.error(error_message(exc))
         if os.environ.get("WUSHE_DEBUG_ERRORS") == "1":
             raise
 
 
 FRIENDLY_ERROR = "抱歉，页面出现意外错误，已记录在服务器日志中。请刷新页面重试；若仍出现，请联系管理员。"
+DB_UNAVAILABLE = ("数据库暂时无法连接（可能正在重启或维护），已保存的数据不受影响。请稍后刷新页面重试；"
+                  "若持续出现，请联系管理员。")
+
+
+def error_message(exc: BaseException) -> str:
+    """The Chinese message a user sees for an unexpected error (the details go to the server log)."""
+    return DB_UNAVAILABLE if database_unavailable(exc) else FRIENDLY_ERROR
 
 
 def _install_friendly_errors() -> None:
@@ -155,7 +165,7 @@ def _install_friendly_errors() -> None:
         try:
             from streamlit.delta_generator_singletons import get_dg_singleton_instance
 
-            get_dg_singleton_instance().main_dg.error(FRIENDLY_ERROR)
+            get_dg_singleton_instance().main_dg.error(error_message(ex))
         except Exception:  # displaying must never hide the original failure
             _log.exception("could not show the friendly error message")
         if os.environ.get("WUSHE_DEBUG_ERRORS") == "1":

@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.test_browser import Server, _free_port, _wait_healthy
+from tests.test_browser import VIEWPORT, LocalOnly, Server, _free_port, _wait_healthy
 from tests.ui_helpers import ROOT
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -36,16 +36,18 @@ DEPLOY_NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 # ------------------------------------------------------------------------------------------ app servers
 
 
-def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
-    """Stop a process started in its own session (its whole group: our own children only)."""
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, sig)
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+def stop_process(*procs: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
+    """Stop processes started in their own sessions (each whole group: our own children only), all at once."""
+    running = [p for p in procs if p.poll() is None]
+    for proc in running:
+        os.killpg(proc.pid, sig)
+    deadline = time.monotonic() + timeout
+    for proc in running:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def start_streamlit(tmp: Path, database_url: str, *, name: str = "server", port: int | None = None,
@@ -59,7 +61,8 @@ def start_streamlit(tmp: Path, database_url: str, *, name: str = "server", port:
     port = port or _free_port()
     db_path = Path(database_url.split("///", 1)[1]) if database_url.startswith("sqlite") else Path(os.devnull)
     srv = Server(f"http://127.0.0.1:{port}", port, db_path, tmp / f"{name}.log")
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
+    # The test suite's WUSHE_DEBUG_ERRORS (conftest.py) would show exception elements: a real server has none.
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_") and k != "WUSHE_DEBUG_ERRORS"}
     full_env.update({"DATABASE_URL": database_url, "LOAD_DEMO": "true", "LIVE_REFRESH_SECONDS": "0"})
     full_env.update(env or {})
     if pythonpath is not None:
@@ -83,7 +86,20 @@ def streamlit_server(tmp: Path, database_url: str, **kwargs) -> Iterator[Server]
         wait_ready(proc, srv)
         yield srv
     finally:
-        _stop(proc)
+        stop_process(proc)
+
+
+def guarded_context(browser, port: int, **options):
+    """A browser context whose every request is guarded (tests/test_browser.py LocalOnly): only ``port`` on
+    localhost is reached, anything else is aborted and recorded. Returns (context, guard)."""
+    guard = LocalOnly(port)
+    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai",
+                              service_workers="block", **options)
+    ctx.route("**/*", guard.route)
+    ctx.route_web_socket(re.compile(r".*"), guard.route_ws)
+    ctx.on("request", guard.on_request)
+    ctx.set_default_timeout(30_000)
+    return ctx, guard
 
 
 # ------------------------------------------------------------------------------------------ network audit
@@ -276,7 +292,7 @@ def nginx_proxy(tmp: Path, upstreams: list[int]) -> Iterator[Proxy]:
             time.sleep(0.05)  # polling a port: there is nothing to wait on
         yield proxy
     finally:
-        _stop(proc, signal.SIGQUIT)  # graceful shutdown of our own nginx (its master and workers)
+        stop_process(proc, sig=signal.SIGQUIT)  # graceful shutdown of our own nginx (its master and workers)
 
 
 # ------------------------------------------------------------------------------------------ PostgreSQL

@@ -25,20 +25,17 @@ import streamlit
 
 from components.page import COOKIE_SCRIPT
 from db.settings import Settings
-from tests.deploy_helpers import Proxy, nginx_proxy, streamlit_server
+from tests.deploy_helpers import Proxy, guarded_context, nginx_proxy, streamlit_server
 from tests.test_browser import (  # noqa: F401  (browser is a fixture used by name)
-    CHROMIUM_ARGS,
-    VIEWPORT,
-    LocalOnly,
     Server,
     browser,
     log_in,
     shot,
     sidebar,
+    sync_api,
     tile_count,
     wait_idle,
 )
-from tests.test_browser import sync_api
 from tests.ui_helpers import ROOT, copy_database
 
 expect = sync_api.expect
@@ -231,16 +228,10 @@ document.addEventListener('securitypolicyviolation',
 
 @pytest.mark.browser
 def test_login_through_the_proxy_renders_the_overview(stack, browser):  # noqa: F811 (a fixture)
-    guard = LocalOnly(stack.proxy.port)
-    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai",
-                              service_workers="block", ignore_https_errors=True)
+    ctx, guard = guarded_context(browser, stack.proxy.port, ignore_https_errors=True)
     console: list[str] = []
     try:
-        ctx.route("**/*", guard.route)
-        ctx.route_web_socket(re.compile(r".*"), guard.route_ws)
-        ctx.on("request", guard.on_request)
         ctx.add_init_script(CSP_WATCH)
-        ctx.set_default_timeout(30_000)
         page = ctx.new_page()
         page.on("console", lambda msg: console.append(msg.text))
         log_in(page, stack.proxy.url, "demo_staff")
