@@ -81,7 +81,8 @@ def stack(demo_template, tmp_path_factory) -> Iterator[Stack]:
     """The demo database, one app server bound to 127.0.0.1 (as docs/DEPLOY.md runs it) and nginx before it."""
     tmp = tmp_path_factory.mktemp("deploy")
     db = copy_database(demo_template, tmp / "demo.db")
-    with streamlit_server(tmp, f"sqlite:///{db}", args=("--server.address", "127.0.0.1")) as app, \
+    args = ("--server.address", "127.0.0.1", "--server.allowedHosts", "127.0.0.1")
+    with streamlit_server(tmp, f"sqlite:///{db}", args=args) as app, \
             nginx_proxy(tmp / "nginx", [app.port]) as proxy:
         tls = ssl.create_default_context(cafile=str(tmp / "nginx" / "cert.pem"))
         yield Stack(app, proxy, tls)
@@ -181,10 +182,10 @@ def test_health_and_host_config_still_answer(stack):
     assert status == 200 and b'"allowedOrigins":[]' in body, body  # client.allowedOrigins = [] in config.toml
 
 
-def _ws_handshake(stack: Stack, origin: str | None) -> str:
+def _ws_handshake(stack: Stack, origin: str | None, host: str = "127.0.0.1") -> str:
     """Open the websocket /_stcore/stream through the proxy; the response's status line."""
     key = base64.b64encode(b"wushe-deploy-key").decode()  # 16 bytes, as RFC 6455 asks
-    lines = ["GET /_stcore/stream HTTP/1.1", f"Host: 127.0.0.1:{stack.proxy.port}", "Upgrade: websocket",
+    lines = ["GET /_stcore/stream HTTP/1.1", f"Host: {host}:{stack.proxy.port}", "Upgrade: websocket",
              "Connection: Upgrade", f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13",
              "Sec-WebSocket-Protocol: streamlit"]
     if origin is not None:
@@ -201,6 +202,14 @@ def test_websocket_upgrade_passes_for_this_site_only(stack):
     assert " 101 " in _ws_handshake(stack, None)
     assert " 403 " in _ws_handshake(stack, "https://evil.example")
     assert " 403 " in _ws_handshake(stack, f"http://127.0.0.1:{stack.proxy.port}")  # another scheme: another site
+
+
+def test_websocket_refused_for_a_host_name_not_ours(stack):
+    """DNS rebinding: a page of rebind.example whose name now points at this server is same-origin to itself,
+    so the proxy's Origin check passes it; the app server's server.allowedHosts (docs/DEPLOY.md) refuses it."""
+    origin = f"https://rebind.example:{stack.proxy.port}"
+    status = _ws_handshake(stack, origin, host="rebind.example")
+    assert " 101 " not in status and " 403 " in status, status
 
 
 def test_bodies_above_the_upload_cap_are_refused(stack):
