@@ -39,22 +39,27 @@ def _demo_loaded(_url: str) -> bool:
     return is_demo_install(engine())
 
 
-# The login cookie is written by this one fixed script; the cookie itself travels in the element's data-cookie
-# attribute. A fixed script has a fixed hash, so the proxy's Content-Security-Policy allows exactly it and no
-# other inline script (deploy/nginx.conf; tests/test_deploy.py checks the hash). Over HTTPS it is marked Secure.
-# Streamlit offers no way to set a cookie from a response header, so it cannot be HttpOnly (docs/SECURITY.md).
-COOKIE_SCRIPT = ("(function(s){document.cookie=s.dataset.cookie+(location.protocol==='https:'?'; Secure':'');})"
-                 "(document.currentScript);")
+# The login cookie is written by this one fixed script; the token travels in the element's data attributes. A fixed
+# script has a fixed hash, so the proxy's Content-Security-Policy allows exactly it and no other inline script.
+# Behind the proxy (deploy/nginx.conf) the script asks nginx to set the cookie from a response header, HttpOnly and
+# Secure: POST /_wushe/session answers 204 there. Anywhere else (a bare `streamlit run`) that request fails and the
+# script writes the cookie itself (then script-readable; Secure over HTTPS). Streamlit itself cannot set a cookie.
+# tests/test_deploy.py checks the hash and the HttpOnly cookie; docs/SECURITY.md describes what remains.
+COOKIE_SCRIPT = (
+    "(function(s){var d=s.dataset,f=function(){"
+    "document.cookie=d.cookie+(location.protocol==='https:'?'; Secure':'');};"
+    "fetch('/_wushe/session',{method:'POST',credentials:'same-origin',"
+    "headers:{'X-Wushe-Session':d.token||'logout','X-Wushe-Max-Age':d.maxAge}})"
+    ".then(function(r){if(r.status!==204){f();}},f);})(document.currentScript);"
+)
 
 
 def _set_cookie(token: str | None) -> None:
-    # The token is our own signed string (URL-safe base64), never user input.
-    if token:
-        max_age = get_settings().session_hours * 3600
-        cookie = f"{COOKIE}={token}; path=/; max-age={max_age}; SameSite=Strict"
-    else:
-        cookie = f"{COOKIE}=; path=/; max-age=0; SameSite=Strict"
-    st.html(f'<script data-cookie="{html.escape(cookie)}">{COOKIE_SCRIPT}</script>', unsafe_allow_javascript=True)
+    # The token is our own signed string (URL-safe base64 and dots), never user input.
+    max_age = get_settings().session_hours * 3600 if token else 0
+    cookie = f"{COOKIE}={token or ''}; path=/; max-age={max_age}; SameSite=Strict"
+    attrs = f'data-cookie="{html.escape(cookie)}" data-token="{html.escape(token or "")}" data-max-age="{max_age}"'
+    st.html(f"<script {attrs}>{COOKIE_SCRIPT}</script>", unsafe_allow_javascript=True)
 
 
 def _restore_user() -> CurrentUser | None:

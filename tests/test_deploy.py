@@ -15,6 +15,7 @@ import http.client
 import re
 import socket
 import ssl
+import time
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 import streamlit
 
-from components.page import COOKIE_SCRIPT
+from components.page import COOKIE, COOKIE_SCRIPT
 from db.settings import Settings
 from tests.deploy_helpers import Proxy, guarded_context, nginx_proxy, streamlit_server
 from tests.test_browser import (  # noqa: F401  (browser is a fixture used by name)
@@ -175,6 +176,31 @@ def test_internal_endpoints_are_refused(stack):
             assert b"session_events" not in body and b"openapi" not in body
 
 
+def test_the_login_cookie_is_set_by_the_proxy_only_for_a_token(stack):
+    token = "WzEsMF0.aBcDeF.x-Y_z0123456789abcdefghij"  # the alphabet of itsdangerous tokens
+    status, headers, _ = request(stack, "/_wushe/session", "POST",
+                                 {"X-Wushe-Session": token, "X-Wushe-Max-Age": "28800"})
+    assert status == 204
+    assert f"{COOKIE}={token}; Path=/; Max-Age=28800; HttpOnly; Secure; SameSite=Strict" in (
+        headers.get_all("Set-Cookie") or [])
+    status, headers, _ = request(stack, "/_wushe/session", "POST", {"X-Wushe-Session": "logout",
+                                                                     "X-Wushe-Max-Age": "0"})
+    assert status == 204
+    assert f"{COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict" in headers.get_all("Set-Cookie")
+
+    refused = [("GET", {"X-Wushe-Session": token, "X-Wushe-Max-Age": "28800"}, 405),
+               ("POST", {}, 400),
+               ("POST", {"X-Wushe-Session": token}, 400),
+               ("POST", {"X-Wushe-Session": token + "; Domain=evil.example", "X-Wushe-Max-Age": "28800"}, 400),
+               ("POST", {"X-Wushe-Session": token, "X-Wushe-Max-Age": "1; Secure"}, 400),
+               ("POST", {"X-Wushe-Session": token, "X-Wushe-Max-Age": "28800", "Origin": "https://evil.example"},
+                403)]
+    for method, hdrs, expected in refused:
+        status, headers, _ = request(stack, "/_wushe/session", method, hdrs)
+        assert status == expected, (method, hdrs, status)
+        assert not any(c.startswith(f"{COOKIE}=") for c in headers.get_all("Set-Cookie") or []), hdrs
+
+
 def test_health_and_host_config_still_answer(stack):
     status, _, body = request(stack, "/_stcore/health")
     assert (status, body) == (200, b"ok")
@@ -228,6 +254,17 @@ def test_bodies_above_the_upload_cap_are_refused(stack):
 
 # ------------------------------------------------------------------------------------------ the browser
 
+def _wait_cookie(ctx, name: str, present: bool = True, timeout: float = 15) -> dict:
+    """The context's cookie ``name`` once it is there (or gone): the page sets it asynchronously."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = {c["name"]: c for c in ctx.cookies()}.get(name)
+        if (found is not None) == present:
+            return found or {}
+        assert time.monotonic() < deadline, f"cookie {name} {'never set' if present else 'never cleared'}"
+        time.sleep(0.1)  # cookies have no event to wait on
+
+
 CSP_WATCH = """
 window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation',
@@ -247,11 +284,12 @@ def test_login_through_the_proxy_renders_the_overview(stack, browser):  # noqa: 
         assert tile_count(page, "活动场次", "场") > 0
         shot(page, "proxy_overview.png")
 
-        # The login cookie: written by the hashed script, Secure over HTTPS, restored on a reload.
-        cookies = {c["name"]: c for c in ctx.cookies()}
-        session = cookies.get("wushe_session")
-        assert session and session["secure"] and session["sameSite"] == "Strict", cookies
-        assert cookies["wushe_route"]["httpOnly"]
+        # The login cookie: set by the proxy at the hashed script's request, HttpOnly and Secure; a reload keeps
+        # the login, and no script of the page can read it.
+        session = _wait_cookie(ctx, COOKIE)
+        assert session["httpOnly"] and session["secure"] and session["sameSite"] == "Strict", session
+        assert {c["name"]: c for c in ctx.cookies()}["wushe_route"]["httpOnly"]
+        assert COOKIE not in page.evaluate("document.cookie")
         page.reload()
         page.locator('[data-testid="stMetric"]').first.wait_for()
         wait_idle(page)
@@ -265,6 +303,13 @@ def test_login_through_the_proxy_renders_the_overview(stack, browser):  # noqa: 
         expect(charts.first.locator("canvas, svg").first).to_be_visible()
 
         violations = page.evaluate("window.__cspViolations")
+        # Logging out clears the HttpOnly cookie (through the proxy again): a reload shows the login form.
+        sidebar(page).get_by_role("button", name="退出登录").click()
+        page.get_by_label("密码").wait_for()
+        _wait_cookie(ctx, COOKIE, present=False)
+        page.reload()
+        page.get_by_label("密码").wait_for()
+        violations += page.evaluate("window.__cspViolations")
         refused = [m for m in console if "Content Security Policy" in m or "Refused to" in m]
         assert not violations and not refused, f"the CSP blocked part of the app: {violations} {refused}"
         guard.assert_local()
