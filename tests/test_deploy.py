@@ -25,6 +25,7 @@ from db.settings import Settings
 from tests.deploy_helpers import Proxy, guarded_context, nginx_proxy, streamlit_server
 from tests.test_browser import (  # noqa: F401  (browser is a fixture used by name)
     Server,
+    allowed_labels,
     browser,
     log_in,
     shot,
@@ -289,6 +290,15 @@ def test_login_through_the_proxy_renders_the_overview(stack, browser):  # noqa: 
         wait_idle(page)
         expect(page.get_by_text("离线地图")).to_be_visible()
         expect(charts.first.locator("canvas, svg").first).to_be_visible()
+        # Every other page the staff user may open (tables, forms, the data editor, maps) draws under it too.
+        for label in allowed_labels("staff"):
+            if label in ("总览", "社区画像"):
+                continue
+            sidebar(page).get_by_role("link", name=label).click()
+            expect(page.get_by_role("heading", name=label).first).to_be_visible()
+            wait_idle(page)
+            assert "意外错误" not in page.content(), f"{label} failed behind the proxy"
+        shot(page, "proxy_last_page.png")
 
         violations = page.evaluate("window.__cspViolations")
         # Logging out clears the HttpOnly cookie (through the proxy again): a reload shows the login form.
