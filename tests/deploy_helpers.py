@@ -270,12 +270,13 @@ def nginx_proxy(tmp: Path, upstreams: list[int]) -> Iterator[Proxy]:
     user = "user root;" if os.geteuid() == 0 else ""
     conf = tmp / "nginx.conf"
     conf.write_text(_MAIN_CONF.format(tmp=tmp, user=user), encoding="utf-8")
-    check = subprocess.run([NGINX, "-t", "-q", "-c", str(conf), "-p", str(tmp)], capture_output=True, text=True,
-                           timeout=30)
+    # -e: the start-up error log too is ours (not /var/log/nginx, which a non-root test could not open).
+    base_cmd = [NGINX, "-c", str(conf), "-p", str(tmp), "-e", str(tmp / "error.log")]
+    check = subprocess.run([*base_cmd, "-t", "-q"], capture_output=True, text=True, timeout=30)
     assert check.returncode == 0, f"nginx -t refused deploy/nginx.conf:\n{check.stderr}"
     proxy = Proxy(f"https://127.0.0.1:{https_port}", https_port, f"http://127.0.0.1:{http_port}", conf,
                   tmp / "error.log", tmp / "access.log")
-    proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp)], stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(base_cmd, stdout=subprocess.DEVNULL,
                             stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 20
@@ -359,21 +360,22 @@ def private_postgres() -> Iterator[PgCluster]:
         run_as = [runuser, "-u", "postgres", "--"]
     # Outside pytest's private (0700) temporary tree, so that the postgres user can enter it; removed at the end.
     base = Path(tempfile.mkdtemp(prefix="wushe-pg-"))
-    data = base / "data"
-    if run_as:
-        os.chown(base, pg_user.pw_uid, pg_user.pw_gid)
-    log = base / "postgres.log"
-    done = subprocess.run([*run_as, str(pg_bin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                           "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, f"initdb failed:\n{done.stdout}{done.stderr}"
-    cluster = PgCluster(pg_bin, data, _free_port(), log, run_as)
-    cluster.start()
+    cluster: PgCluster | None = None
     try:
+        if run_as:
+            os.chown(base, pg_user.pw_uid, pg_user.pw_gid)
+        data = base / "data"
+        done = subprocess.run([*run_as, str(pg_bin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+                               "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, f"initdb failed:\n{done.stdout}{done.stderr}"
+        cluster = PgCluster(pg_bin, data, _free_port(), base / "postgres.log", run_as)
+        cluster.start()
         yield cluster
     finally:
-        try:
-            cluster.stop("immediate")
-        except AssertionError:
-            pass  # already stopped by the test
+        if cluster is not None:
+            try:
+                cluster.stop("immediate")
+            except AssertionError:
+                pass  # already stopped (by the test, or it never started)
         shutil.rmtree(base, ignore_errors=True)

@@ -2,9 +2,11 @@
 upstream replaced; see tests/deploy_helpers.py) in front of `streamlit run app.py` on a demo database, over HTTPS
 with a throw-away self-signed certificate.
 
-Checked: the security headers on `/`, the internal endpoints refused, health still passing, foreign origins
-refused, the upload cap, and in Chromium a login through the proxy that renders the overview's KPI tiles over the
-proxied websocket, with no Content-Security-Policy violation and no request beyond the proxy.
+Checked: the security headers on `/` (and on errors), the plain-HTTP redirect, the internal endpoints refused,
+health still passing, foreign origins and rebound host names refused, the upload cap, the HttpOnly login cookie
+endpoint, and in Chromium a login through the proxy that renders the overview's KPI tiles over the proxied
+websocket, every page of a staff user with no Content-Security-Policy violation and no request beyond the proxy,
+and a logout that clears the cookie.
 """
 
 from __future__ import annotations
