@@ -193,8 +193,11 @@ def test_the_login_cookie_is_set_by_the_proxy_only_for_a_token(stack):
 
 
 def test_health_and_host_config_still_answer(stack):
-    status, _, body = request(stack, "/_stcore/health")
+    status, headers, body = request(stack, "/_stcore/health")
     assert (status, body) == (200, b"ok")
+    # Streamlit's XSRF cookie comes with it, made HTTPS-only and same-site-only by the proxy.
+    xsrf = [c for c in headers.get_all("Set-Cookie") or [] if c.startswith("_streamlit_xsrf=")]
+    assert len(xsrf) == 1 and "; Secure" in xsrf[0] and "SameSite=Strict" in xsrf[0] and "Lax" not in xsrf[0], xsrf
     status, _, body = request(stack, "/_stcore/host-config")
     assert status == 200 and b'"allowedOrigins":[]' in body, body  # client.allowedOrigins = [] in config.toml
 
