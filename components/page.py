@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from components import nav
 from components.cache import cached, engine, version
 from db import bootstrap, vocab
 from db.auth import CurrentUser, authenticate, end_sessions, issue_token, load_user, user_from_token
-from db.engine import session_scope
+from db.engine import database_unavailable, session_scope
 from db.errors import LoginFailed
 from db.settings import get_settings
 
@@ -28,14 +29,27 @@ _USER = "current_user"
 demo_loaded = cached(bootstrap.demo_loaded)
 
 
+# The login cookie is written by this one fixed script; the token travels in the element's data attributes. A fixed
+# script has a fixed hash, so the proxy's Content-Security-Policy allows exactly it and no other inline script.
+# Behind the proxy (deploy/nginx.conf) the script asks nginx to set the cookie from a response header, HttpOnly and
+# Secure: POST /_wushe/session answers 204 there. Anywhere else (a bare `streamlit run`) that request fails and the
+# script writes the cookie itself (then script-readable; Secure over HTTPS). Streamlit itself cannot set a cookie.
+# tests/test_deploy.py checks the hash and the HttpOnly cookie; docs/SECURITY.md describes what remains.
+COOKIE_SCRIPT = (
+    "(function(s){var d=s.dataset,f=function(){"
+    "document.cookie=d.cookie+(location.protocol==='https:'?'; Secure':'');};"
+    "fetch('/_wushe/session',{method:'POST',credentials:'same-origin',"
+    "headers:{'X-Wushe-Session':d.token||'logout','X-Wushe-Max-Age':d.maxAge}})"
+    ".then(function(r){if(r.status!==204){f();}},f);})(document.currentScript);"
+)
+
+
 def _set_cookie(token: str | None) -> None:
-    # The token is our own signed string (URL-safe base64), never user input.
-    if token:
-        max_age = get_settings().session_hours * 3600
-        js = f"document.cookie = '{COOKIE}={token}; path=/; max-age={max_age}; SameSite=Strict';"
-    else:
-        js = f"document.cookie = '{COOKIE}=; path=/; max-age=0; SameSite=Strict';"
-    st.html(f"<script>{js}</script>", unsafe_allow_javascript=True)
+    # The token is our own signed string (URL-safe base64 and dots), never user input.
+    max_age = get_settings().session_hours * 3600 if token else 0
+    cookie = f"{COOKIE}={token or ''}; path=/; max-age={max_age}; SameSite=Strict"
+    attrs = f'data-cookie="{html.escape(cookie)}" data-token="{html.escape(token or "")}" data-max-age="{max_age}"'
+    st.html(f"<script {attrs}>{COOKIE_SCRIPT}</script>", unsafe_allow_javascript=True)
 
 
 def _restore_user() -> CurrentUser | None:
@@ -109,14 +123,24 @@ def friendly_errors() -> Iterator[None]:
     """
     try:
         yield
-    except Exception:
-        _log.exception("unexpected error while rendering a page")
-        st.error(FRIENDLY_ERROR)
+    except Exception as exc:
+        if database_unavailable(exc):
+            _log.warning("database unavailable: %s", exc)
+        else:
+            _log.exception("unexpected error while rendering a page")
+        st.error(error_message(exc))
         if os.environ.get("WUSHE_DEBUG_ERRORS") == "1":
             raise
 
 
 FRIENDLY_ERROR = "抱歉，页面出现意外错误，已记录在服务器日志中。请刷新页面重试；若仍出现，请联系管理员。"
+DB_UNAVAILABLE = ("数据库暂时无法连接（可能正在重启或维护），已保存的数据不受影响。请稍后刷新页面重试；"
+                  "若持续出现，请联系管理员。")
+
+
+def error_message(exc: BaseException) -> str:
+    """The Chinese message a user sees for an unexpected error (the details go to the server log)."""
+    return DB_UNAVAILABLE if database_unavailable(exc) else FRIENDLY_ERROR
 
 
 def _install_friendly_errors() -> None:
@@ -135,7 +159,7 @@ def _install_friendly_errors() -> None:
         try:
             from streamlit.delta_generator_singletons import get_dg_singleton_instance
 
-            get_dg_singleton_instance().main_dg.error(FRIENDLY_ERROR)
+            get_dg_singleton_instance().main_dg.error(error_message(ex))
         except Exception:  # displaying must never hide the original failure
             _log.exception("could not show the friendly error message")
         if os.environ.get("WUSHE_DEBUG_ERRORS") == "1":

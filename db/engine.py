@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session, create_engine
 
 from db.settings import get_settings
@@ -88,3 +89,23 @@ def session_scope(engine: Engine | None = None, *, write: bool = False) -> Itera
         raise
     finally:
         session.close()
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True if ``exc`` means the database server cannot be reached right now (stopped, restarting, network down),
+    as opposed to an error of the statement itself. Pages then say so instead of showing a generic error; the
+    pool (pool_pre_ping) reconnects by itself once the server is back.
+
+    Only PostgreSQL has a server to lose: SQLite errors (e.g. "database is locked") are never counted here.
+    """
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    if type(orig).__module__.split(".", 1)[0] != "psycopg":
+        return False
+    # No SQLSTATE: the connection itself failed (refused, reset, timed out). 08: connection exception;
+    # 57P01-03: admin shutdown, crash shutdown, cannot connect now (starting up).
+    sqlstate = getattr(orig, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith("08") or sqlstate in ("57P01", "57P02", "57P03")
