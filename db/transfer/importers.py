@@ -15,14 +15,17 @@ the forms'. What the importer adds:
   the end, so its verdicts are the import's by construction (including rows that clash with an earlier row of the
   same file). ``run_import`` commits it: all-or-nothing by default (one rejected row → nothing is written), or the
   valid rows only when the user chooses.
-- Each row's idempotency key comes from the kind, the user and the row's normalised content (typed values, blank
-  cells left out, lists sorted), so a re-saved, re-ordered or re-encoded file is recognised: its rows are reported
-  “已导入过，跳过”. Two identical rows in one file are reported as such, and the second is skipped.
+- Each row's idempotency key comes from the kind, the user and the row's normalised content: the write service's
+  input with names resolved to ids, the user's own community written out where the cell was blank, times as the
+  activity's start and end whichever columns held them, blanks left out, lists sorted. A re-saved, re-ordered or
+  re-encoded file is recognised: its rows are reported “已导入过，跳过”. Two rows of one file with the same content
+  are reported as such, and the second is skipped.
 - One audit row per committed batch (action “import”: file name, mode and counts), besides each record's own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -290,8 +293,10 @@ class Resolver:
                     problems.append(f"找不到志愿者“{entry.name}”：请先在志愿者页登记，或检查姓名是否写错")
             if len(chosen) > 1:
                 listed = "、".join(f"{v.name}({_tail(v)}#{v.id})" for v in chosen[:6])
+                phones = [v.phone[-4:] for v in chosen if v.phone and len(v.phone) >= 4]
+                example = f"“{entry.name}({phones[0]})”或" if phones else ""
                 problems.append(f"“{entry.text}”有 {len(chosen)} 位同名志愿者：请在姓名后注明手机尾号或编号，如"
-                                f"“{entry.name}(3418)”或“{entry.name}(#{chosen[0].id})”。同名的有：{listed}")
+                                f"{example}“{entry.name}(#{chosen[0].id})”。同名的有：{listed}")
             ids.append(chosen[0].id if len(chosen) == 1 else None)
         return ids, problems
 
@@ -325,6 +330,7 @@ class RowProblems:
 class Prepared:
     """A row made ready for its write service."""
 
+    data: Any  # the write service's input (ids resolved): what the row's idempotency key is made of
     call: Callable[[Session, str], int]  # (session, idempotency key) → record id
     counts: dict[str, int]
     # write-service field → template column key, for the service's messages
@@ -333,9 +339,13 @@ class Prepared:
 
 
 def _place(res: Resolver, v: dict[str, Any], p: RowProblems) -> tuple[int | None, int | None]:
+    """(community, street) of a row. A blank community is the user's own when the user has one (as the forms
+    default it), written out so that a blank cell and the community's name give the same row."""
     community_id, street_id, problem = res.community(v.get("community"))
     if problem:
         p.add("community", problem)
+    elif community_id is None and res.scope.community_id is not None:
+        community_id, street_id = res.scope.community_id, res.home_street
     if street_id is None and community_id is None:
         street_id = res.home_street
     return community_id, street_id
@@ -415,6 +425,7 @@ def _activity(res: Resolver, v: dict[str, Any], p: RowProblems, user: CurrentUse
         return key, message
 
     return Prepared(
+        data=data,
         call=lambda session, key: create_activity(session=session, user=user, data=data, idempotency_key=key,
                                                   today=today),
         counts={"活动": 1, "志愿服务记录": len(entries)},
@@ -451,6 +462,7 @@ def _volunteer(res: Resolver, v: dict[str, Any], p: RowProblems, user: CurrentUs
         leaderboard_opt_out=bool(v.get("leaderboard_opt_out")), is_staff=bool(v.get("is_staff")),
     )
     return Prepared(
+        data=data,
         call=lambda session, key: create_volunteer(session=session, user=user, data=data, idempotency_key=key,
                                                    today=today),
         counts={"志愿者": 1},
@@ -472,6 +484,7 @@ def _donation(res: Resolver, v: dict[str, Any], p: RowProblems, user: CurrentUse
         items=v.get("items") or "", quantity=v.get("quantity"), channel=v.get("channel") or "线下",
     )
     return Prepared(
+        data=data,
         call=lambda session, key: record_donation(session=session, user=user, data=data, idempotency_key=key,
                                                   today=today),
         counts={"捐赠": 1},
@@ -500,6 +513,7 @@ def _resource(res: Resolver, v: dict[str, Any], p: RowProblems, user: CurrentUse
         lat=v.get("lat"), coord_system=v.get("coord_system") or "GCJ-02",
     )
     return Prepared(
+        data=data,
         call=lambda session, key: offer_resource(session=session, user=user, data=data, idempotency_key=key,
                                                  today=today),
         counts={"慈善资源": 1},
@@ -517,6 +531,7 @@ def _need(res: Resolver, v: dict[str, Any], p: RowProblems, user: CurrentUser, t
         coord_system=v.get("coord_system") or "GCJ-02",
     )
     return Prepared(
+        data=data,
         call=lambda session, key: file_need(session=session, user=user, data=data, idempotency_key=key, today=today),
         counts={"慈善需求": 1},
         fields={**_CHARITY_FIELDS, "category": "category", "filed_on": "filed_on",
@@ -536,6 +551,7 @@ def _mediation(res: Resolver, v: dict[str, Any], p: RowProblems, user: CurrentUs
         street_id=None if community_id or organization_id else street_id, location=v.get("location") or "",
     )
     return Prepared(
+        data=data,
         call=lambda session, key: create_mediation_case(session=session, user=user, data=data, idempotency_key=key,
                                                         today=today),
         counts={"调解案件": 1},
@@ -566,7 +582,9 @@ KINDS: dict[str, Kind] = {
 def _canonical(value: Any) -> Any:
     if isinstance(value, VolunteerEntry):
         return [value.name, value.tail, value.volunteer_id, value.hours]
-    if isinstance(value, list | tuple):
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in sorted(value.items())}
+    if isinstance(value, list | tuple | set | frozenset):
         items = [_canonical(v) for v in value]
         return items if isinstance(value, tuple) else sorted(items, key=lambda x: json.dumps(x, default=str))
     if isinstance(value, date | time):
@@ -576,9 +594,15 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+def row_content(data: Any) -> dict[str, Any]:
+    """The content of a service input as the key sees it: ids, dates, numbers; order and blanks left out."""
+    values = dataclasses.asdict(data) if dataclasses.is_dataclass(data) else dict(data)
+    return {k: v for k, v in values.items() if v not in (None, "", [], (), set(), {})}
+
+
 def row_key(kind: str, user: CurrentUser, values: dict[str, Any]) -> str:
-    """The idempotency key of a row: kind, user and the row's typed content (blank cells left out)."""
-    content = {k: _canonical(v) for k, v in sorted(values.items()) if v not in (None, "", [], ())}
+    """The idempotency key of a row: kind, user and the row's normalised content (``row_content``)."""
+    content = {k: _canonical(v) for k, v in sorted(values.items()) if v not in (None, "", [], (), set(), {})}
     payload = json.dumps([kind, user.id, content], ensure_ascii=False, sort_keys=True, default=str)
     return "imp-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:60]
 
@@ -632,7 +656,7 @@ def _run(engine: Engine | None, user: CurrentUser, kind: str, data: bytes, file_
             if problems.items:
                 outcome.problems = problems.items
                 continue
-            key = row_key(kind, user, row.values)
+            key = row_key(kind, user, row_content(prepared.data))
             if key in first_of:
                 outcome.status, outcome.note = "duplicate", f"与第 {first_of[key]} 行内容相同，跳过"
                 continue
@@ -743,5 +767,5 @@ def _write_row(ws: Any, line: int, values: list[Any], bold: bool = False) -> Non
             cell.fill = _HEAD_FILL
 
 
-__all__ = ["MODES", "STATUS_LABELS", "ImportResult", "RowResult", "preview", "report_workbook", "row_key",
-           "run_import"]
+__all__ = ["MODES", "STATUS_LABELS", "ImportResult", "RowResult", "preview", "report_workbook", "row_content",
+           "row_key", "run_import"]

@@ -36,7 +36,7 @@ HEADER_SCAN = 30  # rows searched for the header row
 MAX_COLUMNS = 80  # columns read (a template has fewer than 20)
 MAX_UNZIPPED = 80 * 1024 * 1024  # an .xlsx whose parts unpack to more than this is refused (zip bombs)
 TOTAL_WORDS = ("合计", "小计", "总计", "共计", "总合计")
-FOOTER_WORDS = ("填表人", "制表人", "填报人", "审核人", "负责人签字", "注:", "说明:", "备注:")
+FOOTER_WORDS = ("填表", "制表", "填报人", "审核人", "负责人签字", "注:", "说明:", "备注:")
 EXCEL_ERRORS = ("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!")
 
 
@@ -196,7 +196,7 @@ def read_date(value: Any, epoch: date = date(1899, 12, 30)) -> date:
 
 _TIME_RE = re.compile(
     r"^(?P<ampm>上午|早上|早晨|中午|下午|晚上|傍晚|am|pm)?(?P<h>\d{1,2})(?:(?::|：)(?P<m>\d{2})(?::\d{2})?|(?:点|时)"
-    r"(?:(?P<half>半)|(?P<m2>\d{1,2})分?|整)?|\.(?P<m3>\d{2}))(?P<ampm2>am|pm)?$")
+    r"(?:(?P<half>半)|(?P<m2>\d{1,2})分?|整)?|\.(?P<m3>\d{2}))?(?P<ampm2>am|pm)?$")
 TIME_HINT = "请填写时间，如 09:00、9点 或 9点半"
 
 
@@ -204,10 +204,7 @@ def _time_of(text: str, original: Any) -> tuple[time, bool]:
     """A time and whether it carried an afternoon mark (下午/晚上/pm)."""
     match = _TIME_RE.match(text.lower())
     if match is None:
-        if re.fullmatch(r"\d{1,2}", text):
-            match = _TIME_RE.match(text + "点")
-        if match is None:
-            raise CellError(f"无法识别“{original}”：{TIME_HINT}")
+        raise CellError(f"无法识别“{original}”：{TIME_HINT}")
     hour = int(match["h"])
     minute = 30 if match["half"] else int(match["m"] or match["m2"] or match["m3"] or 0)
     mark = match["ampm"] or match["ampm2"] or ""
@@ -610,12 +607,11 @@ def _is_total(row: list[Any]) -> bool:
     return False
 
 
-def _is_footer(row: list[Any], template: Template, columns: dict[int, str]) -> bool:
+def _is_footer(row: list[Any]) -> bool:
+    """A 填表人 / 审核人 / 注： line under the table: a few cells, the first of them such a word."""
     cells = [c for c in row if not is_blank(c)]
-    if not cells or not isinstance(cells[0], str) or not squash(cells[0]).startswith(FOOTER_WORDS):
-        return False
-    required = {c.key for c in template.required}
-    return not any(not is_blank(row[i]) for i, key in columns.items() if key in required and i < len(row))
+    return (bool(cells) and len(cells) <= 3 and isinstance(cells[0], str)
+            and squash(cells[0]).startswith(FOOTER_WORDS))
 
 
 def parse_rows(template: Template, sheets: Iterable[tuple[str, date, Iterator[tuple[int, list[Any]]]]],
@@ -689,7 +685,7 @@ def _read_data(parsed: Parsed, template: Template, header_map: dict[int, str], h
         if set(_match_headers(template, values).values()) >= set(required):
             parsed.skipped.append(Skipped(number, number, "重复的表头行，不导入"))
             continue
-        if _is_footer(values, template, header_map):
+        if _is_footer(values):
             parsed.skipped.append(Skipped(number, number, "表尾说明（填表人、审核人等），不导入"))
             continue
         count += 1
