@@ -36,10 +36,10 @@ from db.kpi import (
     mediation_rows,
     training_rows,
 )
-from db.models import Activity, Community, Project, ServiceRecord, SocialWorker, Volunteer
+from db.models import Activity, Community, Organization, Project, ServiceRecord, SocialWorker, Volunteer
 from db.periods import Period
 from db.queries import scope_name
-from db.scope import Scope, narrow
+from db.scope import Scope
 
 # The figures of the 汇总 sheet, in order (keys of db.kpi).
 LEDGER_FIGURES = (
@@ -58,12 +58,37 @@ def month_period(month: date, today: date) -> Period:
     return Period(start, min(end, today), "month")
 
 
-def ledger_scope(user: CurrentUser, requested: Scope) -> Scope:
-    """The community or street of the ledger, kept inside the user's scope."""
-    scope = narrow(user.scope, requested)
-    if scope.community_id is None and scope.street_id is None:
-        raise PermissionDenied("请选择一个社区或街道生成台账。")
-    return scope
+def ledger_scope(session: Session, user: CurrentUser, requested: Scope) -> Scope:
+    """The community or street of a ledger, refused (PermissionDenied) when it is outside the user's scope."""
+    base = user.scope
+    if requested.community_id is not None:
+        community = session.get(Community, requested.community_id)
+        if community is None:
+            raise PermissionDenied("该社区不存在。")
+        home = _home_street(session, user)
+        allowed = (base.is_all or base.community_id == community.id
+                   or (base.community_id is None and home == community.street_id))
+        if not allowed:
+            raise PermissionDenied("您只能生成本人数据范围内的社区或街道台账。")
+        return Scope(community_id=community.id)
+    if requested.street_id is not None:
+        if not (base.is_all or (base.community_id is None and _home_street(session, user) == requested.street_id)):
+            raise PermissionDenied("您只能生成本人数据范围内的社区或街道台账。")
+        return Scope(street_id=requested.street_id)
+    raise PermissionDenied("请选择一个社区或街道生成台账。")
+
+
+def _home_street(session: Session, user: CurrentUser) -> int | None:
+    base = user.scope
+    if base.street_id is not None:
+        return base.street_id
+    if base.organization_id is not None:
+        org = session.get(Organization, base.organization_id)
+        return org.street_id if org else None
+    if base.community_id is not None:
+        community = session.get(Community, base.community_id)
+        return community.street_id if community else None
+    return None
 
 
 def _figure_label(key: str) -> tuple[str, str, str]:
@@ -222,7 +247,7 @@ def ledger_file_name(session: Session, scope: Scope, period: Period) -> str:
 def ledger_workbook(session: Session, user: CurrentUser, requested: Scope, month: date, *, today: date,
                     real_names: bool, now: datetime | None = None) -> tuple[str, bytes]:
     """(file name, .xlsx bytes) of the monthly 台账 of a community or street within the user's scope."""
-    scope = ledger_scope(user, requested)
+    scope = ledger_scope(session, user, requested)
     period = month_period(month, today)
     place = scope_name(session, scope)
     frames = ledger_frames(session, scope, period, real_names)
