@@ -74,6 +74,7 @@ PAGES = (
     ("pages/5_projects.py", "项目成效", ("leader", "staff", "admin")),
     ("pages/6_organizations.py", "社会组织与社工", ("leader", "staff", "admin")),
     ("pages/1_data_entry.py", "数据录入", ("staff", "admin")),
+    ("pages/7_transfer.py", "导入导出", ("staff", "admin")),
 )
 
 # Where each kind of record is entered (数据录入 lists them): page, the tab that holds the form, what it records.

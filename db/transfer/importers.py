@@ -143,7 +143,8 @@ class ImportResult:
             tail.append(f"空行、合计行等 {sum(s.last - s.row + 1 for s in self.skipped)} 行（跳过）")
         rest = ("；" + "，".join(tail)) if tail else ""
         if self.dry_run:
-            return f"预览：可导入 {ok} 行（{self.counts_text()}），未通过 {rejected} 行{rest}。尚未写入任何数据。"
+            found = f"可导入 {ok} 行（{self.counts_text()}）" if ok else "没有可导入的新行"
+            return f"预览：{found}，未通过 {rejected} 行{rest}。尚未写入任何数据。"
         if self.written:
             left = f"；未通过的 {rejected} 行没有导入" if rejected else ""
             return f"已导入 {ok} 行（{self.counts_text()}）{left}{rest}。"

@@ -240,6 +240,25 @@ def ledger_frames(session: Session, scope: Scope, period: Period, real_names: bo
     }
 
 
+# The detail tables, exportable on their own for any period (导入导出 › 导出).
+TABLES = ("活动", "志愿服务记录", "捐赠", "纠纷调解", "培训")
+
+
+def table_frame(session: Session, user: CurrentUser, requested: Scope, name: str, period: Period, *,
+                real_names: bool) -> tuple[str, pd.DataFrame]:
+    """(file name without extension, table) of one detail table of a community or street in the user's scope."""
+    scope = ledger_scope(session, user, requested)
+    builders = {
+        "活动": lambda: activities_frame(session, scope, period, real_names),
+        "志愿服务记录": lambda: records_frame(session, scope, period, real_names),
+        "捐赠": lambda: donations_frame(session, scope, period, real_names),
+        "纠纷调解": lambda: mediation_frame(session, scope, period),
+        "培训": lambda: trainings_frame(session, scope, period),
+    }
+    stem = export_file_name(scope_name(session, scope), period, name, ext="x")[:-2]
+    return stem, builders[name]()
+
+
 def ledger_file_name(session: Session, scope: Scope, period: Period) -> str:
     return export_file_name(scope_name(session, scope), period, "台账")
 
@@ -272,4 +291,5 @@ def ledger_workbook(session: Session, user: CurrentUser, requested: Scope, month
     return ledger_file_name(session, scope, period), buffer.getvalue()
 
 
-__all__ = ["LEDGER_FIGURES", "ledger_frames", "ledger_scope", "ledger_workbook", "month_period", "summary_frame"]
+__all__ = ["LEDGER_FIGURES", "TABLES", "ledger_frames", "ledger_scope", "ledger_workbook", "month_period",
+           "summary_frame", "table_frame"]
