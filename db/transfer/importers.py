@@ -623,8 +623,25 @@ def _service_problems(prepared: Prepared, problems: RowProblems, exc: WriteError
         problems.add("community" if "community" in problems.parsed.headers else "", str(exc))
 
 
-class _Rollback(Exception):
-    pass
+def _chunks(items: list[Any], size: int = 500) -> Any:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _submitted(session: Session, keys: list[str]) -> dict[str, int | None]:
+    """Keys already used (an earlier import of the same rows) → the record each created."""
+    out: dict[str, int | None] = {}
+    for part in _chunks(keys):
+        out.update(session.execute(select(Submission.key, Submission.record_id).where(Submission.key.in_(part))).all())
+    return out
+
+
+def _existing(session: Session, model: type[SQLModel], ids: list[int]) -> set[int]:
+    table_id = model.id  # type: ignore[attr-defined]
+    out: set[int] = set()
+    for part in _chunks(ids):
+        out.update(session.execute(select(table_id).where(table_id.in_(part))).scalars())
+    return out
 
 
 def _run(engine: Engine | None, user: CurrentUser, kind: str, data: bytes, file_name: str, *, mode: str,
@@ -647,6 +664,7 @@ def _run(engine: Engine | None, user: CurrentUser, kind: str, data: bytes, file_
     session.connection(execution_options={"sqlite_immediate": True})
     try:
         resolver = Resolver(session, user)
+        pending: list[tuple[RowResult, Prepared, str]] = []
         first_of: dict[str, int] = {}
         for row in parsed.rows:
             outcome = RowResult(row.row, "rejected", row.original)
@@ -662,13 +680,17 @@ def _run(engine: Engine | None, user: CurrentUser, kind: str, data: bytes, file_
                 outcome.status, outcome.note = "duplicate", f"与第 {first_of[key]} 行内容相同，跳过"
                 continue
             first_of[key] = row.row
-            earlier = session.get(Submission, key)
-            if earlier is not None:
-                outcome.status, outcome.record_id = "already", earlier.record_id
-                gone = earlier.record_id is None or session.get(spec.model, earlier.record_id) is None
-                outcome.note = ("已导入过，跳过（该记录后来已被删除；如需重新导入，请修改该行内容）" if gone
-                                else f"已导入过，跳过（编号 {earlier.record_id}）")
+            pending.append((outcome, prepared, key))
+        earlier = _submitted(session, [key for _o, _p, key in pending])
+        alive = _existing(session, spec.model, [r for r in earlier.values() if r is not None])
+        for outcome, prepared, key in pending:
+            if key in earlier:
+                record_id = earlier[key]
+                outcome.status, outcome.record_id = "already", record_id
+                outcome.note = (f"已导入过，跳过（编号 {record_id}）" if record_id in alive
+                                else "已导入过，跳过（该记录后来已被删除；如需重新导入，请修改该行内容）")
                 continue
+            problems = RowProblems(template, parsed, ParsedRow(outcome.row, {}, outcome.original))
             try:
                 with session.begin_nested():
                     outcome.record_id = prepared.call(session, key)

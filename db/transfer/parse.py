@@ -583,12 +583,24 @@ def _xlsx_sheets(data: bytes) -> Iterator[tuple[str, date, Iterator[tuple[int, l
 # ------------------------------------------------------------------------------------------- parsing
 
 
+_HEADER_NAMES: dict[str, dict[str, str]] = {}
+
+
+def _header_names(template: Template) -> dict[str, str]:
+    """Every header and alias of ``template``, compared form → column key (built once per kind)."""
+    names = _HEADER_NAMES.get(template.kind)
+    if names is None:
+        names = {}
+        for col in template.columns:
+            for text in (col.header, *col.aliases):
+                names.setdefault(header_key(text), col.key)
+        _HEADER_NAMES[template.kind] = names
+    return names
+
+
 def _match_headers(template: Template, row: list[Any]) -> dict[int, str]:
     """Column index → template key for the cells of ``row`` that name a column (first one wins)."""
-    names: dict[str, str] = {}
-    for col in template.columns:
-        for text in (col.header, *col.aliases):
-            names.setdefault(header_key(text), col.key)
+    names = _header_names(template)
     found: dict[int, str] = {}
     for i, cell in enumerate(row):
         if is_blank(cell) or not isinstance(cell, str | int | float):
