@@ -32,12 +32,13 @@ _TABLE = "transfer_table"
 
 # Streamlit's uploader speaks English; its words are replaced here (the widget's own text is hidden).
 _UPLOADER_CSS = """
-[data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
-[data-testid="stFileUploaderDropzoneInstructions"] > div::before { content: "将文件拖到此处，或点击右侧按钮选择"; }
+[data-testid="stFileUploaderDropzone"] > span > button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] > span > button [data-testid="stMarkdownContainer"] p::after {
+  content: "选择文件"; font-size: 14px; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::before { content: "或将文件拖到此处"; display: block; }
 [data-testid="stFileUploaderDropzoneInstructions"] > div::after {
   content: "单个文件不超过 %d MB、%d 行 · .xlsx 或 .csv"; display: block; font-size: .85em; opacity: .7; }
-[data-testid="stFileUploaderDropzone"] button { font-size: 0; }
-[data-testid="stFileUploaderDropzone"] button::after { content: "选择文件"; font-size: 14px; }
 """
 
 
@@ -80,7 +81,7 @@ def _show_result(result: ImportResult) -> None:
     if result.ignored:
         st.caption(f"以下列不在模板中，未导入：{'、'.join(result.ignored)}")
     labels = [f"可导入（{len(ok)}）", f"未通过（{len(rejected)}）", f"跳过（{len(_skipped_frame(result))}）"]
-    good_tab, bad_tab, skip_tab = st.tabs(labels)
+    good_tab, bad_tab, skip_tab = st.tabs(labels, default=labels[1] if rejected else labels[0])  # problems first
     with good_tab:
         st.dataframe(_rows_frame(result, "ok"), hide_index=True, width="stretch")
     with bad_tab:
@@ -104,7 +105,7 @@ def import_section(user: CurrentUser) -> None:
     uploaded = st.file_uploader("选择文件（.xlsx 或 .csv，UTF-8 或 GBK 编码）", type=["xlsx", "csv"],
                                 key=f"import_file_{st.session_state.get(_UPLOADS, 0)}",
                                 max_upload_size=settings.upload_max_mb)
-    st.caption(f"单个文件不超过 {settings.upload_max_mb} MB、{settings.import_max_rows} 行。预览时逐行检查，不写入任何数据。")
+    st.caption(f"单个文件不超过 {settings.upload_max_mb} MB、{settings.import_max_rows} 行。上传后先逐行检查并预览，不写入任何数据。")
     if uploaded is None:
         st.session_state.pop(_PREVIEW, None)
         return

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from xml.etree import ElementTree
+from xml.etree import ElementTree  # the small workbook.xml and its relations only
 
 from db.settings import get_settings
 from db.transfer.templates import Column, Template
@@ -497,25 +497,30 @@ def _sheet_parts(archive: zipfile.ZipFile) -> list[str]:
     return parts
 
 
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]{1,3}\d{1,7}:[A-Za-z]{1,3}\d{1,7})"')
+
+
 def _merged_ranges(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int, int, int]]:
-    """(min_row, min_col, max_row, max_col) of every merged range of a sheet, streamed from its XML."""
+    """(min_row, min_col, max_row, max_col) of every merged range of a sheet: its XML read in chunks (constant
+    memory, nothing built), the <mergeCell ref="A1:H1"/> elements picked out."""
     from openpyxl.utils.cell import range_boundaries
 
-    out = []
+    out: list[tuple[int, int, int, int]] = []
     if part not in archive.namelist():
         return out
+    tail = b""
     with archive.open(part) as source:
-        for _event, element in ElementTree.iterparse(source):
-            if element.tag == f"{_MAIN_NS}mergeCell":
-                ref = element.get("ref", "")
+        while chunk := source.read(1 << 20):
+            text = tail + chunk
+            last = 0
+            for match in _MERGE_CELL.finditer(text):
+                last = match.end()
                 try:
-                    min_col, min_row, max_col, max_row = range_boundaries(ref)
-                except (ValueError, TypeError):
+                    min_col, min_row, max_col, max_row = range_boundaries(match[1].decode("ascii").upper())
+                except ValueError:  # a column past XFD: not a range Excel could have written
                     continue
-                if None not in (min_col, min_row, max_col, max_row):
-                    out.append((min_row, min_col, max_row, max_col))  # type: ignore[arg-type]
-            if element.tag != f"{_MAIN_NS}mergeCells":
-                element.clear()
+                out.append((min_row, min_col, max_row, max_col))  # type: ignore[arg-type]
+            tail = text[max(last, len(text) - 300):]  # an element cut by the chunk's end is read with the next
     return out
 
 
