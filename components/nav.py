@@ -45,6 +45,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/5_projects.py", "项目成效", everyone),
     PageSpec("pages/6_organizations.py", "社会组织与社工", everyone),
     PageSpec("pages/1_data_entry.py", "数据录入", writers_only),
+    PageSpec("pages/7_transfer.py", "导入导出", writers_only),
 )
 
 # Where each kind of record is entered (数据录入 lists them): page, the tab that holds the form, what it records.

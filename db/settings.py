@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     max_failed_logins: int = 5
     lock_minutes: int = 15
     upload_max_mb: int = 10
+    # Data rows one import may hold (an Excel/CSV 台账 file); a bigger file is refused before it is parsed whole.
+    import_max_rows: int = 5000
 
     @field_validator("database_url")
     @classmethod
