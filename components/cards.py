@@ -74,8 +74,8 @@ def figure_tile(key: str, value: float | Change | None, *, label: str | None = N
     first, first_label = (mom, "环比") if show_mom else (yoy, "同比")
     if show_mom:
         note = ("环比 —　" if mom == "—" else "") + f"同比 {yoy}"
-    else:
-        note = "同比 —" if first == "—" else "与去年同期相比"
+    else:  # the delta already says 同比; only an undefined one needs saying
+        note = "同比 —" if first == "—" else ""
     return Tile(name, figure_text(key, value.value), help_text,
                 delta=None if first == "—" else f"{first} {first_label}", note=note,
                 detail_key=key if detail else None)
