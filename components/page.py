@@ -61,8 +61,9 @@ def _client_address() -> str | None:
         forwarded = (st.context.headers or {}).get("X-Forwarded-For")
     except Exception:  # no request context (tests, scripts)
         return None
-    parts = [p for p in (address, f"X-Forwarded-For: {forwarded}" if forwarded else None) if p]
-    return "; ".join(parts)[:100] or None
+    parts = [address if isinstance(address, str) else None,
+             f"X-Forwarded-For: {forwarded}" if isinstance(forwarded, str) and forwarded else None]
+    return "; ".join(p for p in parts if p)[:100] or None
 
 
 def _restore_user() -> CurrentUser | None:
