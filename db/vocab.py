@@ -306,6 +306,7 @@ AUDIT_TABLES = {
 
 # Keys of audit values that no form label covers.
 AUDIT_FIELD_LABELS = {
+    "name": "名称",
     "reason": "原因",
     "source": "来源地址",
     "locked_until": "锁定至",

@@ -77,15 +77,36 @@ def _day_bounds(start: date | datetime | None, end: date | datetime | None) -> t
     return lo, hi
 
 
-def _label(key: str) -> str:
-    for labels in (vocab.FIELD_LABELS, vocab.USER_FIELD_LABELS, vocab.AUDIT_FIELD_LABELS,
-                   vocab.VOLUNTEER_FIELD_LABELS, vocab.CHARITY_FIELD_LABELS):
+# The form labels of the tables whose fields have their own words; then the shared ones.
+_TABLE_LABELS: dict[str, tuple[dict[str, str], ...]] = {
+    "appuser": (vocab.USER_FIELD_LABELS,),
+    "volunteer": (vocab.VOLUNTEER_FIELD_LABELS,),
+    "volunteerteam": (vocab.VOLUNTEER_FIELD_LABELS,),
+    "servicerecord": (vocab.VOLUNTEER_FIELD_LABELS,),
+    "staraward": (vocab.VOLUNTEER_FIELD_LABELS,),
+    "training": (vocab.TRAINING_FIELD_LABELS,),
+    "mediationcase": (vocab.MEDIATION_FIELD_LABELS,),
+    "charityneed": (vocab.CHARITY_FIELD_LABELS,),
+    "charityresource": (vocab.CHARITY_FIELD_LABELS,),
+    "charitymatch": (vocab.CHARITY_FIELD_LABELS,),
+    "donation": (vocab.CHARITY_FIELD_LABELS,),
+}
+
+
+def _label(key: str, table: str = "") -> str:
+    for labels in (*_TABLE_LABELS.get(table, ()), vocab.FIELD_LABELS, vocab.AUDIT_FIELD_LABELS):
         if key in labels:
             return labels[key]
     return key
 
 
-def _shown(value: Any) -> str:
+# Stored codes shown with their Chinese words.
+_CODES: dict[str, dict[str, str]] = {"role": vocab.ROLES, "scope_type": vocab.SCOPE_TYPES}
+
+
+def _shown(value: Any, key: str = "") -> str:
+    if isinstance(value, str) and value in _CODES.get(key, {}):
+        return _CODES[key][value]
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -135,7 +156,7 @@ def audit_log(session: Session, actor: CurrentUser, *, username: str | None = No
         "操作": vocab.AUDIT_ACTIONS.get(r.action, r.action),
         "对象": vocab.AUDIT_TABLES.get(r.table_name, r.table_name),
         "记录编号": r.record_id,
-        "变更字段": "、".join(_label(k) for k in _changed_keys(r.old_values, r.new_values)),
+        "变更字段": "、".join(_label(k, r.table_name) for k in _changed_keys(r.old_values, r.new_values)),
     } for r in rows], columns=AUDIT_COLUMNS)
 
 
@@ -147,7 +168,7 @@ def audit_changes(session: Session, actor: CurrentUser, audit_id: int) -> pd.Dat
     if row is None:
         raise NotFound("该审计记录不存在。")
     old, new = row.old_values or {}, row.new_values or {}
-    return pd.DataFrame([{"字段": _label(k), "原值": _shown(old.get(k)), "新值": _shown(new.get(k))}
+    return pd.DataFrame([{"字段": _label(k, row.table_name), "原值": _shown(old.get(k), k), "新值": _shown(new.get(k), k)}
                          for k in _changed_keys(old, new)], columns=["字段", "原值", "新值"])
 
 
