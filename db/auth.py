@@ -27,14 +27,17 @@ in the audit log with the name tried and the address the browser reported, never
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Engine, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from db import clock, vocab
@@ -216,6 +219,20 @@ def create_user(*, session: Session, actor: CurrentUser | None, username: str, p
 
 
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+T = TypeVar("T")
+
+
+def _retrying(work: Callable[[], T], attempts: int = 3) -> T:
+    """Run one of the login's short write transactions, again if SQLite's busy timeout ran out (a burst of logins
+    on a loaded machine): each is all-or-nothing, so running it again is safe."""
+    for attempt in range(attempts):
+        try:
+            return work()
+        except OperationalError as exc:
+            if attempt == attempts - 1 or "database is locked" not in str(exc):
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)
@@ -308,6 +325,12 @@ def _settle(engine: Engine, ticket: _Admitted, password: str, ok: bool, now: dat
         return current
 
 
+def _audit_unknown(engine: Engine, name: str, source: str | None) -> None:
+    with session_scope(engine, write=True) as writer:
+        record_audit(writer, None, "login_failed", "appuser", None, None, _detail("用户名不存在", source),
+                     username=name[:40])
+
+
 def authenticate(*, session: Session, username: str, password: str, now: datetime | None = None,
                  source: str | None = None) -> CurrentUser:
     """Check a password (see the module docstring for the lockout). ``source``: the client address the browser
@@ -316,16 +339,14 @@ def authenticate(*, session: Session, username: str, password: str, now: datetim
     name = (username or "").strip()
     engine = session.get_bind()
     session.rollback()  # the caller's session only lends its engine: end its snapshot (and SQLite write lock)
-    ticket = _admit(engine, name, now, source)
+    ticket = _retrying(lambda: _admit(engine, name, now, source))
     if ticket is None:
         # Spend the same time as a real check so that timing does not tell which user names exist.
         verify_password(_DUMMY_HASH, password)
-        with session_scope(engine, write=True) as writer:
-            record_audit(writer, None, "login_failed", "appuser", None, None, _detail("用户名不存在", source),
-                         username=name[:40])
+        _retrying(lambda: _audit_unknown(engine, name, source))
         raise LoginFailed(GENERIC_LOGIN_ERROR)
     ok = verify_password(ticket.password_hash, password)
-    current = _settle(engine, ticket, password, ok, now, source)
+    current = _retrying(lambda: _settle(engine, ticket, password, ok, now, source))
     if current is None:
         raise LoginFailed(GENERIC_LOGIN_ERROR)
     return current
