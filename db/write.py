@@ -111,6 +111,8 @@ def _json_values(values: dict[str, Any] | None) -> dict[str, Any] | None:
 def record_audit(session: Session, user: CurrentUser | None, action: str, table: str, record_id: int | None,
                  old: dict[str, Any] | None, new: dict[str, Any] | None, *, username: str | None = None) -> AuditLog:
     """Append one audit row, chained to the row before it, in the caller's (write) transaction."""
+    if not action or len(action) > 20 or not table or len(table) > 40:
+        raise ValueError("audit action must be 1–20 characters and table 1–40 (see vocab.AUDIT_ACTIONS)")
     lock_writes(session)
     row = AuditLog(
         user_id=user.id if user else None,
