@@ -15,8 +15,8 @@ A login attempt is admitted, verified and settled (issue 14, "Lockout bypass"):
    A crash between admission and settlement leaves the attempt counted as a failure.
 
 The answer is the same for an unknown user name, a wrong password and a locked or deactivated account
-(``GENERIC_LOGIN_ERROR``), and an unknown name costs a password check too, so neither words nor timing tell which
-names exist. The source address cannot decide anything (Streamlit's ``st.context.ip_address`` is the proxy's, or
+(``GENERIC_LOGIN_ERROR``), and an unknown name or a refused account costs a check against a dummy hash, so neither
+words nor timing tell which names exist or are locked (and a locked account is no cheaper to hammer). The source address cannot decide anything (Streamlit's ``st.context.ip_address`` is the proxy's, or
 None on localhost, and headers can be forged), so locks are per account: a lock cannot be lifted with the right
 password, each further lock without a successful login in between lasts twice as long (up to ``max_lock_hours``),
 an admin can unlock (``db.admin.users.unlock_user``, or ``python -m db.cli unlock`` when no admin can log in), and
@@ -268,36 +268,34 @@ def _detail(reason: str | None = None, source: str | None = None, **more: Any) -
     return out
 
 
-def _admit(engine: Engine, name: str, now: datetime, source: str | None) -> _Admitted | None:
-    """Admission (see the module docstring): the attempt's ticket, None for an unknown name; LoginFailed if the
-    account takes no login now (the refusal is audited and committed first)."""
+UNKNOWN, REFUSED = "unknown", "refused"
+
+
+def _admit(engine: Engine, name: str, now: datetime, source: str | None) -> _Admitted | str:
+    """Admission (see the module docstring): the attempt's ticket; UNKNOWN for a name no account has; REFUSED
+    (audited) for an account that takes no login now."""
     settings = get_settings()
-    refused = False
     with session_scope(engine, write=True) as writer:
         lock_writes(writer)
         user = writer.exec(select(AppUser).where(AppUser.username == name).with_for_update()).first() if name \
             else None
         if user is None:
-            return None
+            return UNKNOWN
         reason = _refusal(user, now)
         if reason is not None:
             record_audit(writer, None, "login_failed", "appuser", user.id, None, _detail(reason, source),
                          username=user.username)
-            refused = True
-        else:
-            failed = user.failed_logins + 1
-            values: dict[str, Any] = {"failed_logins": failed}
-            if failed >= settings.max_failed_logins:
-                until = now + _lock_duration(user.lock_count)
-                values.update(failed_logins=0, lock_count=user.lock_count + 1, locked_until=until)
-                record_audit(writer, None, "lock", "appuser", user.id, None,
-                             _detail(f"连续 {settings.max_failed_logins} 次登录未成功", source,
-                                     locked_until=until.isoformat(sep=" ")), username=user.username)
-            writer.execute(update(AppUser).where(AppUser.id == user.id).values(**values))
-            ticket = _Admitted(user.id or 0, user.username, user.password_hash)
-    if refused:
-        raise LoginFailed(GENERIC_LOGIN_ERROR)
-    return ticket
+            return REFUSED
+        failed = user.failed_logins + 1
+        values: dict[str, Any] = {"failed_logins": failed}
+        if failed >= settings.max_failed_logins:
+            until = now + _lock_duration(user.lock_count)
+            values.update(failed_logins=0, lock_count=user.lock_count + 1, locked_until=until)
+            record_audit(writer, None, "lock", "appuser", user.id, None,
+                         _detail(f"连续 {settings.max_failed_logins} 次登录未成功", source,
+                                 locked_until=until.isoformat(sep=" ")), username=user.username)
+        writer.execute(update(AppUser).where(AppUser.id == user.id).values(**values))
+        return _Admitted(user.id or 0, user.username, user.password_hash)
 
 
 def _settle(engine: Engine, ticket: _Admitted, password: str, ok: bool, now: datetime,
@@ -340,10 +338,12 @@ def authenticate(*, session: Session, username: str, password: str, now: datetim
     engine = session.get_bind()
     session.rollback()  # the caller's session only lends its engine: end its snapshot (and SQLite write lock)
     ticket = _retrying(lambda: _admit(engine, name, now, source))
-    if ticket is None:
-        # Spend the same time as a real check so that timing does not tell which user names exist.
+    if not isinstance(ticket, _Admitted):
+        # Spend the time of a real check (against a dummy hash, never the account's): timing must not tell an
+        # unknown name or a locked account from a wrong password, and a locked account is no cheaper to hammer.
         verify_password(_DUMMY_HASH, password)
-        _retrying(lambda: _audit_unknown(engine, name, source))
+        if ticket == UNKNOWN:
+            _retrying(lambda: _audit_unknown(engine, name, source))
         raise LoginFailed(GENERIC_LOGIN_ERROR)
     ok = verify_password(ticket.password_hash, password)
     current = _retrying(lambda: _settle(engine, ticket, password, ok, now, source))

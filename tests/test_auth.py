@@ -456,20 +456,24 @@ def test_lock_length_is_capped(eng):
 
 
 class VerifyCounter:
-    """Wraps db.auth.verify_password: counts the password checks made against real accounts."""
+    """Wraps db.auth.verify_password: counts the password checks made against real accounts (``calls``) and
+    against the dummy hash that makes a refusal take as long as a check (``dummy_calls``)."""
 
     def __init__(self, monkeypatch):
         import db.auth as auth
 
         self.calls = 0
+        self.dummy_calls = 0
         self._lock = threading.Lock()
         self._dummy = auth._DUMMY_HASH
         original = auth.verify_password
 
         def counting(password_hash: str, password: str) -> bool:
-            if password_hash != self._dummy:
-                with self._lock:
+            with self._lock:
+                if password_hash != self._dummy:
                     self.calls += 1
+                else:
+                    self.dummy_calls += 1
             return original(password_hash, password)
 
         monkeypatch.setattr(auth, "verify_password", counting)
@@ -515,7 +519,8 @@ def test_simultaneous_wrong_passwords_get_no_check_once_the_limit_is_reached(eng
     assert unexpected == []
     assert logged_in == []
     assert refused == [GENERIC_LOGIN_ERROR] * ATTEMPTS
-    assert counter.calls == settings.max_failed_logins  # checked while locked: ATTEMPTS - 5 - (12 - 5) = 0
+    assert counter.calls == settings.max_failed_logins  # so checked while locked: 0
+    assert counter.dummy_calls == ATTEMPTS - settings.max_failed_logins  # refusals take as long as a check
     row = stored(eng, user.id)
     assert row.locked_until == T0 + timedelta(minutes=settings.lock_minutes)
     with session_scope(eng) as session:
@@ -538,6 +543,7 @@ def test_simultaneous_logins_against_a_lock_check_no_password_and_the_right_one_
     assert logged_in == []
     assert refused == [GENERIC_LOGIN_ERROR] * ATTEMPTS
     assert counter.calls == 0
+    assert counter.dummy_calls == ATTEMPTS
     assert stored(eng, user.id).last_login_at is None
 
 
