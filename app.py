@@ -8,7 +8,7 @@ from datetime import timedelta
 import streamlit as st
 
 from components import cards, charts, data, drilldown, filters, tables
-from components.page import friendly_errors, setup_page
+from components.page import ensure_session, friendly_errors, setup_page
 from db.figures import CORE_TILES
 from db.figures.linkage import INDEX_FORMULA
 from db.settings import get_settings
@@ -27,6 +27,7 @@ TRENDS = ("activities", "hours", "people_served", "active_volunteers")
 
 @st.fragment(run_every=run_every)
 def live_figures() -> None:
+    ensure_session()  # a live rerun skips setup_page: an expired or ended login stops here
     with friendly_errors():
         _live_figures()
 

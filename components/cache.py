@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from db.bootstrap import ensure_ready
 from db.engine import get_engine, session_scope
+from db.secret import check_shared_secret
 from db.settings import get_settings
 from db.write import data_version
 
@@ -38,6 +39,7 @@ def engine() -> Engine:
     """One engine per process, migrated (and seeded with demo data on a fresh install) once."""
     eng = get_engine()
     ensure_ready(eng)
+    check_shared_secret(eng)  # several servers on one PostgreSQL must share the cookie key
     return eng
 
 

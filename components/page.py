@@ -14,9 +14,11 @@ import streamlit as st
 from components import nav
 from components.cache import cached, engine, version
 from db import bootstrap, vocab
-from db.auth import CurrentUser, authenticate, end_sessions, issue_token, load_user, user_from_token
+from db.admin.users import change_own_password
+from db.auth import CurrentUser, authenticate, issue_token, load_user, log_out, user_from_token
 from db.engine import database_unavailable, session_scope
-from db.errors import LoginFailed
+from db.errors import LoginFailed, PermissionDenied, ValidationFailed
+from db.secret import SecretKeyMismatch
 from db.settings import get_settings
 
 APP_TITLE = "五社联动数据看板"
@@ -24,6 +26,8 @@ ICON = Path(__file__).parent / "assets" / "icon.png"  # local file: no request l
 COOKIE = "wushe_session"
 _log = logging.getLogger("wushe")
 _USER = "current_user"
+_CHANGE_PASSWORD = "_change_password"  # the user asked for the change-password form
+_PASSWORD_CHANGED = "_password_changed"
 
 
 demo_loaded = cached(bootstrap.demo_loaded)
@@ -52,20 +56,48 @@ def _set_cookie(token: str | None) -> None:
     st.html(f"<script {attrs}>{COOKIE_SCRIPT}</script>", unsafe_allow_javascript=True)
 
 
+def _client_address() -> str | None:
+    """The client address as the connection and a proxy's X-Forwarded-For report it: for the audit log only, never
+    for a decision (Streamlit: it "can easily be spoofed"; None on localhost)."""
+    try:
+        address = st.context.ip_address
+        forwarded = (st.context.headers or {}).get("X-Forwarded-For")
+    except Exception:  # no request context (tests, scripts)
+        return None
+    parts = [address if isinstance(address, str) else None,
+             f"X-Forwarded-For: {forwarded}" if isinstance(forwarded, str) and forwarded else None]
+    return "; ".join(p for p in parts if p)[:100] or None
+
+
 def _restore_user() -> CurrentUser | None:
-    """The session's user, re-checked against the database on every run (lock or logout ends it at once)."""
+    """The session's user, re-checked against the database on every run (and in live fragments, see
+    ``ensure_session``): the login expires SESSION_HOURS after the password was checked, and a logout, an admin's
+    lock or a deactivation ends it at the next run, open tab or not."""
     user: CurrentUser | None = st.session_state.get(_USER)
+    had_user = user is not None
     with session_scope(engine()) as session:
         if user is not None:
-            user = load_user(session, user.id, user.session_epoch)
+            user = load_user(session, user.id, user.session_epoch, expires_at=user.expires_at)
         else:
             token = st.context.cookies.get(COOKIE) if hasattr(st.context, "cookies") else None
             if token:
                 user = user_from_token(session, token)
     if user is None:
         st.session_state.pop(_USER, None)
+        if had_user:
+            _set_cookie(None)  # the session ended: the cookie must not bring it back
     else:
         st.session_state[_USER] = user
+    return user
+
+
+def ensure_session() -> CurrentUser:
+    """Call first in a fragment that reruns on its own (``st.fragment(run_every=...)``): such a run skips
+    ``setup_page``, so the login is checked here; a session that has ended reruns the whole page (login form)."""
+    user = _restore_user()
+    if user is None or user.must_change_password:
+        st.rerun(scope="app")
+    assert user is not None
     return user
 
 
@@ -81,7 +113,8 @@ def _login_form() -> None:
     if submitted:
         try:
             with session_scope(engine()) as session:
-                user = authenticate(session=session, username=username, password=password)
+                user = authenticate(session=session, username=username, password=password,
+                                    source=_client_address())
                 token = issue_token(session, user)
         except LoginFailed as exc:
             left.error(str(exc))
@@ -98,21 +131,65 @@ def _login_form() -> None:
             st.markdown(f"{lines}\n\n密码均为 `{DEMO_PASSWORD}`")
 
 
-def _sidebar(user: CurrentUser, current: str) -> None:
+def _sidebar(user: CurrentUser, current: str, *, pages: bool = True) -> None:
     with st.sidebar:
         st.markdown(f"### {APP_TITLE}")
         if demo_loaded(version()):
             st.warning("演示数据 · 非真实记录", icon=":material/science:")
-        for spec in nav.pages_for(user):
-            st.page_link(spec.path, label=spec.title, disabled=spec.path == current)
+        if pages:
+            for spec in nav.pages_for(user):
+                st.page_link(spec.path, label=spec.title, disabled=spec.path == current)
         st.divider()
         st.caption(f"{user.display_name}（{vocab.ROLES.get(user.role, user.role)}）")
+        if pages and st.button("修改密码", key="change_password_open", width="stretch"):
+            st.session_state[_CHANGE_PASSWORD] = True
+            st.rerun()
         if st.button("退出登录", key="logout", width="stretch"):
             with session_scope(engine(), write=True) as session:
-                end_sessions(session=session, user_id=user.id)
+                log_out(session=session, user=user, source=_client_address())
             st.session_state.clear()
             st.session_state["_pending_cookie"] = ""
             st.rerun()
+
+
+PASSWORD_RULE = "新密码至少 8 位，且不能与用户名相同。"
+
+
+def _password_form(user: CurrentUser, *, forced: bool) -> None:
+    """Change one's own password; shown instead of the page while an admin-set password is unchanged."""
+    st.title("修改密码")
+    if forced:
+        st.info("管理员为您设置或重置了密码。请先设置自己的新密码，之后才能使用本系统。")
+    labels = vocab.USER_FIELD_LABELS
+    left, _right = st.columns([2, 3])
+    with left, st.form("change_password", border=True):
+        old = st.text_input(labels["old_password"], type="password", max_chars=200)
+        new = st.text_input(labels["new_password"], type="password", max_chars=200)
+        confirm = st.text_input(labels["confirm_password"], type="password", max_chars=200)
+        st.caption(PASSWORD_RULE)
+        submitted = st.form_submit_button("确认修改", type="primary", width="stretch")
+    if not forced and left.button("取消", key="change_password_cancel"):
+        st.session_state.pop(_CHANGE_PASSWORD, None)
+        st.rerun()
+    if not submitted:
+        return
+    try:
+        with session_scope(engine(), write=True) as session:
+            renewed = change_own_password(session=session, user=user, old_password=old, new_password=new,
+                                          confirm_password=confirm)
+            token = issue_token(session, renewed)
+    except ValidationFailed as exc:
+        for message in exc.errors.values():
+            left.error(message)
+        return
+    except PermissionDenied as exc:
+        left.error(str(exc))
+        return
+    st.session_state[_USER] = renewed
+    st.session_state["_pending_cookie"] = token  # other sessions of this user end; this one continues
+    st.session_state.pop(_CHANGE_PASSWORD, None)
+    st.session_state[_PASSWORD_CHANGED] = True
+    st.rerun()
 
 
 @contextmanager
@@ -180,7 +257,12 @@ def setup_page(path: str, title: str, *, layout: str = "wide") -> CurrentUser:
     # the table toolbar's own CSV download would not, so it is hidden (search, fullscreen and columns remain).
     st.html(f"<style>{HIDE_RAW_CSV}</style>")
     _install_friendly_errors()
-    engine()
+    try:
+        engine()
+    except SecretKeyMismatch as exc:
+        _log.error("refusing to serve: %s", exc)
+        st.error(str(exc))
+        st.stop()
     pending = st.session_state.pop("_pending_cookie", None)
     if pending is not None:
         _set_cookie(pending or None)
@@ -188,6 +270,12 @@ def setup_page(path: str, title: str, *, layout: str = "wide") -> CurrentUser:
     if user is None:
         _login_form()
         st.stop()
+    if user.must_change_password or st.session_state.get(_CHANGE_PASSWORD):
+        _sidebar(user, path, pages=not user.must_change_password)
+        _password_form(user, forced=user.must_change_password)
+        st.stop()
+    if st.session_state.pop(_PASSWORD_CHANGED, False):
+        st.toast("密码已修改。", icon=":material/check_circle:")
     _sidebar(user, path)
     if not nav.may_open(user, path):
         st.error(f"您的角色（{vocab.ROLES.get(user.role, user.role)}）无权打开「{title}」页面。")

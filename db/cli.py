@@ -3,6 +3,8 @@
     python -m db.cli migrate                 # apply migrations (the app also does this on start)
     python -m db.cli create-admin USERNAME   # asks for the password twice (or reads it from --password-stdin)
     python -m db.cli load-demo | reset-demo  # the demo data set
+    python -m db.cli unlock USERNAME         # lift a lock when no administrator can log in (audited)
+    python -m db.cli accept-secret-key       # PostgreSQL: record this server's SECRET_KEY as the shared one
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("username")
     admin.add_argument("--display-name", default="")
     admin.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    unlock = sub.add_parser("unlock", help="unlock a user (admin lock and failed-login lock)")
+    unlock.add_argument("username")
+    sub.add_parser("accept-secret-key", help="record this server's secret key as the one all servers share")
     sub.add_parser("load-demo", help="load the demo data set if it is not loaded")
     sub.add_parser("reset-demo", help="delete and reload the demo data set")
     args = parser.parse_args(argv)
@@ -56,6 +61,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "create-admin":
         return _create_admin(args.username, args.password_stdin, args.display_name)
+    if args.command == "unlock":
+        from db.admin.users import unlock_by_name
+
+        upgrade(get_engine())
+        with session_scope(write=True) as session:
+            found = unlock_by_name(session=session, username=args.username)
+        print(f"已解锁用户 {args.username}。" if found else f"用户 {args.username} 不存在。",
+              file=sys.stdout if found else sys.stderr)
+        return 0 if found else 2
+    if args.command == "accept-secret-key":
+        from db.secret import check_shared_secret
+
+        upgrade(get_engine())
+        check_shared_secret(get_engine(), accept=True)
+        print("已将本服务器的登录密钥记录为共享密钥；用其他密钥签发的登录状态将失效。")
+        return 0
     from db.demo.build import load_demo, reset_demo
 
     upgrade(get_engine())

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, false, text, true
 from sqlmodel import Field, SQLModel
 
 
@@ -524,7 +524,14 @@ class AppUser(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     failed_logins: int = 0
     locked_until: datetime | None = Field(default=None, sa_type=DateTime)
-    is_locked: bool = False  # locked by an admin
+    is_locked: bool = False  # locked by an admin (until an admin unlocks); ends open sessions
+    # Consecutive automatic locks without a successful login in between: each lasts twice as long as the one
+    # before (lock_minutes, 2×, 4× ... up to MAX_LOCK_HOURS); a successful login or an admin's unlock resets it.
+    lock_count: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    # Deactivated users are kept (the audit trail and records point at them) but can never log in.
+    is_active: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    # Set when an admin creates the user or resets the password: the app shows only a change-password form.
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     # Bumped on logout-everywhere, password change or lock: signed cookies of older epochs stop working.
     session_epoch: int = 1
     last_login_at: datetime | None = Field(default=None, sa_type=DateTime)
@@ -533,17 +540,22 @@ class AppUser(SQLModel, table=True):
     version: int = Field(default=1)
 
 
-# Append-only audit trail of every create, update and delete, written in the writer's transaction.
+# Append-only audit trail of every create, update and delete, written in the writer's transaction, plus logins,
+# logouts, password changes, exports, imports and certificates. Each row carries ``row_hash`` = sha256 over its
+# fields and ``prev_hash`` (the row before's ``row_hash``): an edited or deleted row breaks the chain
+# (db/write.py ``audit_hash``, db/admin/audit.py ``verify_audit_chain``).
 class AuditLog(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=_now, index=True, sa_type=DateTime)
     user_id: int | None = Field(default=None, index=True)
     username: str = Field(default="", max_length=40)
-    action: str = Field(max_length=10)  # create / update / delete / login ...
+    action: str = Field(max_length=20)  # create / update / delete / login / login_failed ... (vocab.AUDIT_ACTIONS)
     table_name: str = Field(max_length=40)
     record_id: int | None = None
     old_values: dict | None = Field(default=None, sa_column=Column(JSON))
     new_values: dict | None = Field(default=None, sa_column=Column(JSON))
+    prev_hash: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": text("''")})
+    row_hash: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": text("''")})
 
     __table_args__ = (Index("ix_audit_table_record", "table_name", "record_id"),)
 
@@ -564,7 +576,7 @@ class DataVersion(SQLModel, table=True):
     changed_at: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
-# Key/value facts about this installation (demo loaded, secret key...).
+# Key/value facts about this installation (demo loaded, the secret key's check value...).
 class AppMeta(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=40)
     value: str = Field(default="", max_length=500)

@@ -31,12 +31,19 @@ class Settings(BaseSettings):
     cache_ttl_seconds: int = 3600
     # How many results each cached read keeps (one per data version × arguments); the oldest go first.
     cache_max_entries: int = 256
-    # Session length for the signed login cookie.
+    # Session length: a login (and its cookie) ends this many hours after the password was checked, open tab or not.
     session_hours: int = 8
-    # Secret that signs login cookies; generated into data/ on first use when unset.
+    # Secret that signs login cookies. Never stored in the database. Unset: read from ``secret_key_file``, which is
+    # created (random, mode 0600) on first use. Several app servers on one PostgreSQL must share one key: set
+    # SECRET_KEY (or one shared key file) on every server; a server with a different key refuses to start.
     secret_key: str = ""
+    # Unset: ``secret.key`` next to the SQLite file, or data/secret.key for PostgreSQL.
+    secret_key_file: str = ""
+    # Consecutive failed logins that lock an account for ``lock_minutes``; each further lock without a successful
+    # login in between lasts twice as long, up to ``max_lock_hours``. An admin can always unlock.
     max_failed_logins: int = 5
     lock_minutes: int = 15
+    max_lock_hours: int = 24
     upload_max_mb: int = 10
     # Data rows one import may hold (an Excel/CSV 台账 file); a bigger file is refused before it is parsed whole.
     import_max_rows: int = 5000

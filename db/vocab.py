@@ -209,3 +209,96 @@ CHARITY_COLUMNS = {
     "requested": "需求数量", "unmet": "待对接需求数量", "donor_type": "捐赠方类型", "project": "项目",
     "money": "善款（元）", "in_kind": "物资折价（元）", "donations": "捐赠（笔）", "month": "月份",
 }
+
+# ------------------------------------------------------------------------------------------ users and audit
+
+# Form fields of user administration and of changing one's own password (「字段」原因).
+USER_FIELD_LABELS = {
+    "username": "用户名",
+    "display_name": "姓名",
+    "password": "密码",
+    "role": "角色",
+    "scope": "数据范围",
+    "old_password": "原密码",
+    "new_password": "新密码",
+    "confirm_password": "确认新密码",
+}
+
+USER_STATUSES = {"active": "正常", "locked": "已锁定（管理员）", "temp_locked": "暂时锁定", "inactive": "已停用"}
+
+# What an audit row records (AuditLog.action).
+AUDIT_ACTIONS = {
+    "create": "新增",
+    "update": "修改",
+    "delete": "删除",
+    "login": "登录",
+    "login_failed": "登录失败",
+    "logout": "退出登录",
+    "lock": "锁定账户",
+    "unlock": "解锁账户",
+    "password_change": "修改密码",
+    "password_reset": "重置密码",
+    "role_scope": "修改角色与范围",
+    "deactivate": "停用账户",
+    "reactivate": "启用账户",
+    "export": "导出",
+    "import": "导入",
+    "certificate": "出具证明",
+    "demo_load": "载入演示数据",
+    "demo_reset": "重置演示数据",
+}
+
+# The table an audit row is about (AuditLog.table_name).
+AUDIT_TABLES = {
+    "activity": "活动",
+    "appmeta": "系统设置",
+    "appuser": "用户",
+    "brand": "服务品牌",
+    "charitymatch": "需求对接",
+    "charityneed": "慈善需求",
+    "charityresource": "慈善资源",
+    "community": "社区",
+    "compound": "小区",
+    "donation": "捐赠",
+    "gradeband": "等级分数段",
+    "mediationcase": "调解案件",
+    "organization": "社会组织",
+    "orggrade": "评估等级",
+    "project": "项目",
+    "projecttarget": "项目指标",
+    "reportedindicator": "报告指标",
+    "servicerecord": "服务记录",
+    "servicespace": "服务阵地",
+    "socialworker": "社工",
+    "staraward": "星级认定",
+    "starlevel": "星级标准",
+    "starpreset": "星级预设",
+    "street": "街道",
+    "streetstarpreset": "街道星级预设",
+    "teammember": "队伍成员",
+    "training": "培训",
+    "volunteer": "志愿者",
+    "volunteerteam": "志愿者队伍",
+}
+
+# Keys of audit values that no form label covers.
+AUDIT_FIELD_LABELS = {
+    "name": "名称",
+    "reason": "原因",
+    "source": "来源地址",
+    "locked_until": "锁定至",
+    "lock_count": "连续锁定次数",
+    "failed_logins": "连续失败次数",
+    "is_locked": "管理员锁定",
+    "is_active": "启用",
+    "must_change_password": "须修改密码",
+    "session_epoch": "会话批次",
+    "scope_type": "范围类型",
+    "scope_id": "范围编号",
+    "display_name": "姓名",
+    "last_login_at": "最近登录",
+    "created_at": "创建时间",
+    "is_demo": "演示数据",
+    "version": "版本",
+    "id": "编号",
+}

@@ -8,12 +8,18 @@ A write service follows one pattern, inside one transaction (``session_scope(wri
     ...validate, write rows...
     record_audit(...)                         # append-only audit row in the same transaction
 
+Audit rows form a hash chain (each row's ``row_hash`` covers its fields and the row before's hash), so appends must
+be serial: ``record_audit`` takes the write lock itself (``lock_writes``) before it reads the chain's head. A row
+that records an event rather than a data change (a login, an export) uses ``audit_event`` in a write session and
+does not bump the data version (no cache is made stale by a login).
+
 ``create_record`` is that frame for a service that adds one row; ``submit`` / ``run_write`` run a service in its
 own transaction and turn a racing duplicate submission into the first record's id.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from datetime import date, datetime, time
@@ -66,16 +72,72 @@ def snapshot(obj: SQLModel) -> dict[str, Any]:
     return {k: _jsonable(v) for k, v in obj.model_dump().items()}
 
 
+def lock_writes(session: Session) -> None:
+    """Take the write lock without bumping the data version (for rows that change no figure: logins, exports).
+
+    SQLite: a write session (``session_scope(write=True)``) holds it from BEGIN IMMEDIATE. PostgreSQL: the data
+    version row, locked FOR UPDATE until the transaction ends; ``begin_write`` takes the same row lock by updating
+    it, so every writer queues on one lock, always taken first.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(DataVersion.id).where(DataVersion.id == 1).with_for_update())
+
+
+# The fields of an audit row its hash covers (with ``prev_hash``); the id is not hashed (it is assigned on insert),
+# the order is kept by each row naming the hash of the row before it.
+AUDIT_HASHED = ("at", "user_id", "username", "action", "table_name", "record_id", "old_values", "new_values")
+AUDIT_GENESIS = ""  # prev_hash of the first row
+
+
+def audit_fields(row: AuditLog) -> dict[str, Any]:
+    """The hashed fields of an audit row as JSON-safe values (``at`` as ISO text)."""
+    values = {name: getattr(row, name) for name in AUDIT_HASHED}
+    values["at"] = values["at"].isoformat() if isinstance(values["at"], datetime) else str(values["at"])
+    return values
+
+
+def audit_hash(fields: dict[str, Any], prev_hash: str) -> str:
+    """sha256 over the canonical JSON of the row's fields and the previous row's hash (hex)."""
+    payload = {**{name: fields[name] for name in AUDIT_HASHED}, "prev_hash": prev_hash}
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _json_values(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    # The values exactly as they come back from a JSON column, so the hash is computed over what is stored.
+    return json.loads(json.dumps(values, default=str)) if values is not None else None
+
+
 def record_audit(session: Session, user: CurrentUser | None, action: str, table: str, record_id: int | None,
-                 old: dict[str, Any] | None, new: dict[str, Any] | None, *, username: str | None = None) -> None:
-    """Append one audit row in the caller's transaction."""
-    session.add(AuditLog(
+                 old: dict[str, Any] | None, new: dict[str, Any] | None, *, username: str | None = None) -> AuditLog:
+    """Append one audit row, chained to the row before it, in the caller's (write) transaction."""
+    if not action or len(action) > 20 or not table or len(table) > 40:
+        raise ValueError("audit action must be 1–20 characters and table 1–40 (see vocab.AUDIT_ACTIONS)")
+    lock_writes(session)
+    row = AuditLog(
         user_id=user.id if user else None,
-        username=username if username is not None else (user.username if user else "system"),
+        username=(username if username is not None else (user.username if user else "system"))[:40],
         action=action, table_name=table, record_id=record_id,
-        old_values=json.loads(json.dumps(old, default=str)) if old is not None else None,
-        new_values=json.loads(json.dumps(new, default=str)) if new is not None else None,
-    ))
+        old_values=_json_values(old), new_values=_json_values(new),
+    )
+    # Under the write lock, so no other transaction can append between this read and the insert below.
+    head = session.execute(select(AuditLog.row_hash).order_by(AuditLog.id.desc()).limit(1)).scalar()
+    row.prev_hash = head if head is not None else AUDIT_GENESIS
+    row.row_hash = audit_hash(audit_fields(row), row.prev_hash)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def audit_event(session: Session, user: CurrentUser | None, action: str, table: str, record_id: int | None,
+                detail: dict[str, Any] | None = None) -> AuditLog:
+    """Record an event that changes no record (an export, an import's summary, a certificate, a login).
+
+    Call it in a write session (``session_scope(write=True)``), usually the one doing the work; it takes the
+    write lock but does not bump the data version. ``detail`` goes to the row's new values; never put a password
+    or personal data in it that the audit page should not show.
+    """
+    return record_audit(session, user, action, table, record_id, None, detail)
 
 
 def claim_submission(session: Session, key: str, kind: str, user: CurrentUser | None) -> Submission | None:
@@ -107,14 +169,22 @@ def submission_record(session: Session, key: str) -> int | None:
     return row
 
 
+def require_password_changed(user: CurrentUser) -> None:
+    """A user whose password was set or reset by an admin changes it before any write."""
+    if user.must_change_password:
+        raise PermissionDenied("请先修改密码：管理员设置或重置的密码须在首次登录后修改。本次操作未写入。")
+
+
 def require_writer(user: CurrentUser | None) -> None:
-    if user is None or not user.can_write:
+    if user is None or not user.may_write:
         raise PermissionDenied("您的角色只能查看数据，不能录入或修改。")
+    require_password_changed(user)
 
 
 def require_admin(user: CurrentUser | None) -> None:
-    if user is None or user.role != "admin":
+    if user is None or not user.is_admin:
         raise PermissionDenied("只有管理员可以进行此操作。")
+    require_password_changed(user)
 
 
 def check_scope(user: CurrentUser, *, street_id: int | None, community_id: int | None,

@@ -16,7 +16,7 @@ from db.engine import session_scope
 from db.migrate import upgrade
 from db.models import Activity, ServiceRecord, VolunteerTotal
 from db.volunteers.writes import BackfillInput, backfill_hours, review_records
-from tests.factories import activity_input, build_world, hours
+from tests.factories import activity_input, build_world, hours, make_community, make_street, make_volunteers
 
 TODAY = date(2025, 6, 30)
 
@@ -83,16 +83,19 @@ def test_the_demo_data_has_its_totals(demo_engine):
 
 def test_the_migration_fills_the_totals_from_existing_records(empty_engine):
     upgrade(empty_engine, "0005")
-    world = build_world(empty_engine, n_volunteers=2)  # no service records yet
-    v1, v2 = world.volunteers
+    # Places and volunteers only: users and audit rows have columns that revision 0005 lacks (migration 0007).
     with session_scope(empty_engine, write=True) as s:
-        activity = Activity(street_id=world.street1, community_id=world.community_a, title="旧活动", type="联动服务",
+        street = make_street(s)
+        community = make_community(s, street)
+        v1, v2 = (v.id for v in make_volunteers(s, street, community, n=2))  # no service records yet
+    with session_scope(empty_engine, write=True) as s:
+        activity = Activity(street_id=street.id, community_id=community.id, title="旧活动", type="联动服务",
                             starts_at=datetime.combine(TODAY, time(9)), ends_at=datetime.combine(TODAY, time(11)))
         s.add(activity)
         s.flush()
         s.execute(insert(ServiceRecord), [
             {"volunteer_id": v, "activity_id": activity.id, "hours": h, "kind": k, "status": st, "reason": "",
-             "service_date": TODAY, "street_id": world.street1, "community_id": world.community_a, "is_demo": False,
+             "service_date": TODAY, "street_id": street.id, "community_id": community.id, "is_demo": False,
              "version": 1} for v, h, k, st in ((v1, 2.0, "信用", "approved"), (v1, 0.5, "荣誉", "approved"),
                                                (v2, 1.0, "信用", "pending"))])
     upgrade(empty_engine)

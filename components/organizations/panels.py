@@ -214,7 +214,7 @@ def bands_panel(ver: int, user: CurrentUser) -> None:
                      column_config={"最低分": st.column_config.NumberColumn(format="%g")})
         st.caption("满分 1000 分。默认分数段（5A ≥ 900、4A ≥ 800、3A ≥ 700、2A ≥ 600、1A ≥ 500）仅为初始值，"
                    "请管理员按本地评估办法修改。录入评估等级时，得分须落在所选等级的分数段内。")
-        if user.role == "admin":
+        if user.is_admin:
             _bands_form(ver, user, city, table)
 
 

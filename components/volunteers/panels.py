@@ -247,7 +247,7 @@ def stars_tab(user: CurrentUser, scope: Scope, ver: int) -> None:
         with st.expander(f"即将达标：距一星不足 20 小时（{len(near)} 人）"):
             st.dataframe(_star_view(near.sort_values("to_next")), hide_index=True, width="stretch",
                          column_config=STAR_CONFIG)
-    if user.role == "admin":
+    if user.is_admin:
         volunteer_forms.preset_admin(user, ver)
 
 
@@ -364,7 +364,7 @@ def file_tab(user: CurrentUser, scope: Scope, ver: int) -> None:
                      column_config={COLS["hours"]: st.column_config.NumberColumn(format="%.1f"),
                                     COLS["service_date"]: st.column_config.DateColumn(format="YYYY-MM-DD")})
     st.subheader("志愿服务记录证明")
-    if user.role in ("staff", "admin"):
+    if user.may_write:
         certificate_panel(user, volunteer_id)
     else:
         st.info("志愿服务记录证明载有志愿者的真实姓名，由工作人员或管理员出具。")

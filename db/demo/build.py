@@ -1281,7 +1281,7 @@ def demo_loaded(session: Session) -> bool:
 
 
 def _check_actor(actor: CurrentUser | None) -> None:
-    if actor is not None and actor.role != "admin":
+    if actor is not None and not actor.is_admin:
         raise PermissionDenied("只有管理员可以载入或重置演示数据。")
 
 

@@ -460,7 +460,7 @@ def certificate(session: Session, user: CurrentUser, volunteer_id: int, *, issue
                 period: Period | None = None, issuer: str | None = None) -> Certificate:
     """The certificate of a volunteer registered in the user's scope. Staff and admins only: it carries the
     real name. Approved records only; per activity, oldest first."""
-    if user.role not in ("staff", "admin"):
+    if not user.may_certify:
         raise PermissionDenied("只有工作人员和管理员可以出具志愿服务记录证明。")
     v = _load_volunteer(session, user.scope, volunteer_id)
     issuer = (issuer or "").strip() or default_issuer(session, volunteer_id)
