@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from db import vocab
 from db.auth import CurrentUser, authenticate, end_sessions, issue_token, load_user, user_from_token
-from db.bootstrap import ensure_ready, is_demo_install
+from db.bootstrap import ensure_ready, is_demo_install, shows_demo_accounts
 from db.engine import get_engine, session_scope
 from db.errors import LoginFailed
 from db.settings import get_settings
@@ -36,6 +36,12 @@ def engine() -> Engine:
 @st.cache_data(ttl=60, show_spinner=False)
 def _demo_loaded(_url: str) -> bool:
     return is_demo_install(engine())
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _demo_accounts_shown(_url: str) -> bool:
+    # Only on a demo database: demo loaded and no real record (db.demo.is_demo_database).
+    return shows_demo_accounts(engine())
 
 
 def _set_cookie(token: str | None) -> None:
@@ -85,7 +91,7 @@ def _login_form() -> None:
             st.session_state[_USER] = user
             st.session_state["_pending_cookie"] = token
             st.rerun()
-    if _demo_loaded(get_settings().database_url):
+    if _demo_accounts_shown(get_settings().database_url):
         from db.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
         with left.container(border=True):

@@ -232,3 +232,19 @@ CHARITY_COLUMNS = {
     "requested": "需求数量", "unmet": "待对接需求数量", "donor_type": "捐赠方类型", "project": "项目",
     "money": "善款（元）", "in_kind": "物资折价（元）", "donations": "捐赠（笔）", "month": "月份",
 }
+
+
+# ---------------------------------------------------------------------------------- 系统管理 (issue 12)
+
+# Chinese names of the database tables (backup preview, audit log, demo refusals). A table missing here is shown
+# by its English name.
+TABLE_LABELS = {
+    "appmeta": "系统设置", "appuser": "用户", "auditlog": "操作日志", "dataversion": "数据版本", "gradeband": "等级评分线",
+    "starpreset": "星级标准", "starlevel": "星级档位", "streetstarpreset": "街道星级标准", "street": "街道",
+    "submission": "提交记录", "community": "社区", "compound": "小区", "servicespace": "服务阵地",
+    "organization": "组织机构", "orggrade": "社会组织等级", "brand": "服务品牌", "volunteer": "志愿者",
+    "volunteerteam": "志愿服务队", "teammember": "队伍成员", "socialworker": "社会工作者", "project": "项目",
+    "projecttarget": "项目目标", "activity": "活动", "servicerecord": "服务记录", "volunteertotal": "志愿时长合计",
+    "training": "培训", "mediationcase": "调解案件", "charityresource": "慈善资源", "charityneed": "需求",
+    "charitymatch": "资源对接", "donation": "捐赠", "reportedindicator": "报道指标", "staraward": "星级认定",
+}
