@@ -35,6 +35,7 @@ import io
 import json
 import logging
 import os
+import sqlite3
 import tempfile
 import time
 import zipfile
@@ -51,11 +52,11 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 from sqlalchemy import Connection, Engine, MetaData, Table, event, func, insert, select, text
 from sqlalchemy import types as sqltypes
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from db import clock, vocab
-from db.engine import make_engine, session_scope
+from db.engine import make_engine
 from db.errors import ValidationFailed, WriteError
 from db.migrate import alembic_config, upgrade
 from db.write import begin_write, data_version, record_audit, require_admin
@@ -85,6 +86,7 @@ EXCLUDED = (
 DIALECT_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 _BATCH = 5000
+_SCRATCH = "wushe_restore_src"  # the scratch database's name when attached to a SQLite target
 _MAX_LINE = 64 * 1024 * 1024  # one row's line; anything longer is not a backup of ours
 _MAX_MANIFEST = 16 * 1024 * 1024
 _log = logging.getLogger("wushe.backup")
@@ -637,8 +639,15 @@ def _scratch_engine(path: Path) -> Engine:
     return engine
 
 
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _load_scratch(scratch: Engine, zf: zipfile.ZipFile, revision: str, tables: list[dict[str, Any]]) -> None:
-    """The backup's rows in a scratch SQLite database at the backup's revision, then upgraded to the newest."""
+    """The backup's rows in a scratch SQLite database at the backup's revision, then upgraded to the newest.
+
+    Rows go in through the driver (``executemany`` with SQLAlchemy's own bind processors for each column type), so
+    they are stored exactly as SQLAlchemy stores them, without its per-row statement overhead."""
     upgrade(scratch, revision)
     with scratch.begin() as conn:
         schema = {t.name: t for t in _reflect(conn)}
@@ -646,14 +655,21 @@ def _load_scratch(scratch: Engine, zf: zipfile.ZipFile, revision: str, tables: l
             raise InvalidBackup(f"备份中的数据表与数据库结构版本 {revision} 不符，文件可能已被修改。")
         for t in schema.values():  # rows the migrations seeded: the backup holds them as they were
             conn.execute(t.delete())
+        raw = conn.connection.driver_connection
         for entry in tables:
             table = schema[entry["name"]]
             label = _label(entry["name"])
             names = sorted(table.columns.keys())
             if names != sorted(entry["columns"]):
                 raise InvalidBackup(f"数据表「{label}」的字段与数据库结构版本 {revision} 不符，文件可能已被修改。")
-            decoders = [_DECODE[column_kind(table.c[n].type)] for n in names]
-            batch: list[dict[str, Any]] = []
+            steps = []
+            for n in names:
+                decode = _DECODE[column_kind(table.c[n].type)]
+                bind = table.c[n].type.bind_processor(conn.dialect)
+                steps.append((decode, bind))
+            sql = (f"INSERT INTO {_q(table.name)} ({', '.join(_q(n) for n in names)}) "
+                   f"VALUES ({', '.join('?' for _ in names)})")
+            batch: list[tuple[Any, ...]] = []
             lines = _lines(zf, entry)
             next(lines)  # the header, checked by inspect
             for number, line in enumerate(lines, start=1):
@@ -661,15 +677,21 @@ def _load_scratch(scratch: Engine, zf: zipfile.ZipFile, revision: str, tables: l
                     values = json.loads(line)
                     if not isinstance(values, list) or len(values) != len(names):
                         raise ValueError
-                    batch.append({n: None if v is None else dec(v)
-                                  for n, dec, v in zip(names, decoders, values, strict=True)})
+                    row = []
+                    for (decode, bind), v in zip(steps, values, strict=True):
+                        if v is not None:
+                            v = decode(v)
+                            if bind is not None:
+                                v = bind(v)
+                        row.append(v)
+                    batch.append(tuple(row))
                 except (ValueError, TypeError, ArithmeticError):
                     raise InvalidBackup(f"数据表「{label}」第 {number} 行无法读取，文件可能已被修改。") from None
                 if len(batch) >= _BATCH:
-                    _insert_scratch(conn, table, batch, label)
+                    _insert_scratch(raw, sql, batch, label)
                     batch = []
             if batch:
-                _insert_scratch(conn, table, batch, label)
+                _insert_scratch(raw, sql, batch, label)
     upgrade(scratch, "head")
     with scratch.connect() as conn:
         broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
@@ -679,46 +701,48 @@ def _load_scratch(scratch: Engine, zf: zipfile.ZipFile, revision: str, tables: l
         conn.rollback()
 
 
-def _insert_scratch(conn: Connection, table: Table, batch: list[dict[str, Any]], label: str) -> None:
+def _insert_scratch(raw: Any, sql: str, batch: list[tuple[Any, ...]], label: str) -> None:
     try:
-        conn.execute(insert(table), batch)
-    except SQLAlchemyError:
+        raw.executemany(sql, batch)
+    except sqlite3.DatabaseError:
         raise InvalidBackup(f"数据表「{label}」的数据不符合其结构的约束（如重复或缺少必填值），"
                             "文件可能已被修改。") from None
 
 
-def _copy_rows(dst: Connection, table: Table, rows: Iterator[list[dict[str, Any]]]) -> int:
-    """Insert batches of rows into the target in the caller's transaction (COPY on PostgreSQL); the row count."""
+def _copy_from_scratch(dst: Connection, scratch_path: Path, table: Table, offset: int) -> int:
+    """Copy one table from the scratch database into the target, in the target's transaction; the row count.
+
+    SQLite: ``INSERT … SELECT`` from the scratch file attached to the target connection (no row passes through
+    Python). PostgreSQL: COPY of the values as SQLite stores them (dates and times as ISO text, booleans 0/1, JSON
+    as text), which PostgreSQL reads as the same values. Users get ``offset`` added to their session epoch; the
+    cookie key is never taken from a backup.
+    """
+    cols = list(table.columns.keys())
+    select_cols = [f"{_q(c)} + {int(offset)}" if table.name == "appuser" and c == "session_epoch" else _q(c)
+                   for c in cols]
+    where = f" WHERE {_q('key')} <> '{SECRET_KEY}'" if table.name == "appmeta" else ""
+    if dst.dialect.name == "sqlite":
+        result = dst.exec_driver_sql(
+            f"INSERT INTO main.{_q(table.name)} ({', '.join(_q(c) for c in cols)}) "
+            f"SELECT {', '.join(select_cols)} FROM {_SCRATCH}.{_q(table.name)}{where}")
+        return int(result.rowcount)
     n = 0
-    if dst.dialect.name == "postgresql":
-        cols = list(table.columns.keys())
-        json_cols = {c for c in cols if isinstance(table.c[c].type, sqltypes.JSON)}
-        names = ", ".join(f'"{c}"' for c in cols)
+    source = sqlite3.connect(scratch_path)
+    try:
+        rows = source.execute(f"SELECT {', '.join(select_cols)} FROM {_q(table.name)}{where}")
         raw = dst.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:  # type: ignore[union-attr]
-            for batch in rows:
+        with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+                f"COPY {_q(table.name)} ({', '.join(_q(c) for c in cols)}) FROM STDIN") as copy:
+            while True:
+                batch = rows.fetchmany(_BATCH)
+                if not batch:
+                    break
                 for row in batch:
-                    copy.write_row([json.dumps(row[c], ensure_ascii=False)
-                                    if c in json_cols and row[c] is not None else row[c] for c in cols])
+                    copy.write_row(row)
                 n += len(batch)
-        return n
-    for batch in rows:
-        if batch:
-            dst.execute(insert(table), batch)
-            n += len(batch)
+    finally:
+        source.close()
     return n
-
-
-def _scratch_batches(src: Connection, table: Table,
-                     transform: Callable[[dict[str, Any]], dict[str, Any] | None]) -> Iterator[list[dict[str, Any]]]:
-    result = src.execute(select(table).execution_options(yield_per=_BATCH))
-    for part in result.mappings().partitions():
-        out = []
-        for row in part:
-            new = transform(dict(row))
-            if new is not None:
-                out.append(new)
-        yield out
 
 
 def _raise_sequences(conn: Connection, high_water: dict[str, int]) -> None:
@@ -747,68 +771,73 @@ def _raise_sequences(conn: Connection, high_water: dict[str, int]) -> None:
                              {"t": table.name, "v": top})
 
 
-def _replace_target(engine: Engine, scratch: Engine, manifest: dict[str, Any], info: BackupInfo,
+def _replace_target(engine: Engine, scratch_path: Path, manifest: dict[str, Any], info: BackupInfo,
                     actor: CurrentUser | None, now: datetime) -> tuple[dict[str, int], bool]:
     tables = SQLModel.metadata.sorted_tables
-    with scratch.connect() as src:
-        scratch_schema = {t.name: set(t.columns.keys()) for t in _reflect(src)}
-        src.rollback()
-    for table in tables:
-        if scratch_schema.get(table.name) != set(table.columns.keys()):
-            raise RestoreFailed(f"恢复失败，当前数据未改动：升级后的数据表「{_label(table.name)}」与本系统的结构不符。")
+    check = sqlite3.connect(scratch_path)
+    try:
+        for table in tables:
+            found = {r[1] for r in check.execute(f"PRAGMA table_info({_q(table.name)})")}
+            if found != set(table.columns.keys()):
+                raise RestoreFailed(
+                    f"恢复失败，当前数据未改动：升级后的数据表「{_label(table.name)}」与本系统的结构不符。")
+    finally:
+        check.close()
     users = SQLModel.metadata.tables["appuser"]
     meta = SQLModel.metadata.tables["appmeta"]
     counts: dict[str, int] = {}
-    with session_scope(engine, write=True) as session:
-        conn = session.connection()
-        if conn.dialect.name == "postgresql":
-            # Writers wait (readers go on) until the restore commits; the data-version row first, where every
-            # write service starts, so that no writer holds one table while waiting for another.
-            order = ["dataversion"] + [t.name for t in tables if t.name != "dataversion"]
-            conn.execute(text(f"LOCK TABLE {', '.join(chr(34) + n + chr(34) for n in order)} IN EXCLUSIVE MODE"))
-        begin_write(session)
-        version_before = data_version(session)
-        top_epoch = conn.execute(select(func.max(users.c.session_epoch))).scalar()
-        # Open sessions and cookies carry (user id, session epoch): the restored users get epochs above every
-        # epoch the target has handed out, so no session of the old data carries over to a restored user.
-        offset = int(top_epoch) + 1 if top_epoch is not None else 0
-        secret = conn.execute(select(meta.c.value).where(meta.c.key == SECRET_KEY)).scalar()
-        for table in reversed(tables):
-            conn.execute(table.delete())
-
-        def transform_for(name: str) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
-            if name == "appuser" and offset:
-                return lambda row: {**row, "session_epoch": int(row["session_epoch"]) + offset}
-            if name == "appmeta":
-                return lambda row: None if row["key"] == SECRET_KEY else row
-            return lambda row: row
-
-        with scratch.connect() as src:
-            for table in tables:
-                counts[table.name] = _copy_rows(conn, table, _scratch_batches(src, table, transform_for(table.name)))
-            src.rollback()
-        if secret is not None:
-            conn.execute(insert(meta).values(key=SECRET_KEY, value=secret))
-        for table in tables:
-            stored = conn.execute(select(func.count()).select_from(table)).scalar_one()
-            expected = counts[table.name] + (1 if table.name == "appmeta" and secret is not None else 0)
-            if stored != expected:
-                raise RestoreFailed(f"恢复失败，当前数据未改动：数据表「{_label(table.name)}」写入的行数不符。")
-        _raise_sequences(conn, manifest.get("sequences") or {})
-        dv = SQLModel.metadata.tables["dataversion"]
-        restored_version = conn.execute(select(dv.c.version).where(dv.c.id == 1)).scalar()
-        new_version = max(version_before, int(restored_version or 0)) + 1
-        if restored_version is None:
-            conn.execute(insert(dv).values(id=1, version=new_version, changed_at=now))
-        else:
-            conn.execute(dv.update().where(dv.c.id == 1).values(version=new_version, changed_at=now))
-        fingerprint = hashlib.sha256(json.dumps(
-            [(t["name"], t["sha256"]) for t in manifest["tables"]]).encode()).hexdigest()
-        record_audit(session, actor, "restore", "backup", None, None, {
-            "backup_created_at": info.created_at.isoformat(), "backup_revision": info.revision,
-            "backup_dialect": info.dialect, "revision": info.head_revision, "rows": info.total_rows,
-            "fingerprint": fingerprint, "sessions_ended": bool(offset),
-        })
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # ATTACH is refused inside a transaction: attach first, through the driver, then begin.
+            conn.connection.driver_connection.execute(f"ATTACH DATABASE ? AS {_SCRATCH}", (str(scratch_path),))
+        try:
+            with conn.execution_options(sqlite_immediate=True).begin():
+                session = Session(bind=conn)
+                if not sqlite:
+                    # Writers wait (readers go on) until the restore commits; the data-version row first, where
+                    # every write service starts, so that no writer holds one table while waiting for another.
+                    order = ["dataversion"] + [t.name for t in tables if t.name != "dataversion"]
+                    conn.execute(text(f"LOCK TABLE {', '.join(_q(n) for n in order)} IN EXCLUSIVE MODE"))
+                begin_write(session)
+                version_before = data_version(session)
+                top_epoch = conn.execute(select(func.max(users.c.session_epoch))).scalar()
+                # Open sessions and cookies carry (user id, session epoch): the restored users get epochs above
+                # every epoch the target has handed out, so no session of the old data carries over.
+                offset = int(top_epoch) + 1 if top_epoch is not None else 0
+                secret = conn.execute(select(meta.c.value).where(meta.c.key == SECRET_KEY)).scalar()
+                for table in reversed(tables):
+                    conn.execute(table.delete())
+                for table in tables:
+                    counts[table.name] = _copy_from_scratch(conn, scratch_path, table, offset)
+                if secret is not None:
+                    conn.execute(insert(meta).values(key=SECRET_KEY, value=secret))
+                for table in tables:
+                    stored = conn.execute(select(func.count()).select_from(table)).scalar_one()
+                    expected = counts[table.name] + (1 if table.name == "appmeta" and secret is not None else 0)
+                    if stored != expected:
+                        raise RestoreFailed(
+                            f"恢复失败，当前数据未改动：数据表「{_label(table.name)}」写入的行数不符。")
+                _raise_sequences(conn, manifest.get("sequences") or {})
+                dv = SQLModel.metadata.tables["dataversion"]
+                restored_version = conn.execute(select(dv.c.version).where(dv.c.id == 1)).scalar()
+                new_version = max(version_before, int(restored_version or 0)) + 1
+                if restored_version is None:
+                    conn.execute(insert(dv).values(id=1, version=new_version, changed_at=now))
+                else:
+                    conn.execute(dv.update().where(dv.c.id == 1).values(version=new_version, changed_at=now))
+                fingerprint = hashlib.sha256(json.dumps(
+                    [(t["name"], t["sha256"]) for t in manifest["tables"]]).encode()).hexdigest()
+                record_audit(session, actor, "restore", "backup", None, None, {
+                    "backup_created_at": info.created_at.isoformat(), "backup_revision": info.revision,
+                    "backup_dialect": info.dialect, "revision": info.head_revision, "rows": info.total_rows,
+                    "fingerprint": fingerprint, "sessions_ended": bool(offset),
+                })
+                session.flush()
+                session.close()
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute(f"DETACH DATABASE {_SCRATCH}")
     return counts, bool(offset)
 
 
@@ -835,8 +864,9 @@ def restore_backup(engine: Engine, data: bytes | str | os.PathLike[str] | Binary
                 except SQLAlchemyError:
                     _log.exception("loading the backup into the scratch database failed")
                     raise InvalidBackup("备份中的数据无法载入或升级到本系统的数据库结构，文件可能已被修改。") from None
+                scratch.dispose()  # every scratch connection closed before the target reads the file
                 try:
-                    counts, ended = _replace_target(engine, scratch, info.manifest, info, actor, now)
+                    counts, ended = _replace_target(engine, Path(tmp) / "scratch.db", info.manifest, info, actor, now)
                 except (RestoreFailed, InvalidBackup):
                     raise
                 except SQLAlchemyError as exc:
