@@ -260,7 +260,8 @@ def test_manifest_and_canonical_rendering(engine):
         assert json.loads(content.split(b"\n")[0]) == sorted(entry["columns"])
     # The cookie key stays out of every backup, and the manifest says so.
     assert b"secret_key" not in files["tables/appmeta.jsonl"]
-    assert [(e["table"], "secret_key" in e["rows"]) for e in manifest["excluded"]] == [("appmeta", True)]
+    assert [(e["table"], "secret_key" in e["rows"]) for e in manifest["excluded"]] == [
+        ("appmeta", True), ("alembic_version", False)]
 
     lines = files["tables/volunteer.jsonl"].decode().splitlines()
     columns = json.loads(lines[0])

@@ -82,6 +82,8 @@ EXCLUDED = (
     {"table": "appmeta", "rows": "key = 'secret_key'",
      "reason": "the key that signs login cookies: whoever holds a backup file must not be able to forge a login on "
                "the live system; the restored database keeps its own key (or generates one)"},
+    {"table": "alembic_version", "rows": "all",
+     "reason": "Alembic's bookkeeping: its one value is alembic_revision above; a restore migrates to its own"},
 )
 DIALECT_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
