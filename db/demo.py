@@ -1324,7 +1324,7 @@ def refuse_if_real(session: Session, action: str) -> None:
 
 def _check_actor(actor: CurrentUser | None) -> None:
     if actor is not None and actor.role != "admin":
-        raise PermissionDenied("只有管理员可以载入或重置演示数据。")
+        raise PermissionDenied("只有管理员可以载入、重置或清除演示数据。")
 
 
 def _lock(session: Session) -> None:
