@@ -13,7 +13,7 @@ import streamlit as st
 
 from components import nav
 from components.cache import cached, engine, version
-from db import bootstrap, vocab
+from db import bootstrap, demo, vocab
 from db.admin.users import change_own_password
 from db.auth import CurrentUser, authenticate, issue_token, load_user, log_out, user_from_token
 from db.engine import database_unavailable, session_scope
@@ -46,6 +46,10 @@ COOKIE_SCRIPT = (
     "headers:{'X-Wushe-Session':d.token||'logout','X-Wushe-Max-Age':d.maxAge}})"
     ".then(function(r){if(r.status!==204){f();}},f);})(document.currentScript);"
 )
+
+
+# Only on a demo database (demo loaded and no real record) does the login page list the demo accounts.
+_demo_accounts_shown = cached(demo.is_demo_database)
 
 
 def _set_cookie(token: str | None) -> None:
@@ -122,8 +126,8 @@ def _login_form() -> None:
             st.session_state[_USER] = user
             st.session_state["_pending_cookie"] = token
             st.rerun()
-    if demo_loaded(version()):
-        from db.demo.build import DEMO_ACCOUNTS, DEMO_PASSWORD
+    if _demo_accounts_shown(version()):
+        from db.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
         with left.container(border=True):
             st.markdown("**演示账号**（当前载入的是演示数据）")

@@ -1,4 +1,4 @@
-"""Start-up: migrate the database and, on a fresh install, load the demo data set."""
+"""Start-up: migrate the database and, on the first start of an empty SQLite database, load the demo data set."""
 
 from __future__ import annotations
 
@@ -13,19 +13,30 @@ from db.models import AppMeta, Street
 from db.settings import get_settings
 
 
+def wants_demo(engine: Engine) -> bool:
+    """LOAD_DEMO for this database: "auto" means SQLite only (PostgreSQL never loads the demo unless asked)."""
+    return get_settings().demo_on_first_start(engine.dialect.name)
+
+
 def ensure_ready(engine: Engine | None = None, today: date | None = None) -> None:
-    """Apply migrations; load the demo data if the database holds no street yet and LOAD_DEMO is on."""
+    """Apply migrations; load the demo data if LOAD_DEMO asks for it on this database and the database is empty:
+    no street, no real record (a user created with ``db.cli create-admin`` counts), the demo neither loaded nor
+    cleared before."""
     engine = engine or get_engine()
     upgrade(engine)
-    if not get_settings().load_demo:
+    if not wants_demo(engine):
         return
+    from db.demo import CLEARED_KEY, DemoRefused, demo_loaded, holds_real_records, load_demo
+
     with Session(engine) as session:
         empty = session.execute(select(func.count()).select_from(Street)).scalar_one() == 0
-        seen = session.get(AppMeta, "demo_loaded") is not None
-    if empty and not seen:
-        from db.demo.build import load_demo
-
-        load_demo(engine, today=today)
+        seen = demo_loaded(session) or session.get(AppMeta, CLEARED_KEY) is not None
+        real = holds_real_records(session)
+    if empty and not seen and not real:
+        try:
+            load_demo(engine, today=today)
+        except DemoRefused:
+            pass  # a real record arrived meanwhile (another server, the CLI): the database stays without demo
 
 
 def is_demo_install(engine: Engine | None = None) -> bool:
@@ -37,3 +48,11 @@ def is_demo_install(engine: Engine | None = None) -> bool:
 def demo_loaded(session: Session) -> bool:
     """True while the demo data set is loaded (the UI marks it as demo)."""
     return session.get(AppMeta, "demo_loaded") is not None
+
+
+def shows_demo_accounts(engine: Engine | None = None) -> bool:
+    """True on a demo database only (demo loaded, no real record): the login page then lists the demo accounts."""
+    from db.demo import is_demo_database
+
+    with Session(engine or get_engine()) as session:
+        return is_demo_database(session)

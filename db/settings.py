@@ -18,8 +18,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
     database_url: str = f"sqlite:///{DEFAULT_SQLITE}"
-    # Load the demo data set on the first start of an empty database.
-    load_demo: bool = True
+    # Load the demo data set on the first start of an empty database: "auto" (the default) loads it on SQLite only,
+    # so that the first `streamlit run app.py` shows a working demo while a PostgreSQL install starts empty;
+    # "true" / "false" force it on or off. A database holding real records never gets the demo (db.demo).
+    load_demo: str = "auto"
+    # Where the command line writes the backups it makes before loading, resetting or clearing the demo and before
+    # a restore (default: data/backups in the project).
+    backup_dir: str = ""
     # The offices' time zone: "today" and every stored timestamp are local wall-clock time here.
     timezone: str = "Asia/Shanghai"
     # Seconds between live refreshes of leader views; 0 turns live refresh off (tests).
@@ -57,6 +62,28 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value[len("postgresql://") :]
         return value
+
+    @field_validator("load_demo", mode="before")
+    @classmethod
+    def _normalise_load_demo(cls, value: object) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        word = str(value).strip().lower()
+        if word in ("1", "true", "yes", "on"):
+            return "true"
+        if word in ("0", "false", "no", "off"):
+            return "false"
+        if word in ("", "auto"):
+            return "auto"
+        raise ValueError("LOAD_DEMO must be auto, true or false")
+
+    def demo_on_first_start(self, dialect: str) -> bool:
+        """Whether an empty database of this dialect ("sqlite", "postgresql") gets the demo on its first start."""
+        return self.load_demo == "true" or (self.load_demo == "auto" and dialect == "sqlite")
+
+    @property
+    def backup_path(self) -> Path:
+        return Path(self.backup_dir) if self.backup_dir else PROJECT_ROOT / "data" / "backups"
 
     @property
     def is_sqlite(self) -> bool:

@@ -210,6 +210,22 @@ CHARITY_COLUMNS = {
     "money": "善款（元）", "in_kind": "物资折价（元）", "donations": "捐赠（笔）", "month": "月份",
 }
 
+
+# ---------------------------------------------------------------------------------- 系统管理 (issue 12)
+
+# Chinese names of the database tables (backup preview, audit log, demo refusals). A table missing here is shown
+# by its English name.
+TABLE_LABELS = {
+    "appmeta": "系统设置", "appuser": "用户", "auditlog": "操作日志", "dataversion": "数据版本", "gradeband": "等级评分线",
+    "starpreset": "星级标准", "starlevel": "星级档位", "streetstarpreset": "街道星级标准", "street": "街道",
+    "submission": "提交记录", "community": "社区", "compound": "小区", "servicespace": "服务阵地",
+    "organization": "组织机构", "orggrade": "社会组织等级", "brand": "服务品牌", "volunteer": "志愿者",
+    "volunteerteam": "志愿服务队", "teammember": "队伍成员", "socialworker": "社会工作者", "project": "项目",
+    "projecttarget": "项目目标", "activity": "活动", "servicerecord": "服务记录", "volunteertotal": "志愿时长合计",
+    "training": "培训", "mediationcase": "调解案件", "charityresource": "慈善资源", "charityneed": "需求",
+    "charitymatch": "资源对接", "donation": "捐赠", "reportedindicator": "报道指标", "staraward": "星级认定",
+}
+
 # ------------------------------------------------------------------------------------------ users and audit
 
 # Form fields of user administration and of changing one's own password (「字段」原因).
@@ -246,39 +262,6 @@ AUDIT_ACTIONS = {
     "certificate": "出具证明",
     "demo_load": "载入演示数据",
     "demo_reset": "重置演示数据",
-}
-
-# The table an audit row is about (AuditLog.table_name).
-AUDIT_TABLES = {
-    "activity": "活动",
-    "appmeta": "系统设置",
-    "appuser": "用户",
-    "brand": "服务品牌",
-    "charitymatch": "需求对接",
-    "charityneed": "慈善需求",
-    "charityresource": "慈善资源",
-    "community": "社区",
-    "compound": "小区",
-    "donation": "捐赠",
-    "gradeband": "等级分数段",
-    "mediationcase": "调解案件",
-    "organization": "社会组织",
-    "orggrade": "评估等级",
-    "project": "项目",
-    "projecttarget": "项目指标",
-    "reportedindicator": "报告指标",
-    "servicerecord": "服务记录",
-    "servicespace": "服务阵地",
-    "socialworker": "社工",
-    "staraward": "星级认定",
-    "starlevel": "星级标准",
-    "starpreset": "星级预设",
-    "street": "街道",
-    "streetstarpreset": "街道星级预设",
-    "teammember": "队伍成员",
-    "training": "培训",
-    "volunteer": "志愿者",
-    "volunteerteam": "志愿者队伍",
 }
 
 # Keys of audit values that no form label covers.

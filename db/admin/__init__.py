@@ -1,1 +1,2 @@
-"""系统管理 in the data layer: user administration (users.py) and the audit log (audit.py); admin only, in db."""
+"""系统管理 in the data layer (DESIGN.md §6), admin only and enforced here: user administration (users.py), the
+audit log (audit.py), backup and restore (backup.py). No Streamlit here."""

@@ -154,7 +154,7 @@ def audit_log(session: Session, actor: CurrentUser, *, username: str | None = No
         "时间": r.at,
         "用户": r.username,
         "操作": vocab.AUDIT_ACTIONS.get(r.action, r.action),
-        "对象": vocab.AUDIT_TABLES.get(r.table_name, r.table_name),
+        "对象": vocab.TABLE_LABELS.get(r.table_name, r.table_name),
         "记录编号": r.record_id,
         "变更字段": "、".join(_label(k, r.table_name) for k in _changed_keys(r.old_values, r.new_values)),
     } for r in rows], columns=AUDIT_COLUMNS)

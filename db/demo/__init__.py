@@ -1,1 +1,26 @@
-"""db.demo."""
+"""The demo data set (DESIGN.md §11): built from the two source reports, loaded only into a demo database.
+
+    from db.demo import load_demo, reset_demo, clear_demo, is_demo_database
+"""
+
+from db.demo.build import (
+    CLEARED_KEY,
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    META_KEY,
+    DemoRefused,
+    build_demo_rows,
+    clear_demo,
+    demo_loaded,
+    demo_row_counts,
+    holds_real_records,
+    is_demo_database,
+    load_demo,
+    real_record_tables,
+    refuse_if_real,
+    reset_demo,
+)
+
+__all__ = ["CLEARED_KEY", "DEMO_ACCOUNTS", "DEMO_PASSWORD", "META_KEY", "DemoRefused", "build_demo_rows", "clear_demo",
+           "demo_loaded", "demo_row_counts", "holds_real_records", "is_demo_database", "load_demo",
+           "real_record_tables", "refuse_if_real", "reset_demo"]

@@ -37,13 +37,13 @@ from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import JSON, Engine, Table, delete, func, insert, or_, select, text, update
+from sqlalchemy import JSON, Engine, Table, delete, false, func, insert, literal, or_, select, text, update
 from sqlmodel import Session, SQLModel
 
 from db import clock, vocab
 from db.auth import create_user
 from db.engine import session_scope
-from db.errors import PermissionDenied
+from db.errors import PermissionDenied, WriteError
 from db.models import (
     Activity,
     AppMeta,
@@ -88,6 +88,8 @@ DEMO_ACCOUNTS = [
     ("demo_admin", "管理员 · 全部数据与系统管理"),
 ]
 META_KEY = "demo_loaded"
+# Set by clear_demo: the demo was taken off on purpose, so the next start does not load it again.
+CLEARED_KEY = "demo_cleared"
 
 REPORT1_SOURCE = "《大众日报》"
 REPORT1_AS_OF = date(2025, 3, 5)
@@ -1280,9 +1282,49 @@ def demo_loaded(session: Session) -> bool:
     return session.get(AppMeta, META_KEY) is not None
 
 
+class DemoRefused(WriteError):
+    """The demo data set may not be loaded, reset or cleared here (the database holds real records)."""
+
+
+def real_record_tables(session: Session, *, first_only: bool = False) -> list[str]:
+    """The tables holding real records: rows not marked ``is_demo`` in a table that carries the mark (users
+    included). Reference data (star presets, grade bands), the audit trail and other bookkeeping carry no mark and
+    never count."""
+    out = []
+    for table in SQLModel.metadata.sorted_tables:
+        if "is_demo" not in table.c:
+            continue
+        if session.execute(select(literal(1)).select_from(table).where(table.c.is_demo == false()).limit(1)).first():
+            out.append(table.name)
+            if first_only:
+                break
+    return out
+
+
+def holds_real_records(session: Session) -> bool:
+    """True if the database holds any real record (see ``real_record_tables``): it is not a demo database, never
+    gets the demo accounts, and cannot be loaded with, reset to or cleared of the demo."""
+    return bool(real_record_tables(session, first_only=True))
+
+
+def is_demo_database(session: Session) -> bool:
+    """The demo is loaded and nothing real was entered: the only kind of database whose login page shows the demo
+    accounts."""
+    return demo_loaded(session) and not holds_real_records(session)
+
+
+def refuse_if_real(session: Session, action: str) -> None:
+    """``DemoRefused`` naming the tables with real records, if there are any; ``action`` is 载入 / 重置 / 清除."""
+    tables = real_record_tables(session)
+    if tables:
+        labels = "、".join(vocab.TABLE_LABELS.get(t, t) for t in tables[:6]) + ("等" if len(tables) > 6 else "")
+        raise DemoRefused(f"数据库中已有真实数据（{labels}），不能{action}演示数据：演示数据只用于演示数据库，"
+                          "不能与真实数据混在一起。如需演示，请另建一个空数据库。")
+
+
 def _check_actor(actor: CurrentUser | None) -> None:
     if actor is not None and not actor.is_admin:
-        raise PermissionDenied("只有管理员可以载入或重置演示数据。")
+        raise PermissionDenied("只有管理员可以载入、重置或清除演示数据。")
 
 
 def _lock(session: Session) -> None:
@@ -1291,20 +1333,32 @@ def _lock(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(52014)"))
 
 
+def _mark_loaded(session: Session, today: date) -> None:
+    # The only place the demo marker is set (load and reset): it tells the UI this is a demo database.
+    session.execute(delete(AppMeta).where(AppMeta.key == CLEARED_KEY))
+    session.add(AppMeta(key=META_KEY, value=today.isoformat()))
+
+
 def load_demo(engine: Engine, today: date | None = None, *, actor: CurrentUser | None = None) -> bool:
-    """Load the demo data set into a migrated database unless it is loaded; True if it loaded now."""
+    """Load the demo data set into a migrated database unless it is loaded; True if it loaded now.
+
+    Refused (``DemoRefused``) on a database that holds real records: they never get demo accounts or demo rows.
+    """
     _check_actor(actor)
     today = today or clock.today()
     with Session(engine) as session:
+        refuse_if_real(session, "载入")
         if demo_loaded(session):
             return False
     rows = build_demo_rows(today)  # before taking the write lock
     with session_scope(engine, write=True) as session:
         _lock(session)
+        begin_write(session)  # the write lock before the checks: no real record can slip in between
+        refuse_if_real(session, "载入")
         if demo_loaded(session):
             return False
         counts = _load(session, rows)
-        session.add(AppMeta(key=META_KEY, value=today.isoformat()))
+        _mark_loaded(session, today)
         record_audit(session, actor, "demo_load", "appmeta", None, None, {"today": today.isoformat(), "rows": counts})
     return True
 
@@ -1338,17 +1392,42 @@ def _delete_demo(session: Session) -> None:
 
 
 def reset_demo(engine: Engine, today: date | None = None, *, actor: CurrentUser | None = None) -> None:
-    """Delete the demo data set and its users, and load it again, in one transaction."""
+    """Delete the demo data set and its users, and load it again, in one transaction. Refused (``DemoRefused``) on a
+    database that holds real records."""
     _check_actor(actor)
     today = today or clock.today()
+    with Session(engine) as session:
+        refuse_if_real(session, "重置")
     rows = build_demo_rows(today)
     with session_scope(engine, write=True) as session:
         _lock(session)
         begin_write(session)
+        refuse_if_real(session, "重置")
         _delete_demo(session)
         counts = _load(session, rows)
-        session.add(AppMeta(key=META_KEY, value=today.isoformat()))
+        _mark_loaded(session, today)
         record_audit(session, actor, "demo_reset", "appmeta", None, None, {"today": today.isoformat(), "rows": counts})
+
+
+def clear_demo(engine: Engine, today: date | None = None, *, actor: CurrentUser | None = None) -> dict[str, int]:
+    """Delete the demo data set and its accounts (one transaction); the demo rows deleted per table.
+
+    Refused (``DemoRefused``) on a database that holds real records. Afterwards the database is empty of records
+    and the next start does not load the demo again (``CLEARED_KEY``), whatever ``LOAD_DEMO`` says; an explicit
+    ``load_demo`` still can.
+    """
+    _check_actor(actor)
+    today = today or clock.today()
+    with session_scope(engine, write=True) as session:
+        _lock(session)
+        begin_write(session)
+        refuse_if_real(session, "清除")
+        counts = {name: n for name, n in demo_row_counts(session).items() if n}
+        _delete_demo(session)
+        session.execute(delete(AppMeta).where(AppMeta.key == CLEARED_KEY))
+        session.add(AppMeta(key=CLEARED_KEY, value=today.isoformat()))
+        record_audit(session, actor, "demo_clear", "appmeta", None, None, {"today": today.isoformat(), "rows": counts})
+    return counts
 
 
 def demo_row_counts(session: Session) -> dict[str, int]:
