@@ -95,7 +95,7 @@ def demo_engine(databases) -> Engine:
 
     Tests that write must use ``engine`` (or ``writable_demo_engine``), never this one.
     """
-    from db.demo.build import load_demo
+    from db.demo import load_demo
 
     eng = databases.new()
     upgrade(eng)

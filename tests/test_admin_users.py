@@ -503,7 +503,7 @@ def test_page_after_a_reset_shows_only_the_change_password_form_until_changed(ap
 
 
 def test_page_voluntary_password_change_can_be_cancelled(app_db):
-    from db.demo.build import DEMO_PASSWORD
+    from db.demo import DEMO_PASSWORD
     from tests.ui_helpers import PASSWORD as PASSWORD_LABEL  # noqa: F401  (the login form's label)
     from tests.ui_helpers import by_label, log_in, metrics, new_app
 
@@ -515,7 +515,7 @@ def test_page_voluntary_password_change_can_be_cancelled(app_db):
 
 
 def test_page_open_session_ends_when_the_user_is_locked(app_db):
-    from db.demo.build import DEMO_PASSWORD
+    from db.demo import DEMO_PASSWORD
     from tests.ui_helpers import USERNAME, assert_clean, has_label, log_in, metrics, new_app
 
     at = log_in(new_app().run(), "demo_staff", DEMO_PASSWORD)
@@ -528,7 +528,7 @@ def test_page_open_session_ends_when_the_user_is_locked(app_db):
 
 def test_page_open_session_ends_after_session_hours_without_a_reload(app_db, monkeypatch):
     import db.clock
-    from db.demo.build import DEMO_PASSWORD
+    from db.demo import DEMO_PASSWORD
     from db.settings import get_settings
     from tests.ui_helpers import USERNAME, assert_clean, has_label, log_in, metrics, new_app
 
@@ -548,7 +548,7 @@ def test_page_open_session_ends_after_session_hours_without_a_reload(app_db, mon
 
 
 def test_page_logout_is_audited(app_db):
-    from db.demo.build import DEMO_PASSWORD
+    from db.demo import DEMO_PASSWORD
     from db.engine import get_engine
     from tests.ui_helpers import USERNAME, by_label, has_label, log_in, new_app
 

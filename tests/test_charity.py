@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from db import figures, vocab
 from db.charity import reads as charity
-from db.demo.build import REPORT2_AS_OF
+from db.demo.generator import REPORT2_AS_OF
 from db.engine import session_scope
 from db.models import (
     CharityMatch,

@@ -12,16 +12,16 @@ from sqlmodel import Session
 
 from db import figures
 from db.auth import authenticate
-from db.demo.build import (
+from db.demo import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
-    REPORT2_AS_OF,
     build_demo_rows,
     demo_loaded,
     demo_row_counts,
     load_demo,
     reset_demo,
 )
+from db.demo.generator import REPORT2_AS_OF
 from db.errors import PermissionDenied
 from db.models import (
     Activity,

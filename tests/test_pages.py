@@ -55,7 +55,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def demo_password() -> str:
-    from db.demo.build import DEMO_PASSWORD
+    from db.demo import DEMO_PASSWORD
 
     return DEMO_PASSWORD
 

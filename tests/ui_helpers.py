@@ -44,7 +44,7 @@ PERIOD_KEY = "filter_period"
 
 def build_demo_database(path: Path, today: date | None = None) -> Path:
     """A migrated SQLite file holding the demo data set, checkpointed so that the one file can be copied."""
-    from db.demo.build import load_demo
+    from db.demo import load_demo
 
     engine = make_engine(f"sqlite:///{path}")
     try:
