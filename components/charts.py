@@ -90,3 +90,30 @@ def draw(box: Any, build: Callable[..., alt.TopLevelMixin], *args: Any, key: tup
     plain = tuple(a for a in args if not isinstance(a, pd.DataFrame))  # titles, units: part of the key too
     box.vega_lite_chart(chart_spec(build, (key, plain, tuple(sorted(kwargs.items()))), args, kwargs),
                         width="stretch")
+
+
+def long_form(df: pd.DataFrame, id_col: str, columns: dict[str, str]) -> pd.DataFrame:
+    """``df``'s ``columns`` as rows (``id_col``, series = the column's Chinese name, value), for one mark per
+    series."""
+    out = df.melt(id_vars=[id_col], value_vars=list(columns), var_name="series", value_name="value")
+    out["series"] = out["series"].map(columns)
+    return out
+
+
+def stacked_bars(df: pd.DataFrame, category: str, series: str, value: str, *, category_title: str,
+                 series_title: str, colors: list[str] | None = None, sort: list[str] | None = None,
+                 height: int | None = None) -> alt.Chart:
+    """Horizontal stacked bars: one bar per ``category``, split by ``series``."""
+    domain = sort or sorted(df[series].unique().tolist())
+    df = df.assign(_order=df[series].map({name: i for i, name in enumerate(domain)}))
+    chart = alt.Chart(df).mark_bar(cornerRadiusEnd=2).encode(
+        y=alt.Y(f"{category}:N", title=None, sort="-x", axis=alt.Axis(labelLimit=220, labelOverlap=False)),
+        x=alt.X(f"sum({value}):Q", title=None, axis=alt.Axis(tickMinStep=1, format="d")),
+        color=alt.Color(f"{series}:N", title=series_title, scale=alt.Scale(domain=domain, range=colors or PALETTE)),
+        order=alt.Order("_order:Q"),
+        tooltip=[alt.Tooltip(f"{category}:N", title=category_title), alt.Tooltip(f"{series}:N", title=series_title),
+                 alt.Tooltip(f"{value}:Q", title="数量", format=",.0f")],
+    )
+    rows = df[category].nunique()
+    # Streamlit fits the whole chart (axes and legend included) into this height.
+    return style(chart.properties(height=height or max(180, 34 * rows + 110)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data, filters
+from components.organizations import forms as org_forms
 from components.organizations import panels as orgs
 from components.page import friendly_errors, setup_page
 from db import clock
@@ -37,4 +38,4 @@ with tabs["纠纷调解"], friendly_errors():
     orgs.mediation_panel(ver, scope, period)
 if user.can_write:
     with tabs["录入"], friendly_errors():
-        orgs.entry_panel(ver, user)
+        org_forms.entry_panel(ver, user)
