@@ -117,3 +117,11 @@ def stacked_bars(df: pd.DataFrame, category: str, series: str, value: str, *, ca
     rows = df[category].nunique()
     # Streamlit fits the whole chart (axes and legend included) into this height.
     return style(chart.properties(height=height or max(180, 34 * rows + 110)))
+
+
+def chart_or_info(box: Any, df: pd.DataFrame, build: Callable[[pd.DataFrame], alt.TopLevelMixin], empty: str) -> None:
+    """``build(df)`` drawn in ``box`` (``st`` or a column), or the note ``empty`` when ``df`` has no rows."""
+    if df.empty:
+        box.info(empty)
+    else:
+        box.altair_chart(build(df), width="stretch")

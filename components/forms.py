@@ -139,6 +139,31 @@ class FormStates:
         """``run_change``: ``work(session)`` in its own write transaction; a fresh form key after the save."""
         run_change(self.flash_state(form), work, message, self.key_state(form))
 
+    def create_form(self, form: str, fields: Callable[[str], Any], submit: str, service: Callable[..., int],
+                    user: CurrentUser, message: Callable[[Any, int], str]) -> None:
+        """A create form: ``fields(key)`` (the widgets, keyed by the form's idempotency key, read back as the
+        service's input) and the button ``submit``; a submission runs ``service`` once (``create``) and shows
+        ``message(values, new id)``."""
+        key = self.form_key(form)
+        with st.form(f"{form}_{key}", border=True):
+            entry = fields(key)
+            submitted = st.form_submit_button(submit, type="primary")
+        if submitted:
+            self.create(form, service, user, entry, lambda record_id: message(entry, record_id))
+
+
+def entry_header(streets: Sequence[tuple[int, str]], choices: Sequence[str], *, kind_key: str, street_key: str
+                 ) -> tuple[str, int] | None:
+    """The head of a page's 录入 tab: which form (of ``choices``) and, when the user has several, for which
+    street; None (with a warning) when the user's scope holds no street."""
+    if not streets:
+        st.warning("您的数据范围内没有街道，无法录入。请联系管理员。")
+        return None
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        kind = st.segmented_control("录入内容", choices, default=choices[0], key=kind_key) or choices[0]
+        street_id = pick("所属街道", streets, street_key, optional=False) if len(streets) > 1 else streets[0][0]
+    return kind, street_id
+
 
 # ------------------------------------------------------------------------------------------ the edit frame
 

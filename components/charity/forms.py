@@ -10,7 +10,6 @@ import pandas as pd
 import streamlit as st
 
 from components import data, fmt
-from components.cache import engine
 from components.charity import data as cd
 from components.forms import Edit, FormStates, edit_form, pick, run_change
 from db import clock, vocab
@@ -48,71 +47,67 @@ def _location_fields(prefix: str) -> tuple[str, float | None, float | None]:
     return system, lng, lat
 
 
-def _submit(name: str, user: CurrentUser, service: Any, message: Any, **kwargs: Any) -> None:
-    """Run ``service`` with the form's idempotency key (``FormStates.submit``)."""
-    STATES.submit(name, lambda k: forms.submit(service, user=user, idempotency_key=k, engine=engine(), **kwargs),
-                  message)
+def _placed_form(user: CurrentUser, data_ver: int, name: str, *, streets_too: bool, missing: str,
+                 fields: Any, submit: str, service: Any, message: Any) -> None:
+    """A create form of a record that belongs to a place of the user's (a community, or a street's library):
+    ``fields(key, places)`` returns the service's input."""
+    STATES.show_flash(name)
+    places = _places(user, data_ver, streets_too=streets_too)
+    if not places:
+        st.warning(missing)
+        return
+    STATES.create_form(name, lambda key: fields(key, places), submit, service, user, message)
+
+
+def _resource_fields(key: str, places: dict[tuple[str, int], str]) -> forms.ResourceInput:
+    title = st.text_input("资源名称", max_chars=100, key=f"res_{key}_title")
+    c1, c2 = st.columns(2)
+    provider = c1.text_input("提供方", max_chars=80, key=f"res_{key}_provider")
+    provider_type = c2.selectbox("提供方类型", vocab.PROVIDER_TYPES, key=f"res_{key}_ptype")
+    c1, c2, c3 = st.columns(3)
+    kind = c1.selectbox("资源类别", vocab.RESOURCE_KINDS, key=f"res_{key}_kind")
+    amount = c2.number_input("数量", min_value=0.0, value=None, step=1.0, key=f"res_{key}_amount")
+    unit = c3.text_input("单位", max_chars=10, placeholder="资金填 元；其他如 份、次、小时", key=f"res_{key}_unit")
+    c1, c2 = st.columns(2)
+    place = c1.selectbox("所属资源库", list(places), format_func=places.get, key=f"res_{key}_place")
+    offered_on = c2.date_input("提供日期", value=clock.today(), max_value=clock.today(), key=f"res_{key}_date")
+    system, lng, lat = _location_fields(f"res_{key}_")
+    street_id, community_id = _place_ids(place)
+    return forms.ResourceInput(provider_name=provider, provider_type=provider_type, kind=kind, title=title,
+                               amount=amount, unit=unit, offered_on=offered_on, community_id=community_id,
+                               street_id=street_id, lng=lng, lat=lat, coord_system=system)
 
 
 def resource_form(user: CurrentUser, data_ver: int) -> None:
     """登记资源: a resource offered to the library."""
-    STATES.show_flash("resource")
-    places = _places(user, data_ver, streets_too=True)
-    if not places:
-        st.warning("您的数据范围内没有街道或社区，无法登记资源。")
-        return
-    key = STATES.form_key("resource")
-    with st.form(f"charity_resource_{key}", border=True):
-        title = st.text_input("资源名称", max_chars=100, key=f"res_{key}_title")
-        c1, c2 = st.columns(2)
-        provider = c1.text_input("提供方", max_chars=80, key=f"res_{key}_provider")
-        provider_type = c2.selectbox("提供方类型", vocab.PROVIDER_TYPES, key=f"res_{key}_ptype")
-        c1, c2, c3 = st.columns(3)
-        kind = c1.selectbox("资源类别", vocab.RESOURCE_KINDS, key=f"res_{key}_kind")
-        amount = c2.number_input("数量", min_value=0.0, value=None, step=1.0, key=f"res_{key}_amount")
-        unit = c3.text_input("单位", max_chars=10, placeholder="资金填 元；其他如 份、次、小时", key=f"res_{key}_unit")
-        c1, c2 = st.columns(2)
-        place = c1.selectbox("所属资源库", list(places), format_func=places.get, key=f"res_{key}_place")
-        offered_on = c2.date_input("提供日期", value=clock.today(), max_value=clock.today(), key=f"res_{key}_date")
-        system, lng, lat = _location_fields(f"res_{key}_")
-        submitted = st.form_submit_button("登记资源", type="primary")
-    if submitted:
-        street_id, community_id = _place_ids(place)
-        entry = forms.ResourceInput(provider_name=provider, provider_type=provider_type, kind=kind, title=title,
-                                    amount=amount, unit=unit, offered_on=offered_on, community_id=community_id,
-                                    street_id=street_id, lng=lng, lat=lat, coord_system=system)
-        _submit("resource", user, forms.offer_resource, lambda rid: f"已登记资源「{title.strip()}」（编号 {rid}）。",
-                data=entry)
+    _placed_form(user, data_ver, "resource", streets_too=True, missing="您的数据范围内没有街道或社区，无法登记资源。",
+                 fields=_resource_fields, submit="登记资源", service=forms.offer_resource,
+                 message=lambda entry, rid: f"已登记资源「{entry.title.strip()}」（编号 {rid}）。")
+
+
+def _need_fields(key: str, places: dict[tuple[str, int], str]) -> forms.NeedInput:
+    title = st.text_input("需求名称", max_chars=100, key=f"need_{key}_title")
+    c1, c2, c3 = st.columns(3)
+    category = c1.selectbox("需求类别", vocab.RESOURCE_KINDS, key=f"need_{key}_cat")
+    amount = c2.number_input("数量", min_value=0.0, value=None, step=1.0, key=f"need_{key}_amount")
+    unit = c3.text_input("单位", max_chars=10, placeholder="资金填 元；其他如 份、次、小时", key=f"need_{key}_unit")
+    c1, c2, c3 = st.columns(3)
+    place = c1.selectbox("所属社区", list(places), format_func=places.get, key=f"need_{key}_place")
+    group = c2.selectbox("服务对象", ["", *vocab.BENEFICIARY_GROUPS], format_func=lambda g: g or "（不限）",
+                         key=f"need_{key}_group")
+    urgency = c3.selectbox("紧急程度", vocab.URGENCIES, index=len(vocab.URGENCIES) - 1, key=f"need_{key}_urgency")
+    filed_on = st.date_input("提出日期", value=clock.today(), max_value=clock.today(), key=f"need_{key}_date")
+    system, lng, lat = _location_fields(f"need_{key}_")
+    return forms.NeedInput(title=title, category=category, amount=amount, unit=unit, filed_on=filed_on,
+                           community_id=_place_ids(place)[1], beneficiary_group=group, urgency=urgency,
+                           lng=lng, lat=lat, coord_system=system)
 
 
 def need_form(user: CurrentUser, data_ver: int) -> None:
     """提交需求: a community's need; it starts 待审核."""
-    STATES.show_flash("need")
-    places = _places(user, data_ver, streets_too=False)
-    if not places:
-        st.warning("您的数据范围内没有社区，无法提交需求。")
-        return
-    key = STATES.form_key("need")
-    with st.form(f"charity_need_{key}", border=True):
-        title = st.text_input("需求名称", max_chars=100, key=f"need_{key}_title")
-        c1, c2, c3 = st.columns(3)
-        category = c1.selectbox("需求类别", vocab.RESOURCE_KINDS, key=f"need_{key}_cat")
-        amount = c2.number_input("数量", min_value=0.0, value=None, step=1.0, key=f"need_{key}_amount")
-        unit = c3.text_input("单位", max_chars=10, placeholder="资金填 元；其他如 份、次、小时", key=f"need_{key}_unit")
-        c1, c2, c3 = st.columns(3)
-        place = c1.selectbox("所属社区", list(places), format_func=places.get, key=f"need_{key}_place")
-        group = c2.selectbox("服务对象", ["", *vocab.BENEFICIARY_GROUPS], format_func=lambda g: g or "（不限）",
-                             key=f"need_{key}_group")
-        urgency = c3.selectbox("紧急程度", vocab.URGENCIES, index=len(vocab.URGENCIES) - 1, key=f"need_{key}_urgency")
-        filed_on = st.date_input("提出日期", value=clock.today(), max_value=clock.today(), key=f"need_{key}_date")
-        system, lng, lat = _location_fields(f"need_{key}_")
-        submitted = st.form_submit_button("提交需求", type="primary")
-    if submitted:
-        entry = forms.NeedInput(title=title, category=category, amount=amount, unit=unit, filed_on=filed_on,
-                                community_id=_place_ids(place)[1], beneficiary_group=group, urgency=urgency,
-                                lng=lng, lat=lat, coord_system=system)
-        _submit("need", user, forms.file_need, lambda nid: f"已提交需求「{title.strip()}」（编号 {nid}），等待审核。",
-                data=entry)
+    _placed_form(user, data_ver, "need", streets_too=False, missing="您的数据范围内没有社区，无法提交需求。",
+                 fields=_need_fields, submit="提交需求", service=forms.file_need,
+                 message=lambda entry, nid: f"已提交需求「{entry.title.strip()}」（编号 {nid}），等待审核。")
 
 
 def _need_label(r: Any) -> str:
@@ -223,19 +218,14 @@ def complete_panel(user: CurrentUser, data_ver: int, scope: Scope) -> None:
 
 def donation_form(user: CurrentUser, data_ver: int) -> None:
     """登记捐赠: money, or goods with an estimated value."""
-    STATES.show_flash("donation")
-    places = _places(user, data_ver, streets_too=True)
-    if not places:
-        st.warning("您的数据范围内没有街道或社区，无法登记捐赠。")
-        return
     projects = cd.projects(data_ver, user.scope)
-    key = STATES.form_key("donation")
-    with st.form(f"charity_donation_{key}", border=True):
+
+    def fields(key: str, places: dict[tuple[str, int], str]) -> forms.DonationInput:
         c1, c2, c3 = st.columns(3)
         donor = c1.text_input("捐赠方", max_chars=80, key=f"don_{key}_donor")
         donor_type = c2.selectbox("捐赠方类型", vocab.PROVIDER_TYPES, key=f"don_{key}_type")
-        form_money = c3.radio("捐赠形式", [True, False], format_func=vocab.DONATION_FORMS.get, horizontal=True,
-                              key=f"don_{key}_money")
+        is_money = c3.radio("捐赠形式", [True, False], format_func=vocab.DONATION_FORMS.get, horizontal=True,
+                            key=f"don_{key}_money")
         c1, c2, c3 = st.columns(3)
         amount = c1.number_input("金额（元；物资填折价）", min_value=0.0, value=None, step=100.0, key=f"don_{key}_amount")
         items = c2.text_input("物资名称（物资捐赠必填）", max_chars=200, key=f"don_{key}_items")
@@ -248,13 +238,13 @@ def donation_form(user: CurrentUser, data_ver: int) -> None:
         c1, c2 = st.columns(2)
         donated_on = c1.date_input("捐赠日期", value=clock.today(), max_value=clock.today(), key=f"don_{key}_date")
         channel = c2.selectbox("捐赠渠道", vocab.DONATION_CHANNELS, key=f"don_{key}_channel")
-        submitted = st.form_submit_button("登记捐赠", type="primary")
-    if submitted:
         street_id, community_id = _place_ids(place)
-        entry = forms.DonationInput(donor_name=donor, donor_type=donor_type, is_money=form_money, amount_yuan=amount,
-                                    donated_on=donated_on, community_id=community_id, street_id=street_id,
-                                    project_id=project_id, recipient=recipient, items=items, quantity=quantity,
-                                    channel=channel)
-        _submit("donation", user, forms.record_donation,
-                lambda did: f"已登记{vocab.DONATION_FORMS[form_money]}捐赠（编号 {did}）：{donor.strip()}。", data=entry)
+        return forms.DonationInput(donor_name=donor, donor_type=donor_type, is_money=is_money, amount_yuan=amount,
+                                   donated_on=donated_on, community_id=community_id, street_id=street_id,
+                                   project_id=project_id, recipient=recipient, items=items, quantity=quantity,
+                                   channel=channel)
 
+    _placed_form(user, data_ver, "donation", streets_too=True, missing="您的数据范围内没有街道或社区，无法登记捐赠。",
+                 fields=fields, submit="登记捐赠", service=forms.record_donation,
+                 message=lambda entry, did: (f"已登记{vocab.DONATION_FORMS[entry.is_money]}捐赠（编号 {did}）："
+                                             f"{(entry.donor_name or '').strip()}。"))

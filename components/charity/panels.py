@@ -12,7 +12,7 @@ from components import fmt
 from components.cards import Tile, tile_grid
 from components.charity import charts, forms
 from components.charity import data as cd
-from components.charts import PALETTE, RED
+from components.charts import PALETTE, RED, chart_or_info
 from components.geo_map import district_panels
 from components.tables import labelled, reported_table
 from db import clock, figures, vocab
@@ -142,15 +142,9 @@ def supply_section(user: CurrentUser, data_ver: int, scope: Scope, period: Perio
     by_provider, by_category, balance = overview.by_provider, overview.by_category, overview.balance
     left, right = st.columns(2, gap="large")
     left.markdown("**资源：按类别与提供方类型**")
-    if by_provider.empty:
-        left.info("所选范围和时段内没有登记资源。")
-    else:
-        left.altair_chart(charts.supply_chart(by_provider), width="stretch")
+    chart_or_info(left, by_provider, charts.supply_chart, "所选范围和时段内没有登记资源。")
     right.markdown("**需求：按类别与状态**")
-    if by_category.empty:
-        right.info("所选范围和时段内没有提出需求。")
-    else:
-        right.altair_chart(charts.demand_chart(by_category), width="stretch")
+    chart_or_info(right, by_category, charts.demand_chart, "所选范围和时段内没有提出需求。")
     st.markdown("**供需对照**（按类别与计量单位；不同单位不相加）")
     supply_demand_table(balance)
     with st.expander("资源清单"):

@@ -7,7 +7,17 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.forms import NONE, Edit, FormStates, edit_form, index_of, pick, run_change, show_flash
+from components.forms import (
+    NONE,
+    Edit,
+    FormStates,
+    edit_form,
+    entry_header,
+    index_of,
+    pick,
+    run_change,
+    show_flash,
+)
 from components.organizations import data as od
 from db import clock, vocab
 from db.auth import CurrentUser
@@ -41,14 +51,10 @@ def _create(kind: str, service, user: CurrentUser, entry, message: str) -> None:
 def entry_panel(ver: int, user: CurrentUser) -> None:
     """Forms of organisations, grades, social workers, trainings and mediation cases (staff and admin)."""
     STATES.show_flash()
-    streets = data.streets(ver, user.scope)
-    if not streets:
-        st.warning("您的数据范围内没有街道，无法录入。请联系管理员。")
+    header = entry_header(data.streets(ver, user.scope), FORMS, kind_key="org_form_kind", street_key="org_form_street")
+    if header is None:
         return
-    with st.container(horizontal=True, vertical_alignment="bottom"):
-        kind = st.segmented_control("录入内容", FORMS, default=FORMS[0], key="org_form_kind") or FORMS[0]
-        street_id = pick("所属街道", streets, "org_form_street", optional=False) if len(streets) > 1 \
-            else streets[0][0]
+    kind, street_id = header
     scope = Scope(street_id=street_id) if user.scope.community_id is None else user.scope
     forms = {
         "社会组织": lambda: _organization_form(ver, user, street_id, scope),
@@ -94,12 +100,9 @@ def _organization_fields(ver: int, street_id: int, scope: Scope, key: str, init:
 
 
 def _organization_form(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> None:
-    key = STATES.form_key("organization")
-    with st.form(f"org_{key}", border=True):
-        entry = _organization_fields(ver, street_id, scope, key, None)
-        submitted = st.form_submit_button("保存社会组织", type="primary")
-    if submitted:
-        _create("organization", create_organization, user, entry, f"已保存机构「{(entry.name or '').strip()}」")
+    STATES.create_form("organization", lambda key: _organization_fields(ver, street_id, scope, key, None),
+                       "保存社会组织", create_organization, user,
+                       lambda entry, record_id: f"已保存机构「{(entry.name or '').strip()}」（编号 {record_id}）。")
 
 
 def _organization_edit(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> None:
@@ -189,13 +192,9 @@ def _social_worker_fields(ver: int, street_id: int, scope: Scope, key: str, init
 
 
 def _social_worker_form(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> None:
-    key = STATES.form_key("social_worker")
-    with st.form(f"sw_{key}", border=True):
-        entry = _social_worker_fields(ver, street_id, scope, key, None)
-        submitted = st.form_submit_button("保存社会工作者", type="primary")
-    if submitted:
-        _create("social_worker", create_social_worker, user, entry,
-                f"已保存社会工作者「{(entry.name or '').strip()}」")
+    STATES.create_form("social_worker", lambda key: _social_worker_fields(ver, street_id, scope, key, None),
+                       "保存社会工作者", create_social_worker, user,
+                       lambda entry, record_id: f"已保存社会工作者「{(entry.name or '').strip()}」（编号 {record_id}）。")
 
 
 def _social_worker_edit(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> None:

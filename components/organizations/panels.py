@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components import cards, data
+from components.charts import chart_or_info
 from components.organizations import charts as org_charts
 from components.organizations import data as od
 from components.organizations import forms
@@ -135,10 +136,7 @@ def social_workers_panel(ver: int, scope: Scope) -> None:
     st.caption("职业水平等级：助理社会工作师＝初级（助理），社会工作师＝中级，高级社会工作师＝高级。")
     by_org = od.social_workers_by_organization(ver, scope)
     st.markdown("**按机构/社区与等级（人）**")
-    if by_org.empty:
-        st.info("所选范围内没有社会工作者。")
-    else:
-        st.altair_chart(org_charts.social_worker_bars(by_org), width="stretch")
+    chart_or_info(st, by_org, org_charts.social_worker_bars, "所选范围内没有社会工作者。")
     st.markdown("**社会工作者名册**")
     roster = od.social_worker_table(ver, scope)
     st.dataframe(pd.DataFrame({

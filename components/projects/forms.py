@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.forms import Edit, FormStates, edit_form, index_of, pick
+from components.forms import Edit, FormStates, edit_form, entry_header, index_of, pick
 from components.projects import data as pdata
 from db import clock, vocab
 from db.auth import CurrentUser
@@ -40,14 +40,11 @@ def _create(kind: str, service, user: CurrentUser, entry: Any, message: str) -> 
 def entry_panel(ver: int, user: CurrentUser) -> None:
     """Forms: a project with its targets, a target for an existing project, a project edit, a reported figure."""
     STATES.show_flash()
-    streets = data.streets(ver, user.scope)
-    if not streets:
-        st.warning("您的数据范围内没有街道，无法录入。请联系管理员。")
+    header = entry_header(data.streets(ver, user.scope), FORMS, kind_key="project_form_kind",
+                          street_key="project_form_street")
+    if header is None:
         return
-    with st.container(horizontal=True, vertical_alignment="bottom"):
-        kind = st.segmented_control("录入内容", FORMS, default=FORMS[0], key="project_form_kind") or FORMS[0]
-        street_id = pick("所属街道", streets, "project_form_street", optional=False) if len(streets) > 1 \
-            else streets[0][0]
+    kind, street_id = header
     scope = Scope(street_id=street_id) if user.scope.community_id is None else user.scope
     if kind == FORMS[0]:
         _project_form(ver, user, street_id, scope)

@@ -94,11 +94,9 @@ def project_panel(ver: int, scope: Scope, period: Period, today: date | None = N
     if not trends:
         st.info("该项目还没有活动、调解或培训记录。")
     for n, (col, key) in enumerate(zip(st.columns(2, gap="large"), trends, strict=False)):
-        trend = pdata.project_trend(ver, project_id, key, period)
-        if trend.empty:
-            col.info(f"所选时段内没有{figures.label(key)}记录。")
-        else:
-            col.altair_chart(project_charts.project_trend(trend, key, charts.PALETTE[n]), width="stretch")
+        charts.chart_or_info(col, pdata.project_trend(ver, project_id, key, period),
+                             lambda df, key=key, n=n: project_charts.project_trend(df, key, charts.PALETTE[n]),
+                             f"所选时段内没有{figures.label(key)}记录。")
     st.subheader("目标与进度")
     targets_table(pdata.target_progress(ver, project_id, today))
     st.subheader("报道数据与系统记录")

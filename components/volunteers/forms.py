@@ -223,13 +223,9 @@ def volunteer_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
     STATES.show_flash("volunteer")
     new_tab, edit_tab = st.tabs(["登记新志愿者", "修改志愿者信息"])
     with new_tab:
-        key = STATES.form_key("volunteer")
-        with st.form(f"volunteer_new_{key}"):
-            entry = _volunteer_fields(scope, ver, None)
-            submitted = st.form_submit_button("登记志愿者", type="primary")
-        if submitted:
-            STATES.create("volunteer", vf.create_volunteer, user, entry,
-                          lambda new_id: f"已登记志愿者 {mask_name(entry.name or '')}（编号 {new_id}）。")
+        STATES.create_form("volunteer", lambda _key: _volunteer_fields(scope, ver, None), "登记志愿者",
+                           vf.create_volunteer, user,
+                           lambda entry, new_id: f"已登记志愿者 {mask_name(entry.name or '')}（编号 {new_id}）。")
     with edit_tab:
         edit_form(Edit(
             noun="志愿者", pick_key="volunteer_edit_pick", flash=STATES.flash_state("volunteer"),
@@ -271,13 +267,8 @@ def team_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
     communities = dict(data.communities(ver, scope, None))
     new_tab, edit_tab = st.tabs(["新建队伍", "修改队伍"])
     with new_tab:
-        key = STATES.form_key("team")
-        with st.form(f"team_new_{key}"):
-            entry = _team_fields(communities, None)
-            submitted = st.form_submit_button("新建队伍", type="primary")
-        if submitted:
-            STATES.create("team", vf.create_team, user, entry,
-                          lambda team_id: f"已新建队伍「{(entry.name or '').strip()}」（编号 {team_id}）。")
+        STATES.create_form("team", lambda _key: _team_fields(communities, None), "新建队伍", vf.create_team, user,
+                           lambda entry, team_id: f"已新建队伍「{(entry.name or '').strip()}」（编号 {team_id}）。")
     with edit_tab:
         edit_form(Edit(
             noun="队伍", pick_key="team_edit_pick", flash=STATES.flash_state("team"), pick_label="选择队伍",

@@ -8,6 +8,7 @@ import streamlit as st
 
 from components import cards, data, filters, fmt
 from components.cards import Tile, tile_grid
+from components.charts import chart_or_info
 from components.forms import pick
 from components.volunteers import charts
 from components.volunteers import data as vd
@@ -224,17 +225,11 @@ def active_tab(scope: Scope, ver: int) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**按月：活跃志愿者与活跃率**")
-        if monthly.empty:
-            st.info("所选时段内没有数据。")
-        else:
-            st.altair_chart(charts.monthly_active_chart(monthly), width="stretch")
+        chart_or_info(st, monthly, charts.monthly_active_chart, "所选时段内没有数据。")
     by_comm = vd.active_by_community(ver, scope, period)
     with right:
         st.markdown("**按社区：活跃率**")
-        if by_comm.empty:
-            st.info("所选范围内没有志愿者。")
-        else:
-            st.altair_chart(charts.community_active_chart(by_comm), width="stretch")
+        chart_or_info(st, by_comm, charts.community_active_chart, "所选范围内没有志愿者。")
     st.dataframe(
         by_comm[["community", "street", "registered", "active", "active_rate"]].rename(columns=COLS),
         hide_index=True, width="stretch",
