@@ -51,9 +51,9 @@ def area_heatmap(df: pd.DataFrame) -> alt.Chart:
                 axis=alt.Axis(labelOverlap=False, labelLimit=160)),
     )
     rect = base.mark_rect(cornerRadius=3).encode(
-        color=alt.Color("activities:Q", title="活动场次", scale=alt.Scale(scheme="reds")),
+        color=alt.Color("activities:Q", title=figures.label("activities"), scale=alt.Scale(scheme="reds")),
         tooltip=[alt.Tooltip("community:N", title="社区"), alt.Tooltip("area:N", title="领域"),
-                 alt.Tooltip("activities:Q", title="活动场次")],
+                 alt.Tooltip("activities:Q", title=figures.label("activities"))],
     )
     text = base.mark_text(fontSize=12).encode(
         text="activities:Q",
@@ -71,7 +71,7 @@ def index_bars(df: pd.DataFrame) -> alt.Chart:
         x=alt.X("index:Q", title="五社联动指数", scale=alt.Scale(domain=[0, 100])),
         tooltip=[alt.Tooltip("community:N", title="社区"), alt.Tooltip("street:N", title="街道"),
                  alt.Tooltip("index:Q", title="指数", format=".1f"),
-                 alt.Tooltip("activities:Q", title="活动场次")],
+                 alt.Tooltip("activities:Q", title=figures.label("activities"))],
     )
     bars = base.mark_bar(color=RED, cornerRadiusEnd=3)
     labels = base.mark_text(align="left", dx=4, fontSize=12).encode(text=alt.Text("index:Q", format=".1f"))

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from components import fmt
+from db import figures, vocab
 
 LATEST_COLUMNS = {
     "starts_at": "时间", "title": "活动名称", "type": "类型", "community": "社区", "people_served": "服务人次",
@@ -33,9 +34,8 @@ def latest_activities(df: pd.DataFrame) -> None:
 
 def actor_shares(df: pd.DataFrame) -> None:
     """Each community's share of activities joined by each of the five actors, and its index."""
-    from db import vocab
-
-    cols = {"community": "社区名称", "activities": "活动场次", **{f: f"{label}参与" for f, label in vocab.ACTORS},
+    cols = {"community": "社区名称", "activities": figures.label("activities"),
+            **{f: f"{label}参与" for f, label in vocab.ACTORS},
             "index": "五社联动指数"}
     view = df[list(cols)].rename(columns=cols)
     config = {f"{label}参与": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent")
@@ -49,13 +49,13 @@ def community_ranking(df: pd.DataFrame) -> None:
     if df.empty:
         st.info("所选范围内没有社区。")
         return
-    cols = {"rank": "排名", "community": "社区", "street": "街道", "index": "五社联动指数", "activities": "活动场次",
-            "linked_activities": "社工+志愿", "hours": "服务时长（小时）", "people_served": "服务人次",
-            "active_volunteers": "活跃志愿者"}
+    cols = {"rank": "排名", "community": "社区", "street": "街道", "index": "五社联动指数",
+            **{k: figures.label(k) for k in ("activities", "linked_activities")}, "hours": figures.tile_label("hours"),
+            **{k: figures.label(k) for k in ("people_served", "active_volunteers")}}
     st.dataframe(df[list(cols)].rename(columns=cols), hide_index=True, width="stretch",
                  column_config={"五社联动指数": st.column_config.ProgressColumn(min_value=0, max_value=100,
                                                                           format="%.1f"),
-                                "服务时长（小时）": st.column_config.NumberColumn(format="%,.1f")})
+                                cols["hours"]: st.column_config.NumberColumn(format="%,.1f")})
 
 
 def table_height(rows: int, cap: int = 560) -> int:
