@@ -200,7 +200,9 @@ class Edit(Generic[T]):
     pick_key: str
     flash: str
     load: Callable[[int], tuple[T, int]]  # record id → (saved values, version); a WriteError if out of reach
-    fields: Callable[[str, T], Any]  # (widget-key suffix, saved values) → the values entered (inside the form)
+    # (name, saved values) → the values entered, drawn inside the form; ``name`` keys its widgets: the form's
+    # idempotency key with ``key_state``, else edit{id}_{version}.
+    fields: Callable[[str, T], Any]
     save: Callable[[Any, Opened[T], Any, str | None], Any]
     message: Callable[[Opened[T], Any, Any], str]  # (opened, entered, the service's result) → success text
     pick_label: str = ""  # default 要修改的{noun}
