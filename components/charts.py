@@ -51,9 +51,9 @@ def area_heatmap(df: pd.DataFrame) -> alt.Chart:
                 axis=alt.Axis(labelOverlap=False, labelLimit=160)),
     )
     rect = base.mark_rect(cornerRadius=3).encode(
-        color=alt.Color("activities:Q", title="活动场次", scale=alt.Scale(scheme="reds")),
+        color=alt.Color("activities:Q", title=figures.label("activities"), scale=alt.Scale(scheme="reds")),
         tooltip=[alt.Tooltip("community:N", title="社区"), alt.Tooltip("area:N", title="领域"),
-                 alt.Tooltip("activities:Q", title="活动场次")],
+                 alt.Tooltip("activities:Q", title=figures.label("activities"))],
     )
     text = base.mark_text(fontSize=12).encode(
         text="activities:Q",
@@ -71,7 +71,7 @@ def index_bars(df: pd.DataFrame) -> alt.Chart:
         x=alt.X("index:Q", title="五社联动指数", scale=alt.Scale(domain=[0, 100])),
         tooltip=[alt.Tooltip("community:N", title="社区"), alt.Tooltip("street:N", title="街道"),
                  alt.Tooltip("index:Q", title="指数", format=".1f"),
-                 alt.Tooltip("activities:Q", title="活动场次")],
+                 alt.Tooltip("activities:Q", title=figures.label("activities"))],
     )
     bars = base.mark_bar(color=RED, cornerRadiusEnd=3)
     labels = base.mark_text(align="left", dx=4, fontSize=12).encode(text=alt.Text("index:Q", format=".1f"))
@@ -90,3 +90,38 @@ def draw(box: Any, build: Callable[..., alt.TopLevelMixin], *args: Any, key: tup
     plain = tuple(a for a in args if not isinstance(a, pd.DataFrame))  # titles, units: part of the key too
     box.vega_lite_chart(chart_spec(build, (key, plain, tuple(sorted(kwargs.items()))), args, kwargs),
                         width="stretch")
+
+
+def long_form(df: pd.DataFrame, id_col: str, columns: dict[str, str]) -> pd.DataFrame:
+    """``df``'s ``columns`` as rows (``id_col``, series = the column's Chinese name, value), for one mark per
+    series."""
+    out = df.melt(id_vars=[id_col], value_vars=list(columns), var_name="series", value_name="value")
+    out["series"] = out["series"].map(columns)
+    return out
+
+
+def stacked_bars(df: pd.DataFrame, category: str, series: str, value: str, *, category_title: str,
+                 series_title: str, colors: list[str] | None = None, sort: list[str] | None = None,
+                 height: int | None = None) -> alt.Chart:
+    """Horizontal stacked bars: one bar per ``category``, split by ``series``."""
+    domain = sort or sorted(df[series].unique().tolist())
+    df = df.assign(_order=df[series].map({name: i for i, name in enumerate(domain)}))
+    chart = alt.Chart(df).mark_bar(cornerRadiusEnd=2).encode(
+        y=alt.Y(f"{category}:N", title=None, sort="-x", axis=alt.Axis(labelLimit=220, labelOverlap=False)),
+        x=alt.X(f"sum({value}):Q", title=None, axis=alt.Axis(tickMinStep=1, format="d")),
+        color=alt.Color(f"{series}:N", title=series_title, scale=alt.Scale(domain=domain, range=colors or PALETTE)),
+        order=alt.Order("_order:Q"),
+        tooltip=[alt.Tooltip(f"{category}:N", title=category_title), alt.Tooltip(f"{series}:N", title=series_title),
+                 alt.Tooltip(f"{value}:Q", title="数量", format=",.0f")],
+    )
+    rows = df[category].nunique()
+    # Streamlit fits the whole chart (axes and legend included) into this height.
+    return style(chart.properties(height=height or max(180, 34 * rows + 110)))
+
+
+def chart_or_info(box: Any, df: pd.DataFrame, build: Callable[[pd.DataFrame], alt.TopLevelMixin], empty: str) -> None:
+    """``build(df)`` drawn in ``box`` (``st`` or a column), or the note ``empty`` when ``df`` has no rows."""
+    if df.empty:
+        box.info(empty)
+    else:
+        box.altair_chart(build(df), width="stretch")

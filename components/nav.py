@@ -32,7 +32,7 @@ def everyone(user: CurrentUser) -> bool:
 
 
 def writers_only(user: CurrentUser) -> bool:
-    return user.can_write
+    return user.may_write
 
 
 OVERVIEW = "app.py"

@@ -95,10 +95,6 @@ class CurrentUser:
         return self.role in WRITER_ROLES
 
     @property
-    def can_write(self) -> bool:  # the older name of ``may_write``
-        return self.may_write
-
-    @property
     def may_approve(self) -> bool:
         """Approve or reject service records and charity needs."""
         return self.may_write

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import cards, charts, data, filters
+from components import cards, charts, data, filters, tables
 from components.page import setup_page
 from components.places import compare as compare
 from components.places import profile as profile
@@ -41,7 +41,7 @@ with view_tab:
         with projects:
             profile.projects_table(place.projects)
         with reported:
-            profile.reported_table(data.reported(ver, scope, clock.today()))
+            tables.reported_table(data.reported(ver, scope, clock.today()))
 
 with compare_tab:
     compare.communities_side_by_side(user.scope, ver)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data, filters
+from components.charity import data as charity_data
 from components.charity import panels as charity
 from components.page import friendly_errors, setup_page
+from db import clock
 
 user = setup_page("pages/4_charity.py", "慈善资源")
 st.title("慈善资源")
@@ -19,7 +21,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
 st.caption(f"{data.scope_name(ver, scope)} · {period.label()} · 资源按登记日期、需求按提出日期、捐赠按捐赠日期计入时段")
 
 with friendly_errors():
-    charity.summary_tiles(charity.summary(ver, scope, period))
+    charity.summary_tiles(charity_data.summary(ver, scope, period))
 tabs = st.tabs(["资源地图", "供需", "对接", "捐赠"], key="charity_tab", on_change="rerun")  # only the open tab runs
 map_tab, supply_tab, match_tab, donation_tab = tabs
 if map_tab.open:
@@ -31,7 +33,7 @@ if supply_tab.open:
         charity.supply_section(user, ver, scope, period)
 if match_tab.open:
     with match_tab, friendly_errors():
-        charity.matching_section(user, ver, scope, period, charity.summary(ver, scope, period))
+        charity.matching_section(user, ver, scope, period, charity_data.summary(ver, scope, period))
 if donation_tab.open:
     with donation_tab, friendly_errors():
-        charity.donation_section(user, ver, scope, period)
+        charity.donation_section(user, ver, scope, period, clock.today())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data, filters
+from components.organizations import forms as org_forms
 from components.organizations import panels as orgs
 from components.page import friendly_errors, setup_page
 from db import clock
@@ -21,7 +22,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
 st.caption(f"{data.scope_name(ver, scope)} · 名册与等级为 {today:%Y-%m-%d} 现状；培训、纠纷调解与品牌项目按所选时段"
            f"（{period.label()}）。")
 
-names = ["社会组织", "等级评估", "品牌项目", "社工人才", "培训", "纠纷调解", *(["录入"] if user.can_write else [])]
+names = ["社会组织", "等级评估", "品牌项目", "社工人才", "培训", "纠纷调解", *(["录入"] if user.may_write else [])]
 tabs = dict(zip(names, st.tabs(names), strict=True))
 with tabs["社会组织"], friendly_errors():
     orgs.register_panel(ver, scope, today)
@@ -35,6 +36,6 @@ with tabs["培训"], friendly_errors():
     orgs.trainings_panel(ver, scope, period)
 with tabs["纠纷调解"], friendly_errors():
     orgs.mediation_panel(ver, scope, period)
-if user.can_write:
+if user.may_write:
     with tabs["录入"], friendly_errors():
-        orgs.entry_panel(ver, user)
+        org_forms.entry_panel(ver, user)

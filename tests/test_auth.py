@@ -646,7 +646,7 @@ def test_role_predicates(role):
 
     user = CurrentUser(id=1, username="x_user", display_name="x", role=role, scope_type="all", scope_id=None,
                        session_epoch=1)
-    got = (user.is_admin, user.is_leader, user.may_write, user.can_write, user.may_approve, user.may_certify,
+    got = (user.is_admin, user.is_leader, user.may_write, user.may_write, user.may_approve, user.may_certify,
            user.may_manage_users, user.may_manage_reference, user.may_read_audit)
     assert got == ROLE_PREDICATES[role]
 

@@ -407,7 +407,7 @@ def test_staff_revoke_a_star_award_with_a_reason(app_db):
 
 
 def test_a_large_scope_asks_for_a_search_before_listing_volunteers(app_db, monkeypatch):
-    from components.volunteers import panels as page_part
+    from components.volunteers import profile as page_part
 
     monkeypatch.setattr(page_part, "PICKER_LIMIT", 5)
     at = open_tab("demo_leader", "志愿者档案")

@@ -1,47 +1,32 @@
-"""The activity form (录入活动) and the user's recent entries with edit and delete."""
+"""The activity form (录入活动) and the user's recent entries with edit and delete (the edit frame of
+``components.forms``)."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import time
 
 import pandas as pd
 import streamlit as st
 
-from components.cache import engine
-from components.forms import after_save, form_key, run_create, show_flash, show_refusal
+from components import data
+from components.activities import data as ad
+from components.forms import Delete, Edit, edit_form, form_key, run_create, show_flash
 from db import clock, vocab
 from db.activities.writes import (
     ActivityInput,
     VolunteerHours,
-    activity_for_edit,
     create_activity,
     delete_activity,
-    recent_entries,
     update_activity,
 )
 from db.auth import CurrentUser
-from db.engine import session_scope
-from db.errors import WriteError
-from db.places import lists as queries
 
 VOLUNTEER_COL = "志愿者"
 HOURS_COL = "时长（小时）"
 
 
-def _options(user: CurrentUser, community_id: int | None):
-    with session_scope(engine()) as session:
-        street_id = queries.street_of_community(session, community_id) if community_id else None
-        return (
-            queries.projects_for(session, street_id, community_id),
-            queries.social_workers_for(session, street_id),
-            queries.volunteer_options(session, street_id, community_id),
-        )
-
-
-def _pick_community(user: CurrentUser, key: str, default: int | None = None) -> int | None:
-    with session_scope(engine()) as session:
-        comms = queries.communities(session, user.scope)
+def _pick_community(user: CurrentUser, ver: int, key: str, default: int | None = None) -> int | None:
+    comms = data.communities(ver, user.scope, None)
     if not comms:
         st.warning("您的数据范围内没有社区，无法录入活动。请联系管理员。")
         return None
@@ -54,9 +39,10 @@ def _pick_community(user: CurrentUser, key: str, default: int | None = None) -> 
     return st.selectbox("所属社区", ids, index=index, format_func=names.get, key=key)
 
 
-def _form_fields(prefix: str, community_id: int, user: CurrentUser, initial: ActivityInput | None) -> ActivityInput:
+def _form_fields(prefix: str, community_id: int, ver: int, initial: ActivityInput | None) -> ActivityInput:
     """Draw the fields (inside an open st.form) and return what they hold."""
-    projects, workers, volunteers = _options(user, community_id)
+    options = ad.form_options(ver, community_id)
+    projects, workers, volunteers = options.projects, options.social_workers, options.volunteers
     project_names, worker_names, volunteer_labels = dict(projects), dict(workers), dict(volunteers)
     label_to_id = {label: vid for vid, label in volunteers}
     init = initial or ActivityInput(activity_date=clock.today(), start_time=time(9, 0), end_time=time(11, 0),
@@ -119,27 +105,28 @@ def _form_fields(prefix: str, community_id: int, user: CurrentUser, initial: Act
     )
 
 
-def new_activity_form(user: CurrentUser) -> None:
+def new_activity_form(user: CurrentUser, ver: int | None = None) -> None:
     """The form to record a new activity; one submission writes once (idempotency key per form)."""
+    ver = data.version() if ver is None else ver
     show_flash("activity_saved")
-    community_id = _pick_community(user, "new_activity_community")
+    community_id = _pick_community(user, ver, "new_activity_community")
     if community_id is None:
         return
     key = form_key("activity_form_key")
     with st.form(f"activity_{key}", border=True):
-        data = _form_fields(f"new_{key}_", community_id, user, None)
+        entry = _form_fields(f"new_{key}_", community_id, ver, None)
         submitted = st.form_submit_button("保存活动", type="primary")
     if submitted:
         # A fresh, empty form for the next entry once saved.
-        run_create("activity_form_key", "activity_saved", create_activity, user, data, lambda activity_id: (
-            f"已保存活动「{data.title.strip()}」（编号 {activity_id}，{len(data.volunteers)} 名志愿者）。总览已同步更新。"))
+        run_create("activity_form_key", "activity_saved", create_activity, user, entry, lambda activity_id: (
+            f"已保存活动「{entry.title.strip()}」（编号 {activity_id}，{len(entry.volunteers)} 名志愿者）。总览已同步更新。"))
 
 
-def recent_entries_panel(user: CurrentUser) -> None:
+def recent_entries_panel(user: CurrentUser, ver: int | None = None) -> None:
     """The user's latest entries, with edit and delete."""
+    ver = data.version() if ver is None else ver
     show_flash("entry_changed")
-    with session_scope(engine()) as session:
-        df = recent_entries(session, user)
+    df = ad.recent_entries(ver, user)
     if df.empty:
         st.info("您还没有录入过活动。")
         return
@@ -148,49 +135,17 @@ def recent_entries_panel(user: CurrentUser) -> None:
     st.dataframe(view[["编号", "时间", "活动名称", "类型", "社区", "服务人次", "志愿者"]], hide_index=True,
                  width="stretch",
                  column_config={"时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
-    titles = {int(r.id): f"#{r.id} {r.title}（{pd.Timestamp(r.starts_at):%m-%d}）" for r in df.itertuples()}
-    chosen = st.selectbox("选择要修改或删除的活动", [None, *titles], format_func=lambda i: "—" if i is None else titles[i],
-                          key="edit_pick")
-    if chosen is None:
-        return
-    _edit_form(user, chosen)
-
-
-def _edit_form(user: CurrentUser, activity_id: int) -> None:
-    # The version is captured when the record is opened: a save refuses if anyone changed it since.
-    opened = st.session_state.get("edit_opened")
-    if not opened or opened[0] != activity_id:
-        try:
-            with session_scope(engine()) as session:
-                initial, ver = activity_for_edit(session, user, activity_id)
-        except WriteError as exc:
-            st.error(str(exc))
-            return
-        opened = (activity_id, ver, initial, uuid.uuid4().hex)
-        st.session_state["edit_opened"] = opened
-    _, ver, initial, nonce = opened
-    community_id = initial.community_id
-    with st.form(f"edit_{nonce}", border=True):
-        st.markdown(f"**修改活动 #{activity_id}**（版本 {ver}）")
-        data = _form_fields(f"edit_{nonce}_", community_id, user, initial)
-        c1, c2 = st.columns([1, 1])
-        save = c1.form_submit_button("保存修改", type="primary")
-        confirm = c2.checkbox("确认删除此活动及其服务记录", key=f"confirm_{nonce}")
-        remove = c2.form_submit_button("删除活动")
-    if not (save or remove):
-        return
-    try:
-        with session_scope(engine(), write=True) as session:
-            if save:
-                update_activity(session=session, user=user, activity_id=activity_id, expected_version=ver, data=data)
-            elif confirm:
-                delete_activity(session=session, user=user, activity_id=activity_id, expected_version=ver)
-            else:
-                st.warning("请先勾选「确认删除此活动及其服务记录」。")
-                return
-    except WriteError as exc:
-        show_refusal(exc)
-    else:
-        st.session_state.pop("edit_opened", None)
-        st.session_state.pop("edit_pick", None)
-        after_save("entry_changed", f"活动 #{activity_id} 已{'修改' if save else '删除'}。")
+    edit_form(Edit(
+        noun="活动", pick_key="edit_pick", flash="entry_changed", pick_label="选择要修改或删除的活动",
+        optional=True, none_label="—",
+        load=lambda activity_id: ad.activity_for_edit(ver, user, activity_id),
+        fields=lambda key, init: _form_fields(f"{key}_", init.community_id, ver, init),
+        save=lambda session, opened, entry, _key: update_activity(
+            session=session, user=user, activity_id=opened.record_id, expected_version=opened.version, data=entry),
+        message=lambda opened, _entry, _result: f"活动 #{opened.record_id} 已修改。",
+        delete=Delete(confirm="确认删除此活动及其服务记录", button="删除活动",
+                      work=lambda session, opened: delete_activity(
+                          session=session, user=user, activity_id=opened.record_id,
+                          expected_version=opened.version),
+                      message=lambda opened: f"活动 #{opened.record_id} 已删除。"),
+    ), [(int(r.id), f"#{r.id} {r.title}（{pd.Timestamp(r.starts_at):%m-%d}）") for r in df.itertuples()])

@@ -1,13 +1,16 @@
-"""Drawing a community or street profile (社区画像) and the reported figures beside the records."""
+"""Drawing a community or street profile (社区画像); the reported figures beside the records are
+``components.tables.reported_table`` (re-exported here)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from components import fmt
 from components.geo_map import district_map
+from components.tables import reported_table
 from db.places.reads import Profile
+
+__all__ = ["profile_card", "projects_table", "reported_table", "spaces_table", "teams_table"]
 
 
 def profile_card(profile: Profile) -> None:
@@ -65,30 +68,3 @@ def projects_table(projects: pd.DataFrame) -> None:
     names = {"name": "项目", "area": "领域", "status": "状态", "brand_level": "品牌级别", "beneficiary_groups": "服务对象",
              "description": "简介"}
     st.dataframe(projects.fillna({"brand_level": "—"}).rename(columns=names), hide_index=True, width="stretch")
-
-
-def reported_table(df: pd.DataFrame, empty: str = "暂无报道数据。", with_note: bool = False) -> None:
-    """Reported figures with qualifier, source and date, beside the count from records (never mixed); ``with_note``
-    adds each figure's note (e.g. the report's own words)."""
-    if df.empty:
-        st.info(empty)
-        return
-
-    def reported(r) -> str:
-        q = "" if r.qualifier == "=" else f"{r.qualifier} "
-        return f"{q}{fmt.exact(r.value) if float(r.value).is_integer() else r.value:}{r.unit}"
-
-    def records(r) -> str:
-        if r.record_value is None or pd.isna(r.record_value):
-            return "—"
-        return f"记录 {fmt.exact(round(r.record_value, 1))}{r.unit}"
-
-    view = pd.DataFrame({
-        "主体": df["subject"], "指标": df["metric"],
-        "报道数值": [reported(r) for r in df.itertuples()],
-        "记录数值（截至报道日）": [records(r) for r in df.itertuples()],
-        "截至": pd.to_datetime(df["as_of"]).dt.strftime("%Y-%m-%d"), "来源": df["source"],
-        **({"说明": df["note"]} if with_note else {}),
-    })
-    st.dataframe(view, hide_index=True, width="stretch")
-    st.caption("报道数值按原文列示（≥ 表示“余/超/以上”），与系统记录分开显示，不混入统计。")

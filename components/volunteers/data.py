@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from components.cache import cached
-from db.volunteers import reads, stars
+from db.volunteers import reads, stars, writes
 
 volunteer_board = cached(reads.volunteer_board)
 team_board = cached(reads.team_board)
@@ -21,3 +21,11 @@ service_record = cached(reads.service_record)
 volunteer_stars = cached(stars.volunteer_stars)
 pending_records = cached(reads.pending_records)
 team_table = cached(reads.team_table)
+
+# The forms' lists, the records they edit, and the 志愿服务记录证明.
+pending_count = cached(reads.pending_count)
+activity_options = cached(reads.activity_options)
+volunteer_for_edit = cached(writes.volunteer_for_edit)
+team_for_edit = cached(reads.team_for_edit)
+default_issuer = cached(reads.default_issuer)
+certificate = cached(reads.certificate)

@@ -523,3 +523,93 @@ def map_points(session: Session, scope: Scope, *, kinds: tuple[str, ...] | None 
     if need_statuses is not None:
         keep &= (df["kind"] != "需求") | df["status"].isin(need_statuses)
     return df.loc[keep, MAP_COLUMNS].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------- what the page reads at once
+
+
+@dataclass(frozen=True)
+class CharitySummary:
+    """The summary tiles of a scope and period: need counts per status, the funnel, the match rate, the time to
+    match, the resources offered and the donation totals."""
+
+    counts: dict[str, int]
+    funnel: pd.DataFrame
+    match_rate: float | None
+    time_to_match: TimeToMatch
+    resources: int
+    donations: dict[str, float | None]
+
+
+def charity_summary(session: Session, scope: Scope, period: Period) -> CharitySummary:
+    counts = need_status_counts(session, scope, period)
+    return CharitySummary(counts=counts, funnel=funnel_from_counts(counts), match_rate=rate_from_counts(counts),
+                          time_to_match=time_to_match(session, scope, period),
+                          resources=int(supply_by_provider(session, scope, period)["resources"].sum()),
+                          donations=donation_totals(session, scope, period))
+
+
+@dataclass(frozen=True)
+class CharityMap:
+    """The districts of a scope (code, title) and the points on the resource map."""
+
+    districts: list[tuple[str, str]]
+    points: pd.DataFrame
+
+
+def charity_map(session: Session, scope: Scope, kinds: tuple[str, ...], provider_types: tuple[str, ...],
+                resource_statuses: tuple[str, ...], need_statuses: tuple[str, ...]) -> CharityMap:
+    return CharityMap(map_districts(session, scope), map_points(
+        session, scope, kinds=kinds, provider_types=provider_types, resource_statuses=resource_statuses,
+        need_statuses=need_statuses))
+
+
+@dataclass(frozen=True)
+class SupplyOverview:
+    """Resources by kind × provider type, needs by category × status, and supply beside demand."""
+
+    by_provider: pd.DataFrame
+    by_category: pd.DataFrame
+    balance: pd.DataFrame
+
+
+def supply_overview(session: Session, scope: Scope, period: Period) -> SupplyOverview:
+    return SupplyOverview(supply_by_provider(session, scope, period), demand_by_category(session, scope, period),
+                          supply_demand(session, scope, period))
+
+
+@dataclass(frozen=True)
+class MatchingOverview:
+    """The time-to-match buckets and each matched need with its days."""
+
+    buckets: pd.DataFrame
+    rows: pd.DataFrame
+
+
+def matching_overview(session: Session, scope: Scope, period: Period) -> MatchingOverview:
+    return MatchingOverview(time_to_match_distribution(session, scope, period),
+                            time_to_match_rows(session, scope, period))
+
+
+@dataclass(frozen=True)
+class DonationOverview:
+    """Donations by donor type and form, by project, and month by month."""
+
+    by_type: pd.DataFrame
+    by_project: pd.DataFrame
+    monthly: pd.DataFrame
+
+
+def donation_overview(session: Session, scope: Scope, period: Period) -> DonationOverview:
+    return DonationOverview(donations_by_donor_type(session, scope, period),
+                            donations_by_project(session, scope, period), donations_monthly(session, scope, period))
+
+
+def donation_project_options(session: Session, scope: Scope) -> list[tuple[int, str]]:
+    """(id, "name（street）") of the projects a donation in the scope may go to."""
+    from db.places import lists
+
+    out: list[tuple[int, str]] = []
+    for street_id, street in lists.streets(session, scope):
+        out += [(pid, f"{name}（{street}）") for pid, name in lists.projects_for(session, street_id)]
+    return out

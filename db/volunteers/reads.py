@@ -588,3 +588,13 @@ def certificate_html(cert: Certificate) -> str:
 </html>
 """
 
+
+
+def team_for_edit(session: Session, user: CurrentUser, team_id: int):
+    """The form values of a team in the user's scope (writers only) and its version."""
+    from db.volunteers.writes import TeamInput
+    from db.write import load_for_write
+
+    team = load_for_write(session, user, VolunteerTeam, team_id, "该队伍不存在或已被删除。")
+    return TeamInput(name=team.name, community_id=team.community_id, organization_id=team.organization_id,
+                     founded_year=team.founded_year, description=team.description or ""), team.version

@@ -1,0 +1,10 @@
+"""Cached loaders of the activity form (``components.cache.cached``: keyed by the data version)."""
+
+from __future__ import annotations
+
+from components.cache import cached
+from db.activities import reads, writes
+
+form_options = cached(reads.activity_form_options)
+recent_entries = cached(writes.recent_entries)
+activity_for_edit = cached(writes.activity_for_edit)
