@@ -632,11 +632,11 @@ def test_token_carries_the_expiry_of_the_login(eng):
 
 
 ROLE_PREDICATES = {
-    # role: is_admin, is_leader, may_write, can_write, may_approve, may_certify, may_manage_users,
-    #       may_manage_reference, may_read_audit
-    "admin": (True, False, True, True, True, True, True, True, True),
-    "staff": (False, False, True, True, True, True, False, False, False),
-    "leader": (False, True, False, False, False, False, False, False, False),
+    # role: is_admin, is_leader, may_write, may_approve, may_certify, may_manage_users, may_manage_reference,
+    #       may_read_audit
+    "admin": (True, False, True, True, True, True, True, True),
+    "staff": (False, False, True, True, True, False, False, False),
+    "leader": (False, True, False, False, False, False, False, False),
 }
 
 
@@ -646,8 +646,8 @@ def test_role_predicates(role):
 
     user = CurrentUser(id=1, username="x_user", display_name="x", role=role, scope_type="all", scope_id=None,
                        session_epoch=1)
-    got = (user.is_admin, user.is_leader, user.may_write, user.may_write, user.may_approve, user.may_certify,
-           user.may_manage_users, user.may_manage_reference, user.may_read_audit)
+    got = (user.is_admin, user.is_leader, user.may_write, user.may_approve, user.may_certify, user.may_manage_users,
+           user.may_manage_reference, user.may_read_audit)
     assert got == ROLE_PREDICATES[role]
 
 
