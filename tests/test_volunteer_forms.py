@@ -398,8 +398,8 @@ def test_reject_needs_a_reason_and_records_it(eng, w):
 def test_a_record_reviewed_meanwhile_is_not_reviewed_again(eng, w):
     records = _pending(eng, w)
     first = dict(list(records.items())[:1])
-    with session_scope(eng, write=True) as s:
-        vf.review_records(session=s, user=w.admin, records=first, approve=True)
+    with session_scope(eng, write=True) as s:  # approved by someone other than the admin who entered them
+        vf.review_records(session=s, user=w.staff_s1, records=first, approve=True)
     before = counts(eng)
     with pytest.raises(StaleEdit) as caught, session_scope(eng, write=True) as s:
         vf.review_records(session=s, user=w.admin, records=records, approve=False, reason="重复提交")

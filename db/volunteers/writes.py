@@ -23,24 +23,23 @@ from sqlmodel import Session
 from db import clock, vocab
 from db.activities.writes import VolunteerHours, validate_volunteers
 from db.auth import CurrentUser
-from db.errors import NotFound, StaleEdit, ValidationFailed
+from db.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from db.fields import Fields
 from db.models import (
     Activity,
-    Community,
-    Organization,
+    AuditLog,
     ServiceRecord,
     StarAward,
     TeamMember,
     Volunteer,
     VolunteerTeam,
 )
+from db.places.resolve import refuse_outside, require_in_scope, resolve_place
 from db.privacy import mask_name
 from db.volunteers.stars import preset_for_street, require_level, round_hours
 from db.volunteers.totals import refresh_volunteer_totals
 from db.write import (
     begin_write,
-    check_scope,
     create_checked,
     create_record,
     load_for_write,
@@ -54,6 +53,7 @@ from db.write import (
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 LABELS = {**vocab.FIELD_LABELS, **vocab.VOLUNTEER_FIELD_LABELS}
 MISSING = "该志愿者不存在或已被删除。"
+RECORD_MISSING = "该服务记录不存在或已被删除，请刷新后重新审核。本次审核未写入。"
 
 
 def _text(value: Any) -> str:
@@ -72,27 +72,11 @@ def _has_control(text: str) -> bool:
 
 def _place(session: Session, user: CurrentUser, community_id: int | None, organization_id: int | None,
            f: Fields) -> tuple[int | None, int | None, int | None]:
-    """(street_id, community_id, organization_id): a community (street follows) or an organisation; staff
-    default to their own community or organisation."""
-    base = user.scope
-    if community_id is None and base.community_id is not None:
-        community_id = base.community_id
-    if organization_id is None and base.organization_id is not None:
-        organization_id = base.organization_id
-    community = session.get(Community, community_id) if community_id is not None else None
-    organization = session.get(Organization, organization_id) if organization_id is not None else None
-    if community_id is not None and community is None:
-        f.fail("community_id", "不存在")
-    if organization_id is not None and organization is None:
-        f.fail("organization_id", "不存在")
-    street_id = community.street_id if community else (organization.street_id if organization else None)
-    if community is None and organization is None and "community_id" not in f.errors:
-        f.fail("community_id", "不能为空：请选择所属社区")
-    elif organization is not None and organization.street_id is None and community is None:
-        f.fail("organization_id", "未归属街道，请同时选择所属社区")
-    elif community is not None and organization is not None and organization.street_id not in (None, street_id):
-        f.fail("organization_id", "不在该社区所属街道")
-    return street_id, community_id, organization_id
+    """(street_id, community_id, organization_id): a community (street follows) or an organisation, in the user's
+    scope; staff default to their own community or organisation (db.places.resolve)."""
+    place = resolve_place(session, user, f, community_id=community_id, organization_id=organization_id,
+                          needs="community_or_org", missing=("community_id", "不能为空：请选择所属社区"))
+    return place.street_id, place.community_id, place.organization_id
 
 
 # ============================================================================================ volunteers
@@ -139,6 +123,7 @@ def validate_volunteer(session: Session, user: CurrentUser, data: VolunteerInput
         found = dict(session.execute(select(VolunteerTeam.id, VolunteerTeam.street_id)
                                      .where(VolunteerTeam.id.in_(team_ids))).all())
         missing = [t for t in team_ids if t not in found]
+        refuse_outside(session, user, VolunteerTeam, found, f.label("team_ids"))
         elsewhere = [t for t in team_ids if t in found and street_id is not None and found[t] != street_id]
         if missing:
             f.fail("team_ids", f"有 {len(missing)} 支队伍不存在")
@@ -187,8 +172,6 @@ def create_volunteer(*, session: Session, user: CurrentUser, data: VolunteerInpu
     def build() -> Volunteer:
         values, teams = validate_volunteer(session, user, data, today=today)
         team_ids.extend(teams)
-        check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
-                    organization_id=values["organization_id"])
         return Volunteer(**values, created_at=clock.now())
 
     def add_teams(volunteer: Volunteer) -> dict[str, Any]:
@@ -206,8 +189,6 @@ def update_volunteer(*, session: Session, user: CurrentUser, volunteer_id: int, 
     load_for_write(session, user, Volunteer, volunteer_id, MISSING)
     old = _volunteer_snapshot(session, volunteer_id)
     values, team_ids = validate_volunteer(session, user, data, volunteer_id=volunteer_id, today=today)
-    check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
-                organization_id=values["organization_id"])
     update_versioned(session, Volunteer, volunteer_id, expected_version, values, label="志愿者信息")
     _set_teams(session, volunteer_id, team_ids, today or clock.today())
     session.flush()
@@ -272,8 +253,6 @@ def update_team(*, session: Session, user: CurrentUser, team_id: int, expected_v
     team = load_for_write(session, user, VolunteerTeam, team_id, "该队伍不存在或已被删除。")
     old = snapshot(team)
     values = validate_team(session, user, data, team_id=team_id, today=today)
-    check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
-                organization_id=values["organization_id"])
     update_versioned(session, VolunteerTeam, team_id, expected_version, values, label="队伍信息")
     session.flush()
     session.expire_all()
@@ -286,7 +265,8 @@ def update_team(*, session: Session, user: CurrentUser, team_id: int, expected_v
 def review_records(*, session: Session, user: CurrentUser, records: dict[int, int], approve: bool,
                    reason: str | None = "") -> int:
     """Approve or reject pending service records ({record id: version as shown}). A rejection needs a reason.
-    Nothing is written if any record is outside the scope, no longer pending, or changed since shown.
+    Nothing is written if any record is outside the scope, no longer pending, or changed since shown; nor if the
+    user would approve a record they entered themselves (a 荣誉 backfill is approved by someone else).
     Returns how many records were reviewed."""
     begin_write(session)
     require_writer(user)
@@ -299,18 +279,20 @@ def review_records(*, session: Session, user: CurrentUser, records: dict[int, in
     elif len(reason) > 200:
         f.fail("reason", "不能超过 200 个字")
     f.raise_if_any()
-    rows = {r.id: r for r in session.execute(select(ServiceRecord).where(ServiceRecord.id.in_(list(records))))
-            .scalars()}
-    for record_id, version in sorted(records.items()):
-        row = rows.get(record_id)
-        if row is None:
-            raise StaleEdit("服务记录")
-        check_scope(user, street_id=row.street_id, community_id=row.community_id, organization_id=row.organization_id)
+    # One read for all of them; load_for_write then finds each in the session and checks its scope.
+    session.execute(select(ServiceRecord).where(ServiceRecord.id.in_(list(records)))).scalars().all()
+    rows: dict[int, ServiceRecord] = {}
+    for record_id in sorted(records):
+        row = load_for_write(session, user, ServiceRecord, record_id, RECORD_MISSING)
         if row.status != "pending":
             status = vocab.RECORD_STATUSES.get(row.status, row.status)
             raise StaleEdit(f"服务记录（#{record_id} 已被审核为「{status}」）")
-        if row.version != version:
-            raise StaleEdit("服务记录")
+        rows[record_id] = row
+    if approve:
+        own = entered_by(session, user, list(records))
+        if own:
+            numbers = "、".join(f"#{i}" for i in own)
+            raise PermissionDenied(f"服务记录 {numbers} 是您本人补录的，须由其他工作人员审核通过。本次审核未写入。")
     now = clock.now()
     for record_id, version in sorted(records.items()):
         row = rows[record_id]
@@ -328,6 +310,16 @@ def review_records(*, session: Session, user: CurrentUser, records: dict[int, in
     if approve:
         refresh_volunteer_totals(session, [rows[r].volunteer_id for r in records])
     return len(records)
+
+
+def entered_by(session: Session, user: CurrentUser, record_ids: list[int]) -> list[int]:
+    """Those of ``record_ids`` that ``user`` entered (the audit trail's create row of each service record)."""
+    if not record_ids:
+        return []
+    return sorted(session.execute(
+        select(AuditLog.record_id).where(AuditLog.table_name == "servicerecord", AuditLog.action == "create",
+                                         AuditLog.record_id.in_(record_ids), AuditLog.user_id == user.id)
+    ).scalars().all())
 
 
 # ============================================================================================= backfill
@@ -350,16 +342,11 @@ def validate_backfill(session: Session, user: CurrentUser, data: BackfillInput) 
         f.fail("reason", "补录荣誉时长须填写原因（至少 2 个字）")
     elif len(reason) > 200:
         f.fail("reason", "不能超过 200 个字")
-    activity = session.get(Activity, data.activity_id) if data.activity_id is not None else None
-    if data.activity_id is None:
-        f.fail("activity_id", "不能为空")
-    elif activity is None:
-        f.fail("activity_id", "不存在")
-    volunteer = session.get(Volunteer, data.volunteer_id) if data.volunteer_id is not None else None
-    if data.volunteer_id is None:
-        f.fail("volunteer_id", "不能为空")
-    elif volunteer is None:
-        f.fail("volunteer_id", "不存在")
+    # The record takes the activity's place: the activity must be in the user's own scope; the volunteer in the
+    # street of the user's scope (db.places.resolve).
+    activity = require_in_scope(session, user, Activity, data.activity_id, f, "activity_id", within=user.scope,
+                                required=True)
+    volunteer = require_in_scope(session, user, Volunteer, data.volunteer_id, f, "volunteer_id", required=True)
     hours = 0.0
     if activity is not None and volunteer is not None:
         existing = session.execute(
@@ -392,11 +379,10 @@ def validate_backfill(session: Session, user: CurrentUser, data: BackfillInput) 
 
 
 def backfill_hours(*, session: Session, user: CurrentUser, data: BackfillInput, idempotency_key: str) -> int:
-    """Record 荣誉 hours for a volunteer at a past activity, pending review. Returns the record id."""
+    """Record 荣誉 hours for a volunteer at a past activity, pending review by another user (``review_records``).
+    Returns the record id."""
     def build() -> ServiceRecord:
         activity, hours, reason = validate_backfill(session, user, data)
-        check_scope(user, street_id=activity.street_id, community_id=activity.community_id,
-                    organization_id=activity.organization_id)
         return ServiceRecord(
             volunteer_id=data.volunteer_id, activity_id=activity.id, hours=hours, kind="荣誉", status="pending",
             reason=reason, service_date=activity.starts_at.date(), street_id=activity.street_id,
