@@ -22,7 +22,7 @@ from db.places.lists import communities
 from db.privacy import mask_name, mask_phone
 from db.scope import Scope
 from db.volunteers import reads as vol
-from db.volunteers import stars as st_rules
+from db.volunteers import writes as st_rules  # star preset edits (moved from db.volunteers.stars)
 from db.volunteers import writes as vf
 
 COLS = vocab.VOLUNTEER_COLUMNS

@@ -1,9 +1,12 @@
 """Write services of the 志愿者 page (through db.write, see docs/ENGINEERING.md): register and edit volunteers
-and teams, approve or reject pending service records, backfill 荣誉 hours, award a star.
+and teams, approve or reject pending service records, backfill 荣誉 hours, award or revoke a star.
 
 Each service: ``begin_write`` first, the role (leaders are refused here), an idempotency key for creations,
 validation that names each wrong field in Chinese and writes nothing, the scope, then the rows and an audit row
 in the same transaction. Edits check the record's version (``StaleEdit``).
+
+Also the admins' star presets and each street's choice of preset (the star rules and reads are in
+``db.volunteers.stars``).
 
 Hour rules for backfilled 荣誉 hours are db.activities' own (> 0, no longer than the activity, no overlapping
 activity for the volunteer): ``validate_volunteers`` is called, not re-implemented.
@@ -30,13 +33,26 @@ from db.models import (
     AuditLog,
     ServiceRecord,
     StarAward,
+    StarLevel,
+    StarPreset,
+    Street,
+    StreetStarPreset,
     TeamMember,
     Volunteer,
     VolunteerTeam,
 )
 from db.places.resolve import refuse_outside, require_in_scope, resolve_place
 from db.privacy import mask_name
-from db.volunteers.stars import preset_for_street, require_level, round_hours
+from db.volunteers.stars import (
+    DEFAULT_PRESET,
+    MAX_HOURS,
+    MAX_LEVELS,
+    Level,
+    default_preset_id,
+    preset_for_street,
+    require_level,
+    round_hours,
+)
 from db.volunteers.totals import refresh_volunteer_totals
 from db.write import (
     begin_write,
@@ -44,9 +60,11 @@ from db.write import (
     create_record,
     load_for_write,
     record_audit,
+    require_admin,
     require_writer,
     run_write,
     snapshot,
+    update_record,
     update_versioned,
 )
 
@@ -54,6 +72,10 @@ PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 LABELS = {**vocab.FIELD_LABELS, **vocab.VOLUNTEER_FIELD_LABELS}
 MISSING = "该志愿者不存在或已被删除。"
 RECORD_MISSING = "该服务记录不存在或已被删除，请刷新后重新审核。本次审核未写入。"
+
+
+def _label(name: str) -> str:
+    return f"「{LABELS.get(name, name)}」"
 
 
 def _text(value: Any) -> str:
@@ -253,10 +275,7 @@ def update_team(*, session: Session, user: CurrentUser, team_id: int, expected_v
     team = load_for_write(session, user, VolunteerTeam, team_id, "该队伍不存在或已被删除。")
     old = snapshot(team)
     values = validate_team(session, user, data, team_id=team_id, today=today)
-    update_versioned(session, VolunteerTeam, team_id, expected_version, values, label="队伍信息")
-    session.flush()
-    session.expire_all()
-    record_audit(session, user, "update", "volunteerteam", team_id, old, snapshot(session.get(VolunteerTeam, team_id)))
+    update_record(session, user, VolunteerTeam, team_id, expected_version, values, old, label="队伍信息")
 
 
 # ============================================================================================== reviews
@@ -455,8 +474,146 @@ def revoke_star(*, session: Session, user: CurrentUser, award_id: int, reason: s
     return award.volunteer_id
 
 
+# ================================================================================= star presets (admin)
+
+
+@dataclass
+class LevelInput:
+    label: str | None
+    min_hours: float | str | None
+
+
+def validate_levels(rows: list[LevelInput]) -> list[Level]:
+    """Levels in order: labels 1–20 characters and distinct, thresholds > 0 and strictly increasing."""
+    rows = [r for r in rows if not ((r.label or "").strip() == "" and r.min_hours in (None, ""))]
+    problems: list[str] = []
+    out: list[Level] = []
+    if not rows:
+        raise ValidationFailed({"levels": f"{_label('levels')}至少需要一级"})
+    if len(rows) > MAX_LEVELS:
+        raise ValidationFailed({"levels": f"{_label('levels')}最多 {MAX_LEVELS} 级"})
+    previous = 0.0
+    seen: set[str] = set()
+    for n, row in enumerate(rows, start=1):
+        label = (row.label or "").strip()
+        if not label:
+            problems.append(f"第 {n} 级的名称不能为空")
+            continue
+        if len(label) > 20:
+            problems.append(f"第 {n} 级的名称不能超过 20 个字")
+            continue
+        if label in seen:
+            problems.append(f"第 {n} 级的名称「{label}」重复")
+            continue
+        seen.add(label)
+        try:
+            hours = float(row.min_hours)  # type: ignore[arg-type]
+            if hours != hours or hours in (float("inf"), float("-inf")):
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(f"第 {n} 级（{label}）的时长须填写数字")
+            continue
+        if hours <= 0 or hours > MAX_HOURS:
+            problems.append(f"第 {n} 级（{label}）的时长须大于 0 且不超过 {MAX_HOURS:,.0f} 小时")
+            continue
+        if hours <= previous:
+            problems.append(f"第 {n} 级（{label}）的时长 {hours:g} 小时须高于上一级的 {previous:g} 小时")
+            continue
+        previous = hours
+        out.append(Level(n, label, round(hours, 2)))
+    if problems:
+        raise ValidationFailed({"levels": f"{_label('levels')}" + "；".join(problems)})
+    return out
+
+
+def save_preset(*, session: Session, user: CurrentUser, preset_id: int | None, name: str | None,
+                description: str | None, levels: list[LevelInput], expected_version: int | None = None) -> int:
+    """Create a preset (``preset_id=None``) or replace an existing one's name, description and levels.
+
+    Admins only. An edit is refused if the preset changed since ``expected_version``, and if it would drop a
+    level that has been awarded (awards keep their rank).
+    """
+    begin_write(session)
+    require_admin(user)
+    f = Fields(LABELS)
+    name = f.text("preset_name", name, 30, required=True)
+    description = f.text("description", description, 200)
+    if "preset_name" not in f.errors:
+        clash = session.execute(select(StarPreset.id).where(StarPreset.name == name)).scalar()
+        if clash is not None and clash != preset_id:
+            f.fail("preset_name", f"「{name}」已存在")
+        elif preset_id is not None and preset_id == default_preset_id(session) and name != DEFAULT_PRESET:
+            # Streets without a choice fall back to the default by its name.
+            f.fail("preset_name", f"默认标准「{DEFAULT_PRESET}」不能改名（可修改其档位）")
+    try:
+        clean = validate_levels(levels)
+    except ValidationFailed as exc:
+        f.errors.update(exc.errors)
+        clean = []
+    if preset_id is not None and clean:
+        top_award = session.execute(select(func.max(StarAward.rank)).where(StarAward.preset_id == preset_id)).scalar()
+        if top_award is not None and top_award > len(clean):
+            f.fail("levels", f"已有志愿者被认定为第 {top_award} 级，不能减少到 {len(clean)} 级")
+    f.raise_if_any()
+    if preset_id is None:
+        row = StarPreset(name=name, description=description)
+        session.add(row)
+        session.flush()
+        preset_id = row.id or 0
+        old = None
+    else:
+        current = session.get(StarPreset, preset_id)
+        if current is None:
+            raise NotFound("该星级标准不存在或已被删除。")
+        old = {**snapshot(current), "levels": _levels_snapshot(session, preset_id)}
+        update_versioned(session, StarPreset, preset_id, expected_version if expected_version is not None else -1,
+                         {"name": name, "description": description}, label="星级标准")
+        session.execute(StarLevel.__table__.delete().where(StarLevel.__table__.c.preset_id == preset_id))  # type: ignore[attr-defined]
+    session.add_all([StarLevel(preset_id=preset_id, rank=lv.rank, label=lv.label, min_hours=lv.min_hours)
+                     for lv in clean])
+    session.flush()
+    session.expire_all()
+    new = {**snapshot(session.get(StarPreset, preset_id)), "levels": _levels_snapshot(session, preset_id)}
+    record_audit(session, user, "create" if old is None else "update", "starpreset", preset_id, old, new)
+    return preset_id
+
+
+def _levels_snapshot(session: Session, preset_id: int) -> list[dict]:
+    rows = session.execute(select(StarLevel.rank, StarLevel.label, StarLevel.min_hours)
+                           .where(StarLevel.preset_id == preset_id).order_by(StarLevel.rank)).all()
+    return [{"rank": r.rank, "label": r.label, "min_hours": r.min_hours} for r in rows]
+
+
+def choose_street_preset(*, session: Session, user: CurrentUser, street_id: int, preset_id: int,
+                         expected_version: int | None) -> None:
+    """An admin chooses the preset a street uses. ``expected_version`` is the choice's version as shown
+    (None when the street had no choice); a concurrent change is refused, never overwritten."""
+    begin_write(session)
+    require_admin(user)
+    f = Fields(LABELS)
+    if session.get(Street, street_id) is None:
+        f.fail("street_id", "不存在")
+    if session.get(StarPreset, preset_id) is None:
+        f.fail("preset_id", "不存在")
+    f.raise_if_any()
+    current = session.get(StreetStarPreset, street_id)
+    if current is None:
+        if expected_version is not None:
+            raise StaleEdit("星级标准设置")
+        row = StreetStarPreset(street_id=street_id, preset_id=preset_id)
+        session.add(row)
+        session.flush()
+        record_audit(session, user, "create", "streetstarpreset", street_id, None, snapshot(row))
+        return
+    if expected_version is None:
+        raise StaleEdit("星级标准设置")
+    update_record(session, user, StreetStarPreset, street_id, expected_version, {"preset_id": preset_id},
+                  snapshot(current), label="星级标准设置")
+
+
 __all__ = [
-    "BackfillInput", "TeamInput", "VolunteerInput", "award_star", "backfill_hours", "create_team",
-    "create_volunteer", "review_records", "revoke_star", "run_write", "update_team", "update_volunteer",
-    "validate_backfill", "validate_team", "validate_volunteer", "volunteer_for_edit",
+    "BackfillInput", "LevelInput", "TeamInput", "VolunteerInput", "award_star", "backfill_hours",
+    "choose_street_preset", "create_team", "create_volunteer", "entered_by", "review_records", "revoke_star",
+    "run_write", "save_preset", "update_team", "update_volunteer", "validate_backfill", "validate_levels",
+    "validate_team", "validate_volunteer", "volunteer_for_edit",
 ]
