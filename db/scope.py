@@ -15,6 +15,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, select, true
 
 from db.models import (
+    Brand,
+    CharityNeed,
+    CharityResource,
     Community,
     Compound,
     Organization,
@@ -124,6 +127,26 @@ def _reported(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
     return [ReportedIndicator.street_id == scope.street_id]
 
 
+def _charity_library(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
+    # Resources and needs are a street's (or a community's) library and have no organisation: an organisation
+    # sees the library of its street.
+    out: list[ColumnElement[bool]] = []
+    if scope.street_id is not None:
+        out.append(model.street_id == scope.street_id)
+    if scope.community_id is not None:
+        out.append(model.community_id == scope.community_id)
+    if scope.organization_id is not None:
+        out.append(model.street_id.in_(select(Organization.street_id).where(Organization.id == scope.organization_id)))
+    return out
+
+
+def _brands(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
+    # An organisation's brands are its own wherever they are filed; otherwise by street and community.
+    if scope.organization_id is not None:
+        return [Brand.organization_id == scope.organization_id]
+    return _by_columns(scope, model)
+
+
 _RULES: dict[Any, Callable[[Scope, Any], list[ColumnElement[bool]]]] = {
     Organization: _organizations,
     OrgGrade: _org_grades,
@@ -133,6 +156,9 @@ _RULES: dict[Any, Callable[[Scope, Any], list[ColumnElement[bool]]]] = {
     Compound: _in_community,
     ServiceSpace: _in_community,
     ReportedIndicator: _reported,
+    CharityResource: _charity_library,
+    CharityNeed: _charity_library,
+    Brand: _brands,
 }
 
 

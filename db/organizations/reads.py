@@ -180,17 +180,10 @@ def current_grades(session: Session, scope: Scope, day: date) -> pd.DataFrame:
 def grade_history(session: Session, scope: Scope, day: date) -> pd.DataFrame:
     """Every grade awarded in the scope with how it stands on ``day``: 当前有效 / 已被新等级取代 / 已过期 / 未生效."""
     current_ids = set(current_grades(session, scope, day)["grade_id"])
-    clauses: list[Any] = []
-    if scope.street_id is not None:
-        clauses.append(Organization.street_id == scope.street_id)
-    if scope.community_id is not None:
-        clauses.append(Organization.community_id == scope.community_id)
-    if scope.organization_id is not None:
-        clauses.append(Organization.id == scope.organization_id)
     rows = session.execute(
         select(OrgGrade.id, Organization.name, OrgGrade.grade, OrgGrade.awarded_on, OrgGrade.expires_on,
                OrgGrade.score)
-        .join(Organization, Organization.id == OrgGrade.organization_id).where(*clauses)
+        .join(Organization, Organization.id == OrgGrade.organization_id).where(*scope.where(Organization))
         .order_by(OrgGrade.awarded_on.desc(), OrgGrade.id.desc())
     ).all()
     out = []
@@ -234,10 +227,10 @@ def brand_projects(session: Session, scope: Scope, period: Period) -> pd.DataFra
 
 def brands(session: Session, scope: Scope) -> pd.DataFrame:
     """Service brands (乔社善治, 港好有你 治享家园 …) in the scope."""
-    clauses = scope.where(Brand) if scope.organization_id is None else [Brand.organization_id == scope.organization_id]
     rows = session.execute(
         select(Brand.name, Brand.area, Brand.description, Organization.name.label("owner"))
-        .outerjoin(Organization, Organization.id == Brand.organization_id).where(*clauses).order_by(Brand.id)
+        .outerjoin(Organization, Organization.id == Brand.organization_id).where(*scope.where(Brand))
+        .order_by(Brand.id)
     ).all()
     return pd.DataFrame(rows, columns=["name", "area", "description", "owner"])
 
@@ -361,13 +354,7 @@ def mediation_figures(session: Session, scope: Scope, period: Period) -> dict[st
 
 def organization_options(session: Session, scope: Scope, registered_only: bool = False) -> list[tuple[int, str]]:
     """(id, name) of organisations in the scope; ``registered_only``: social organisations registered (登记)."""
-    query = select(Organization.id, Organization.name, Organization.street_id)
-    if scope.street_id is not None:
-        query = query.where(Organization.street_id == scope.street_id)
-    if scope.community_id is not None:
-        query = query.where(Organization.community_id == scope.community_id)
-    if scope.organization_id is not None:
-        query = query.where(Organization.id == scope.organization_id)
+    query = select(Organization.id, Organization.name, Organization.street_id).where(*scope.where(Organization))
     if registered_only:
         query = query.where(Organization.reg_status == "登记")
     return [(r.id, r.name) for r in session.execute(query.order_by(Organization.id))]

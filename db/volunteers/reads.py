@@ -343,13 +343,10 @@ class VolunteerFile:
 
 def _load_volunteer(session: Session, scope: Scope, volunteer_id: int) -> Volunteer:
     """The volunteer if registered within ``scope``; NotFound otherwise (no hint that it exists elsewhere)."""
-    volunteer = session.get(Volunteer, volunteer_id)
+    volunteer = session.execute(select(Volunteer).where(Volunteer.id == volunteer_id, *scope.where(Volunteer))
+                                ).scalar()
     if volunteer is None:
         raise NotFound("该志愿者不存在或不在您的数据范围内。")
-    for column, wanted in (("street_id", scope.street_id), ("community_id", scope.community_id),
-                           ("organization_id", scope.organization_id)):
-        if wanted is not None and getattr(volunteer, column) != wanted:
-            raise NotFound("该志愿者不存在或不在您的数据范围内。")
     return volunteer
 
 
