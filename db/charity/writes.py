@@ -2,7 +2,7 @@
 record a donation. Each follows db.write's pattern (write lock and data version first, role, idempotency,
 validation naming the field in Chinese, scope, audit in the same transaction).
 
-Rules (besides the need workflow of ``db.charity.NEED_TRANSITIONS``):
+Rules (besides the need workflow of ``db.charity.reads.NEED_TRANSITIONS``):
 - A match joins an 待对接 need to an 可对接 resource of the same street whose kind equals the need's category
   and whose unit equals the need's unit (amounts of different units cannot be compared; 资金 is always in 元).
   Its amount is > 0, no more than the need asks for and no more than what is left of the resource (the

@@ -1,6 +1,6 @@
 """五社联动 at a glance: the five areas per community, the 五社联动 index, and the ranking of communities.
 
-All figures are built from the KPI record sets of ``db.kpi`` so that they agree with the tiles.
+All figures are built from the record sets of ``db.figures`` so that they agree with the tiles.
 
 The 五社联动 index of a community for a period (0–100):
     for each of the five actors (社区, 社会组织, 社会工作者, 社区志愿者, 社会慈善资源), the share of the

@@ -1,9 +1,9 @@
 """社会组织与社工: the register of social organisations, grades and their expiry, score bands, incubation, brand
 projects, social workers by level, trainings, and mediation by team, type and month.
 
-Every figure comes from a record set of ``db.kpi`` (KPIS or MORE_KPIS), grouped here; nothing is counted twice
-in two ways. The grade rules (valid five years; current on a day d when awarded_on ≤ d ≤ expires_on; “runs out
-within 6 months” when d ≤ expires_on ≤ d + 6 months) are ``db.kpi.grade_*``.
+Every figure comes from a record set of ``db.figures`` (``figures.FIGURES``), grouped here; nothing is counted
+twice in two ways. The grade rules (valid five years; current on a day d when awarded_on ≤ d ≤ expires_on; “runs
+out within 6 months” when d ≤ expires_on ≤ d + 6 months) are ``db.organizations.grades.grade_*``.
 """
 
 from __future__ import annotations
@@ -393,7 +393,7 @@ def social_worker_names(session: Session, scope: Scope) -> list[tuple[int, str]]
 DOMAIN_WORDS = ("社会组织", "品牌", "培训", "能力提升", "实训", "调解", "纠纷")
 def register_indicators(session: Session, scope: Scope, today: date) -> pd.DataFrame:
     """Reported figures about organisations, grades, brand projects, trainings and mediation in the scope, each
-    beside the record figure where the indicator names one (``db.profiles.reported_beside_records``)."""
+    beside the record figure where the indicator names one (``db.figures.reported.reported_beside_records``)."""
     return reported_beside_records(session, scope, today, or_(
         ReportedIndicator.kpi_key.in_([k for k in figures.FIGURES if k not in figures.FLOW_FIGURES]), *[ReportedIndicator.metric.contains(w) for w in DOMAIN_WORDS]))
 

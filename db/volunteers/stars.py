@@ -159,7 +159,7 @@ def preset_for_street(session: Session, street_id: int) -> Preset:
 
 def _approved_hours(scope: Scope | None = None, volunteer_id: int | None = None):
     """Approved hours per volunteer, all time, wherever served: the running totals the write services keep
-    (db/totals.py), so a star list does not sum the whole history (33–45 s at 10M records)."""
+    (db/volunteers/totals.py), so a star list does not sum the whole history (33–45 s at 10M records)."""
     query = select(VolunteerTotal.volunteer_id, VolunteerTotal.hours.label("hours"))
     if volunteer_id is not None:
         query = query.where(VolunteerTotal.volunteer_id == volunteer_id)
@@ -190,7 +190,7 @@ def star_table(session: Session, scope: Scope, volunteer_id: int | None = None,
     """Every volunteer registered in ``scope`` (or one volunteer) with approved hours, preset, eligible and
     awarded level, the next level and the hours still needed; ``pending`` = eligible above awarded.
 
-    Names are the real names: callers mask them for display (``db.volunteers.display_name``).
+    Names are the real names: callers mask them for display (``db.privacy.mask_name``).
     ``min_hours`` keeps only volunteers with at least that many hours (e.g. the first threshold).
     """
     hours = _approved_hours(scope, volunteer_id)

@@ -8,7 +8,7 @@ in the same transaction. Edits check the record's version (``StaleEdit``).
 Also the admins' star presets and each street's choice of preset (the star rules and reads are in
 ``db.volunteers.stars``).
 
-Hour rules for backfilled 荣誉 hours are db.activities' own (> 0, no longer than the activity, no overlapping
+Hour rules for backfilled 荣誉 hours are db.activities.writes' own (> 0, no longer than the activity, no overlapping
 activity for the volunteer): ``validate_volunteers`` is called, not re-implemented.
 """
 
@@ -377,7 +377,7 @@ def validate_backfill(session: Session, user: CurrentUser, data: BackfillInput) 
             status = vocab.RECORD_STATUSES.get(existing.status, existing.status)
             f.fail("volunteer_id", f"{who} 在该活动已有{existing.kind}时长记录（{status}），不能重复补录")
         else:
-            # The hour rules of db.activities: > 0, no longer than the activity, no overlapping activity.
+            # The hour rules of db.activities.writes: > 0, no longer than the activity, no overlapping activity.
             rule_errors: dict[str, str] = {}
             raw = data.hours if data.hours not in (None, "") else "缺少"
             rows = validate_volunteers(session, [VolunteerHours(volunteer.id, raw)], activity.starts_at,
