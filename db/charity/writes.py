@@ -43,6 +43,7 @@ from db.write import (
     record_audit,
     snapshot,
     submit,
+    update_record,
     update_versioned,
 )
 
@@ -279,12 +280,9 @@ def review_need(*, session: Session, user: CurrentUser, need_id: int, expected_v
     f = _fields()
     text = f.text("reject_reason", reason, 200, required=not approve)
     f.raise_if_any()
-    old = snapshot(need)
-    update_versioned(session, CharityNeed, need_id, expected_version,
-                     {"status": to, "reject_reason": "" if approve else text}, label="需求")
+    update_record(session, user, CharityNeed, need_id, expected_version,
+                  {"status": to, "reject_reason": "" if approve else text}, snapshot(need), label="需求")
     finish_submission(session, idempotency_key, need_id)
-    session.expire_all()
-    record_audit(session, user, "update", "charityneed", need_id, old, snapshot(session.get(CharityNeed, need_id)))
     return need_id
 
 
@@ -369,13 +367,11 @@ def complete_need(*, session: Session, user: CurrentUser, need_id: int, expected
     if day is not None and first is not None and day < first:
         f.fail("completed_on", f"不能早于对接日期（{first:%Y-%m-%d}）")
     f.raise_if_any()
-    old = snapshot(need)
-    update_versioned(session, CharityNeed, need_id, expected_version, {"status": "completed"}, label="需求")
+    update_record(session, user, CharityNeed, need_id, expected_version, {"status": "completed"}, snapshot(need),
+                  label="需求")
     session.execute(update(CharityMatch).where(CharityMatch.need_id == need_id, CharityMatch.completed_on.is_(None))
                     .values(completed_on=day, version=CharityMatch.version + 1))
     finish_submission(session, idempotency_key, need_id)
-    session.expire_all()
-    record_audit(session, user, "update", "charityneed", need_id, old, snapshot(session.get(CharityNeed, need_id)))
     return need_id
 
 
@@ -434,10 +430,8 @@ def set_resource_withdrawn(*, session: Session, user: CurrentUser, resource_id: 
         f.fail("resource_status", f"当前为「{current}」，只有「已撤回」的资源可以恢复")
     f.raise_if_any()
     status = "withdrawn" if withdrawn else ("exhausted" if resource_left(session, resource_id) <= EPS else "available")
-    old = snapshot(resource)
-    update_versioned(session, CharityResource, resource_id, expected_version, {"status": status}, label="资源")
-    record_audit(session, user, "update", "charityresource", resource_id, old, {**old, "status": status,
-                                                                                 "version": old["version"] + 1})
+    update_record(session, user, CharityResource, resource_id, expected_version, {"status": status},
+                  snapshot(resource), label="资源")
     return status
 
 
