@@ -188,6 +188,11 @@ def test_unknown_project_is_refused(eng, w):
     assert_refused(eng, w.admin, valid(w, project_id=987_654), "project_id")
 
 
+@pytest.mark.parametrize("value", ["abc", 1.5, True], ids=["text", "fraction", "bool"])
+def test_an_id_of_the_wrong_type_names_no_project(eng, w, value):
+    assert "不存在" in assert_refused(eng, w.admin, valid(w, project_id=value), "project_id")
+
+
 def test_project_from_another_street_is_refused(eng, w):
     assert_refused(eng, w.admin, valid(w, project_id=w.project2), "project_id")
 

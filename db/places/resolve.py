@@ -22,6 +22,7 @@ against the user's own scope (``within=user.scope``).
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -156,12 +157,15 @@ def require_in_scope(session: Session, user: CurrentUser, model: Any, record_id:
         if required:
             f.fail(field, "不能为空")
         return None
-    # An id that is not an integer names no row (and never reaches the database as a wrong type).
-    row = session.get(model, record_id) if isinstance(record_id, int) and not isinstance(record_id, bool) else None
+    # An id that is not an integer (numpy's too) names no row, and never reaches the database as a wrong type.
+    if not isinstance(record_id, numbers.Integral) or isinstance(record_id, bool):
+        f.fail(field, "不存在")
+        return None
+    row = session.get(model, int(record_id))
     if row is None:
         f.fail(field, "不存在")
         return None
-    refuse_outside(session, user, model, [record_id], f.label(field), within=within)
+    refuse_outside(session, user, model, [int(record_id)], f.label(field), within=within)
     return row
 
 
