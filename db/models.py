@@ -239,7 +239,7 @@ class Project(SQLModel, table=True):
 class ProjectTarget(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
-    metric: str = Field(max_length=20)  # a KPI key from db.kpi
+    metric: str = Field(max_length=20)  # a figure key of db.figures (figures.PROJECT_METRICS)
     target_value: float
     start_date: date | None = None
     due_date: date | None = None
@@ -317,7 +317,7 @@ class ServiceRecord(SQLModel, table=True):
 
 
 # Approved service hours per volunteer over all history: a summary of ServiceRecord that every write service
-# touching approved records recomputes for the volunteers it touched, in the same transaction (db/totals.py), so
+# touching approved records recomputes for the volunteers it touched, in the same transaction (db/volunteers/totals.py), so
 # star levels need not sum the whole history on every read. A volunteer with no approved record has no row.
 class VolunteerTotal(SQLModel, table=True):
     volunteer_id: int = Field(foreign_key="volunteer.id", primary_key=True)

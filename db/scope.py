@@ -15,6 +15,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, select, true
 
 from db.models import (
+    Brand,
+    CharityNeed,
+    CharityResource,
     Community,
     Compound,
     Organization,
@@ -48,29 +51,23 @@ class Scope:
 ALL = Scope()
 
 
+def _match(scope: Scope, street: Any = None, community: Any = None, organization: Any = None
+           ) -> list[ColumnElement[bool]]:
+    """``column == id`` for each level the scope fixes, on the column the rule names for it (a rule that treats a
+    level its own way passes None and adds its clause itself)."""
+    levels = ((street, scope.street_id), (community, scope.community_id), (organization, scope.organization_id))
+    return [column == value for column, value in levels if column is not None and value is not None]
+
+
 def _by_columns(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
-    """The default rule: a table with street_id / community_id / organization_id matches every level the scope
-    fixes (a table without organization_id ignores an organisation level only if it has no such column)."""
-    out: list[ColumnElement[bool]] = []
-    if scope.street_id is not None:
-        out.append(model.street_id == scope.street_id)
-    if scope.community_id is not None:
-        out.append(model.community_id == scope.community_id)
-    if scope.organization_id is not None:
-        out.append(model.organization_id == scope.organization_id)
-    return out
+    """The default rule: a table with street_id / community_id / organization_id columns matches every level the
+    scope fixes (a table without all three needs a rule of its own)."""
+    return _match(scope, model.street_id, model.community_id, model.organization_id)
 
 
 def _organizations(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
     # An organisation scope is the organisation itself.
-    out: list[ColumnElement[bool]] = []
-    if scope.street_id is not None:
-        out.append(Organization.street_id == scope.street_id)
-    if scope.community_id is not None:
-        out.append(Organization.community_id == scope.community_id)
-    if scope.organization_id is not None:
-        out.append(Organization.id == scope.organization_id)
-    return out
+    return _match(scope, Organization.street_id, Organization.community_id, Organization.id)
 
 
 def _org_grades(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
@@ -81,11 +78,7 @@ def _org_grades(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
 def _trainings(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
     # A training belongs to a street and maybe an organisation; a community's trainings are those of the
     # organisations based in it.
-    out: list[ColumnElement[bool]] = []
-    if scope.street_id is not None:
-        out.append(Training.street_id == scope.street_id)
-    if scope.organization_id is not None:
-        out.append(Training.organization_id == scope.organization_id)
+    out = _match(scope, Training.street_id, None, Training.organization_id)
     if scope.community_id is not None:
         out.append(Training.organization_id.in_(
             select(Organization.id).where(Organization.community_id == scope.community_id)))
@@ -124,6 +117,22 @@ def _reported(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
     return [ReportedIndicator.street_id == scope.street_id]
 
 
+def _charity_library(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
+    # Resources and needs are a street's (or a community's) library and have no organisation: an organisation
+    # sees the library of its street.
+    out = _match(scope, model.street_id, model.community_id)
+    if scope.organization_id is not None:
+        out.append(model.street_id.in_(select(Organization.street_id).where(Organization.id == scope.organization_id)))
+    return out
+
+
+def _brands(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
+    # An organisation's brands are its own wherever they are filed; otherwise by street and community.
+    if scope.organization_id is not None:
+        return [Brand.organization_id == scope.organization_id]
+    return _by_columns(scope, model)
+
+
 _RULES: dict[Any, Callable[[Scope, Any], list[ColumnElement[bool]]]] = {
     Organization: _organizations,
     OrgGrade: _org_grades,
@@ -133,6 +142,9 @@ _RULES: dict[Any, Callable[[Scope, Any], list[ColumnElement[bool]]]] = {
     Compound: _in_community,
     ServiceSpace: _in_community,
     ReportedIndicator: _reported,
+    CharityResource: _charity_library,
+    CharityNeed: _charity_library,
+    Brand: _brands,
 }
 
 

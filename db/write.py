@@ -26,7 +26,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
@@ -199,14 +199,38 @@ def check_scope(user: CurrentUser, *, street_id: int | None, community_id: int |
         raise PermissionDenied("您只能录入或修改本机构的数据。")
 
 
+def _key(model: type[SQLModel]) -> Any:
+    """The primary-key column of a table with a single-column key (``id``, or e.g. ``street_id``)."""
+    return model.__table__.primary_key.columns[0]  # type: ignore[attr-defined]
+
+
 def update_versioned(session: Session, model: type[SQLModel], record_id: int, expected_version: int,
                      values: dict[str, Any], label: str = "记录") -> None:
-    """UPDATE ... WHERE id = :id AND version = :expected; refuses a stale edit instead of overwriting."""
+    """UPDATE ... WHERE key = :id AND version = :expected; refuses a stale edit instead of overwriting."""
     table = model.__table__  # type: ignore[attr-defined]
     result = session.execute(
-        update(model).where(table.c.id == record_id, table.c.version == expected_version)
+        update(model).where(_key(model) == record_id, table.c.version == expected_version)
         .values(**values, version=table.c.version + 1)
     )
+    if result.rowcount != 1:
+        raise StaleEdit(label)
+
+
+def update_record(session: Session, user: CurrentUser, model: type[SQLModel], record_id: int,
+                  expected_version: int, values: dict[str, Any], old: dict[str, Any], label: str = "记录") -> None:
+    """The versioned UPDATE of an edit service and its audit row (``old`` and the row's new values)."""
+    update_versioned(session, model, record_id, expected_version, values, label=label)
+    session.flush()
+    session.expire_all()
+    record_audit(session, user, "update", model.__tablename__, record_id, old,  # type: ignore[attr-defined]
+                 snapshot(session.get(model, record_id)))  # type: ignore[arg-type]
+
+
+def delete_versioned(session: Session, model: type[SQLModel], record_id: int, expected_version: int,
+                     label: str = "记录") -> None:
+    """DELETE ... WHERE key = :id AND version = :expected; refuses to delete a row changed since it was shown."""
+    table = model.__table__  # type: ignore[attr-defined]
+    result = session.execute(delete(model).where(_key(model) == record_id, table.c.version == expected_version))
     if result.rowcount != 1:
         raise StaleEdit(label)
 

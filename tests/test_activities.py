@@ -9,13 +9,13 @@ from datetime import date, time
 import pytest
 from sqlalchemy import select
 
-from db.activities.writes import create_activity, validate_activity
+from db.activities.writes import activity_for_edit, create_activity, update_activity, validate_activity
 from db.engine import session_scope
-from db.errors import ValidationFailed
+from db.errors import PermissionDenied, ValidationFailed
 from db.migrate import upgrade
-from db.models import Activity, ServiceRecord, Volunteer
+from db.models import Activity, Community, Organization, ServiceRecord, Street, Volunteer
 from db.vocab import FIELD_LABELS
-from tests.factories import activity_input, build_world, hours, make_record, write_counts
+from tests.factories import activity_input, build_world, hours, make_record, make_volunteers, write_counts
 
 TODAY = date(2025, 6, 30)
 
@@ -27,6 +27,20 @@ def world_engine(databases):
     engine = databases.new()
     upgrade(engine)
     return engine, build_world(engine)
+
+
+@pytest.fixture(scope="module")
+def elsewhere(world_engine):
+    """A volunteer of street 2 (community C), one of community B (street 1, not the staff's community A) and an
+    organisation without a street."""
+    engine, w = world_engine
+    with session_scope(engine, write=True) as s:
+        far = make_volunteers(s, s.get(Street, w.street2), s.get(Community, w.community_c))[0].id
+        near = make_volunteers(s, s.get(Street, w.street1), s.get(Community, w.community_b))[0].id
+        org = Organization(name="未归属街道的机构", kind="社会组织")
+        s.add(org)
+        s.flush()
+        return {"far": far, "near": near, "streetless_org": org.id}
 
 
 @pytest.fixture
@@ -172,6 +186,11 @@ def test_unknown_community_is_refused(eng, w):
 
 def test_unknown_project_is_refused(eng, w):
     assert_refused(eng, w.admin, valid(w, project_id=987_654), "project_id")
+
+
+@pytest.mark.parametrize("value", ["abc", 1.5, True], ids=["text", "fraction", "bool"])
+def test_an_id_of_the_wrong_type_names_no_project(eng, w, value):
+    assert "不存在" in assert_refused(eng, w.admin, valid(w, project_id=value), "project_id")
 
 
 def test_project_from_another_street_is_refused(eng, w):
@@ -365,3 +384,66 @@ def test_ordinary_brackets_and_signs_are_kept(eng, w):
     aid = create(eng, w.staff_a, valid(w, title="【邻里节】(第3期) 1<2 的趣味数学", note="见附件[1]"))
     with session_scope(eng) as s:
         assert s.get(Activity, aid).title == "【邻里节】(第3期) 1<2 的趣味数学"
+
+
+# ---------------------------------------------------------------------------- references and scope (issue 14)
+
+
+def assert_denied(eng, user, data) -> str:
+    """create_activity refuses ``data`` as outside the user's scope; nothing is written. Returns the message."""
+    before = write_counts(eng)
+    with pytest.raises(PermissionDenied) as info:
+        create(eng, user, data)
+    assert write_counts(eng) == before
+    return str(info.value)
+
+
+def test_community_staff_cannot_record_in_another_community(eng, w):
+    assert_denied(eng, w.staff_a, valid(w, community_id=w.community_b))
+
+
+def test_staff_cannot_credit_hours_to_a_volunteer_of_another_street(eng, w, elsewhere):
+    data = valid(w, activity_date=date(2025, 3, 3), volunteers=hours((elsewhere["far"], 1)))
+    message = assert_denied(eng, w.staff_a, data)
+    assert f"「{FIELD_LABELS['volunteers']}」" in message and f"#{elsewhere['far']}" in message
+    assert_denied(eng, w.staff_s1, data)
+
+
+def test_a_volunteer_of_another_community_of_the_street_may_be_credited(eng, w, elsewhere):
+    aid = create(eng, w.staff_a, valid(w, activity_date=date(2025, 3, 4), volunteers=hours((elsewhere["near"], 1))))
+    with session_scope(eng) as session:
+        record = session.execute(select(ServiceRecord).where(ServiceRecord.activity_id == aid)).scalar_one()
+    assert (record.volunteer_id, record.status, record.community_id) == (elsewhere["near"], "approved", w.community_a)
+
+
+def test_an_admin_may_credit_any_volunteer(eng, w, elsewhere):
+    aid = create(eng, w.admin, valid(w, activity_date=date(2025, 3, 5), volunteers=hours((elsewhere["far"], 1))))
+    with session_scope(eng) as session:
+        assert session.execute(select(ServiceRecord.volunteer_id).where(ServiceRecord.activity_id == aid)
+                               ).scalar_one() == elsewhere["far"]
+
+
+def test_staff_cannot_name_a_lead_social_worker_of_another_street(eng, w):
+    message = assert_denied(eng, w.staff_a, valid(w, lead_social_worker_id=w.worker2))
+    assert f"「{FIELD_LABELS['lead_social_worker_id']}」" in message
+
+
+def test_street_staff_cannot_use_a_project_of_another_street(eng, w):
+    assert_denied(eng, w.staff_s1, valid(w, project_id=w.project2))
+
+
+def test_an_organisation_without_a_street_needs_a_community(eng, w, elsewhere):
+    data = valid(w, community_id=None, organization_id=elsewhere["streetless_org"], project_id=None)
+    assert "未归属街道" in assert_refused(eng, w.admin, data, "organization_id")
+
+
+def test_an_edit_checks_the_references_too(eng, w, elsewhere):
+    aid = create(eng, w.staff_a, valid(w, activity_date=date(2025, 3, 6)))
+    with session_scope(eng) as session:
+        data, version = activity_for_edit(session, w.staff_a, aid)
+    data.volunteers = hours((elsewhere["far"], 1))
+    before = write_counts(eng)
+    with pytest.raises(PermissionDenied), session_scope(eng, write=True) as session:
+        update_activity(session=session, user=w.staff_a, activity_id=aid, expected_version=version, data=data,
+                        today=TODAY)
+    assert write_counts(eng) == before

@@ -18,10 +18,10 @@ from db.charity import reads as charity
 from db.charity import writes as forms
 from db.engine import session_scope
 from db.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
-from db.models import AuditLog, CharityMatch, CharityNeed, CharityResource, Donation, Submission
+from db.models import AuditLog, CharityMatch, CharityNeed, CharityResource, Donation, Organization, Submission
 from db.periods import period_of
 from db.scope import Scope
-from tests.factories import World, build_world, count_rows
+from tests.factories import World, build_world, count_rows, make_user
 
 TODAY = date(2025, 6, 30)
 STATUSES = tuple(vocab.NEED_STATUSES)
@@ -458,6 +458,33 @@ def test_bad_donation_is_refused_in_chinese(engine, world, overrides, field, wor
 def test_donation_to_a_project_of_another_street_is_refused(engine, world):
     assert_refused(engine, lambda: run(engine, forms.record_donation, world.admin,
                                        data=donation(world, project_id=world.project2)), "project_id", "不属于该街道")
+
+
+def test_staff_cannot_give_a_donation_to_a_project_of_another_street(engine, world):
+    before = count_rows(engine, *TABLES)
+    with pytest.raises(PermissionDenied) as caught:
+        run(engine, forms.record_donation, world.staff_s1,
+            data=donation(world, community_id=None, street_id=world.street1, project_id=world.project2))
+    assert "「所属项目」" in str(caught.value)
+    assert count_rows(engine, *TABLES) == before
+
+
+def test_an_organisations_staff_offer_only_within_its_street(engine, world):
+    with session_scope(engine, write=True) as s:
+        org = Organization(name="乔司社会组织服务中心", kind="服务中心", street_id=world.street2)
+        s.add(org)
+        s.flush()
+        org_user = make_user(s, "staff", "organization", org.id)
+        org_id = org.id
+    # The resource is the organisation's own; a community of another street contradicts the organisation.
+    assert_refused(engine, lambda: offer(engine, world, org_user, community_id=world.community_a),
+                   "organization_id", "「所属机构」", "不在该社区所属街道")
+    rid = offer(engine, world, org_user, community_id=world.community_c)
+    row = resource(engine, rid)
+    assert (row.street_id, row.community_id, row.provider_org_id) == (world.street2, world.community_c, org_id)
+    # A need is a community's: an organisation's staff do not file one.
+    with pytest.raises(PermissionDenied):
+        file(engine, world, org_user, community_id=world.community_c)
 
 
 def test_in_kind_donation_may_have_no_value(engine, world):

@@ -466,6 +466,27 @@ def test_mediation_respects_role_and_scope(world):
         assert s.get(Project, w.project1) is not None
 
 
+def test_references_outside_the_users_street_are_refused(world):
+    """A team or project of another street, even when the case's own place is the user's (issue 14)."""
+    engine, w = world
+    with session_scope(engine, write=True) as s:
+        team = VolunteerTeam(name="乔司调解队", street_id=w.street2, community_id=w.community_c)
+        s.add(team)
+        s.flush()
+        far_team = team.id
+    for change, label in (({"team_id": far_team}, "调解队伍"), ({"project_id": w.project2}, "所属项目")):
+        before = counts(engine)
+        with pytest.raises(PermissionDenied) as caught:
+            run(engine, create_mediation_case, w.staff_s1, case_form(street_id=w.street1, **change))
+        assert f"「{label}」" in str(caught.value)
+        assert counts(engine) == before
+    before = counts(engine)
+    with pytest.raises(PermissionDenied) as caught:
+        run(engine, create_training, w.staff_s1, training_form(street_id=w.street1, project_id=w.project2))
+    assert "「所属项目」" in str(caught.value)
+    assert counts(engine) == before
+
+
 def conclude(engine, user, case_id, outcome="化解成功", resolved_on=date(2025, 6, 1), version=None) -> None:
     with session_scope(engine, write=True) as s:
         if version is None:

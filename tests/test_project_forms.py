@@ -345,3 +345,16 @@ def test_indicators_respect_role_and_scope(world):
     iid = save_indicator(engine, w.staff_a, indicator_form())  # their own community by default
     with session_scope(engine) as s:
         assert s.get(ReportedIndicator, iid).community_id == w.community_a
+
+
+def test_an_indicator_cannot_name_a_project_of_another_street_even_with_its_own_place(world):
+    """The project is a reference: it must be in the user's street although the form names the user's street."""
+    engine, w = world
+    before = counts(engine)
+    with pytest.raises(PermissionDenied) as caught:
+        save_indicator(engine, w.staff_s1, indicator_form(street_id=w.street1, project_id=w.project2))
+    assert "「所属项目」" in str(caught.value) and f"#{w.project2}" in str(caught.value)
+    assert counts(engine) == before
+    iid = save_indicator(engine, w.staff_s1, indicator_form(street_id=w.street1, project_id=w.project1))
+    with session_scope(engine) as s:
+        assert s.get(ReportedIndicator, iid).project_id == w.project1

@@ -16,7 +16,7 @@ from db.migrate import upgrade
 from db.models import Activity, AuditLog, StarAward, StreetStarPreset
 from db.scope import Scope
 from db.volunteers import stars as stars
-from db.volunteers.writes import award_star, revoke_star
+from db.volunteers.writes import LevelInput, award_star, choose_street_preset, revoke_star, save_preset
 from tests.factories import build_world, make_record, make_user, make_volunteers
 
 PRESET_NAMES = ("全国（默认）", "北京", "惠州")
@@ -155,7 +155,7 @@ def test_star_table_at_every_boundary_of_a_street_preset(eng, name):
         assert isinstance(session.get(Street, street_id), Street)
     preset = preset_by_name(eng, name)
     with session_scope(eng, write=True) as session:
-        stars.choose_street_preset(session=session, user=admin, street_id=street_id, preset_id=preset.id,
+        choose_street_preset(session=session, user=admin, street_id=street_id, preset_id=preset.id,
                                    expected_version=None)
     totals = []
     for level in preset.levels:
@@ -211,7 +211,7 @@ def test_only_an_admin_chooses_a_street_preset(eng, w):
     beijing = preset_by_name(eng, "北京")
     for user in (w.leader, w.staff_s1, w.staff_a):
         with pytest.raises(PermissionDenied), session_scope(eng, write=True) as session:
-            stars.choose_street_preset(session=session, user=user, street_id=w.street1, preset_id=beijing.id,
+            choose_street_preset(session=session, user=user, street_id=w.street1, preset_id=beijing.id,
                                        expected_version=None)
 
 
@@ -223,16 +223,16 @@ def test_choosing_a_preset_is_versioned_and_audited(eng, w):
     with session_scope(eng, write=True) as session:
         street_id = make_street(session).id
     with session_scope(eng, write=True) as session:
-        stars.choose_street_preset(session=session, user=admin, street_id=street_id, preset_id=beijing.id,
+        choose_street_preset(session=session, user=admin, street_id=street_id, preset_id=beijing.id,
                                    expected_version=None)
     with session_scope(eng) as session:
         assert stars.preset_for_street(session, street_id).name == "北京"
     # Someone who opened the page before that choice (no choice then) is refused, not silently applied.
     with pytest.raises(StaleEdit), session_scope(eng, write=True) as session:
-        stars.choose_street_preset(session=session, user=admin, street_id=street_id, preset_id=national.id,
+        choose_street_preset(session=session, user=admin, street_id=street_id, preset_id=national.id,
                                    expected_version=None)
     with session_scope(eng, write=True) as session:
-        stars.choose_street_preset(session=session, user=admin, street_id=street_id, preset_id=national.id,
+        choose_street_preset(session=session, user=admin, street_id=street_id, preset_id=national.id,
                                    expected_version=1)
     with session_scope(eng) as session:
         assert stars.preset_for_street(session, street_id).name == stars.DEFAULT_PRESET
@@ -242,27 +242,27 @@ def test_choosing_a_preset_is_versioned_and_audited(eng, w):
 
 
 def levels(*pairs):
-    return [stars.LevelInput(label, hours) for label, hours in pairs]
+    return [LevelInput(label, hours) for label, hours in pairs]
 
 
 def test_admin_creates_and_edits_a_preset(eng):
     admin = make_admin(eng)
     name = f"青岛{uuid.uuid4().hex[:6]}"
     with session_scope(eng, write=True) as session:
-        preset_id = stars.save_preset(session=session, user=admin, preset_id=None, name=name, description="测试",
+        preset_id = save_preset(session=session, user=admin, preset_id=None, name=name, description="测试",
                                       levels=levels(("一星", 50), ("二星", 150)))
     with session_scope(eng) as session:
         created = stars.preset(session, preset_id)
     assert [(lv.rank, lv.label, lv.min_hours) for lv in created.levels] == [(1, "一星", 50.0), (2, "二星", 150.0)]
     with session_scope(eng, write=True) as session:
-        stars.save_preset(session=session, user=admin, preset_id=preset_id, name=name, description="改",
+        save_preset(session=session, user=admin, preset_id=preset_id, name=name, description="改",
                           levels=levels(("一星", 60), ("二星", 160), ("三星", 400)), expected_version=created.version)
     with session_scope(eng) as session:
         edited = stars.preset(session, preset_id)
     assert [lv.min_hours for lv in edited.levels] == [60.0, 160.0, 400.0]
     # An edit from a page opened before that change is refused.
     with pytest.raises(StaleEdit), session_scope(eng, write=True) as session:
-        stars.save_preset(session=session, user=admin, preset_id=preset_id, name=name, description="",
+        save_preset(session=session, user=admin, preset_id=preset_id, name=name, description="",
                           levels=levels(("一星", 70)), expected_version=created.version)
 
 
@@ -279,7 +279,7 @@ def test_admin_creates_and_edits_a_preset(eng):
 def test_bad_levels_are_refused_with_a_message(eng, rows, fragment):
     admin = make_admin(eng)
     with pytest.raises(ValidationFailed) as caught, session_scope(eng, write=True) as session:
-        stars.save_preset(session=session, user=admin, preset_id=None, name=f"坏{uuid.uuid4().hex[:6]}",
+        save_preset(session=session, user=admin, preset_id=None, name=f"坏{uuid.uuid4().hex[:6]}",
                           description="", levels=levels(*rows))
     assert "「星级档位」" in caught.value.errors["levels"] and fragment in caught.value.errors["levels"]
 
@@ -288,14 +288,14 @@ def test_preset_name_must_be_unique_and_present(eng):
     admin = make_admin(eng)
     for name, fragment in (("北京", "已存在"), ("  ", "不能为空")):
         with pytest.raises(ValidationFailed) as caught, session_scope(eng, write=True) as session:
-            stars.save_preset(session=session, user=admin, preset_id=None, name=name, description="",
+            save_preset(session=session, user=admin, preset_id=None, name=name, description="",
                               levels=levels(("一星", 1)))
         assert fragment in caught.value.errors["preset_name"]
 
 
 def test_staff_cannot_edit_presets(eng, w):
     with pytest.raises(PermissionDenied), session_scope(eng, write=True) as session:
-        stars.save_preset(session=session, user=w.staff_s1, preset_id=None, name="员工的标准", description="",
+        save_preset(session=session, user=w.staff_s1, preset_id=None, name="员工的标准", description="",
                           levels=levels(("一星", 1)))
 
 
@@ -410,19 +410,19 @@ def test_preset_edit_may_not_drop_an_awarded_level(eng, w):
     from tests.factories import make_community, make_street
 
     with session_scope(eng, write=True) as session:
-        preset_id = stars.save_preset(session=session, user=admin, preset_id=None, name=name, description="",
+        preset_id = save_preset(session=session, user=admin, preset_id=None, name=name, description="",
                                       levels=levels(("一星", 10), ("二星", 20)))
         street = make_street(session)
         community = make_community(session, street)
         street_id, community_id = street.id, community.id
     with session_scope(eng, write=True) as session:
-        stars.choose_street_preset(session=session, user=admin, street_id=street_id, preset_id=preset_id,
+        choose_street_preset(session=session, user=admin, street_id=street_id, preset_id=preset_id,
                                    expected_version=None)
     (vid,) = volunteers_with_hours(eng, street_id, community_id, [[25.0]])
     award(eng, admin, vid, 2)
     version = preset_by_name(eng, name).version
     with pytest.raises(ValidationFailed) as caught, session_scope(eng, write=True) as session:
-        stars.save_preset(session=session, user=admin, preset_id=preset_id, name=name, description="",
+        save_preset(session=session, user=admin, preset_id=preset_id, name=name, description="",
                           levels=levels(("一星", 10)), expected_version=version)
     assert "不能减少到 1 级" in caught.value.errors["levels"]
 
@@ -467,7 +467,7 @@ def test_presets_arrive_with_migration_0003(empty_engine):
     with session_scope(empty_engine, write=True) as session:
         admin = make_user(session, "admin")
     with session_scope(empty_engine, write=True) as session:
-        new_id = stars.save_preset(session=session, user=admin, preset_id=None, name="新标准", description="",
+        new_id = save_preset(session=session, user=admin, preset_id=None, name="新标准", description="",
                                    levels=levels(("一星", 10)))
     assert new_id > 3
 
@@ -476,7 +476,7 @@ def test_the_default_preset_keeps_its_name(eng):
     admin = make_admin(eng)
     national = preset_by_name(eng, stars.DEFAULT_PRESET)
     with pytest.raises(ValidationFailed) as caught, session_scope(eng, write=True) as session:
-        stars.save_preset(session=session, user=admin, preset_id=national.id, name="全国", description="",
+        save_preset(session=session, user=admin, preset_id=national.id, name="全国", description="",
                           levels=levels(*[(lv.label, lv.min_hours) for lv in national.levels]),
                           expected_version=national.version)
     assert "不能改名" in caught.value.errors["preset_name"]

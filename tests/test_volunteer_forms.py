@@ -166,6 +166,19 @@ def test_team_of_another_street_is_refused(eng, w):
                                                today=TODAY), "team_ids", "只能选择本街道的队伍")
 
 
+def test_staff_cannot_put_a_volunteer_in_a_team_of_another_street(eng, w):
+    with session_scope(eng, write=True) as s:
+        team = VolunteerTeam(name=f"外街道队{uuid.uuid4().hex[:4]}", street_id=w.street2, community_id=w.community_c)
+        s.add(team)
+        s.flush()
+        team_id = team.id
+    before = counts(eng)
+    with pytest.raises(PermissionDenied) as caught:
+        create_volunteer(eng, w.staff_s1, volunteer_input(w, team_ids=[team_id]))
+    assert "「所属队伍」" in str(caught.value)
+    assert counts(eng) == before
+
+
 def test_same_name_and_phone_is_not_registered_twice(eng, w):
     data = volunteer_input(w, name="王重复", phone="13800001111")
     first = create_volunteer(eng, w.admin, data)
@@ -352,7 +365,64 @@ def test_backfill_is_idempotent_and_scoped(eng, w):
         backfill(eng, w.leader, w.volunteers[5], activity, 1)
 
 
+def _far_volunteer(eng, w) -> int:
+    """A volunteer of street 2 (community C)."""
+    with session_scope(eng, write=True) as s:
+        v = Volunteer(name="乔远方", street_id=w.street2, community_id=w.community_c, registered_on=date(2024, 1, 1))
+        s.add(v)
+        s.flush()
+        return v.id
+
+
+def test_staff_cannot_backfill_hours_for_a_volunteer_of_another_street(eng, w):
+    activity = new_activity(eng, w)
+    far = _far_volunteer(eng, w)
+    for user in (w.staff_a, w.staff_s1):
+        before = counts(eng)
+        with pytest.raises(PermissionDenied) as caught:
+            backfill(eng, user, far, activity, 1)
+        assert "「志愿者」" in str(caught.value) and f"#{far}" in str(caught.value)
+        assert counts(eng) == before
+
+
 # =============================================================================================== reviews
+
+
+def test_who_enters_a_backfill_does_not_approve_it(eng, w):
+    rid = backfill(eng, w.staff_a, w.volunteers[9], new_activity(eng, w), 1)
+    before = counts(eng)
+    with pytest.raises(PermissionDenied) as caught, session_scope(eng, write=True) as s:
+        vf.review_records(session=s, user=w.staff_a, records={rid: 1}, approve=True)
+    assert f"#{rid}" in str(caught.value) and "本人补录" in str(caught.value)
+    assert counts(eng) == before
+    with session_scope(eng) as s:
+        assert s.get(ServiceRecord, rid).status == "pending"
+        assert vf.entered_by(s, w.staff_a, [rid]) == [rid] and vf.entered_by(s, w.staff_s1, [rid]) == []
+    with session_scope(eng, write=True) as s:  # someone else approves it
+        assert vf.review_records(session=s, user=w.staff_s1, records={rid: 1}, approve=True) == 1
+    with session_scope(eng) as s:
+        rec = s.get(ServiceRecord, rid)
+    assert (rec.status, rec.approved_by) == ("approved", w.staff_s1.id)
+
+
+def test_one_own_record_among_several_stops_the_whole_approval(eng, w):
+    mine = backfill(eng, w.staff_s1, w.volunteers[10], new_activity(eng, w), 1)
+    other = backfill(eng, w.admin, w.volunteers[11], new_activity(eng, w), 1)
+    before = counts(eng)
+    with pytest.raises(PermissionDenied), session_scope(eng, write=True) as s:
+        vf.review_records(session=s, user=w.staff_s1, records={mine: 1, other: 1}, approve=True)
+    assert counts(eng) == before
+    with session_scope(eng) as s:
+        assert {s.get(ServiceRecord, r).status for r in (mine, other)} == {"pending"}
+
+
+def test_who_enters_a_backfill_may_withdraw_it_by_rejecting(eng, w):
+    rid = backfill(eng, w.staff_a, w.volunteers[9], new_activity(eng, w), 1)
+    with session_scope(eng, write=True) as s:
+        vf.review_records(session=s, user=w.staff_a, records={rid: 1}, approve=False, reason="录错了志愿者")
+    with session_scope(eng) as s:
+        assert s.get(ServiceRecord, rid).status == "rejected"
+
 
 
 def _pending(eng, w, n=2) -> dict[int, int]:
@@ -398,8 +468,8 @@ def test_reject_needs_a_reason_and_records_it(eng, w):
 def test_a_record_reviewed_meanwhile_is_not_reviewed_again(eng, w):
     records = _pending(eng, w)
     first = dict(list(records.items())[:1])
-    with session_scope(eng, write=True) as s:
-        vf.review_records(session=s, user=w.admin, records=first, approve=True)
+    with session_scope(eng, write=True) as s:  # approved by someone other than the admin who entered them
+        vf.review_records(session=s, user=w.staff_s1, records=first, approve=True)
     before = counts(eng)
     with pytest.raises(StaleEdit) as caught, session_scope(eng, write=True) as s:
         vf.review_records(session=s, user=w.admin, records=records, approve=False, reason="重复提交")

@@ -19,7 +19,6 @@ from db.auth import CurrentUser
 from db.errors import WriteError
 from db.privacy import mask_name, mask_phone
 from db.scope import Scope
-from db.volunteers import stars as st_rules
 from db.volunteers import writes as vf
 from db.write import run_write
 
@@ -94,7 +93,7 @@ def preset_admin(user: CurrentUser, ver: int) -> None:
                                   label_visibility="collapsed")
             if c3.button("保存", key=f"street_preset_save_{row.street_id}"):
                 version = None if pd.isna(row.version) else int(row.version)
-                STATES.change("preset", lambda s, r=row, c=choice, v=version: st_rules.choose_street_preset(
+                STATES.change("preset", lambda s, r=row, c=choice, v=version: vf.choose_street_preset(
                     session=s, user=user, street_id=int(r.street_id), preset_id=int(c), expected_version=v),
                     lambda _, r=row, c=choice: f"{r.street} 已改用「{names[c]}」。")
         st.divider()
@@ -115,10 +114,10 @@ def preset_admin(user: CurrentUser, ver: int) -> None:
                                         min_value=0.0, step=10.0, format="%.1f")})
             saved = st.form_submit_button("保存标准", type="primary")
         if saved:
-            levels = [st_rules.LevelInput(None if pd.isna(r["星级名称"]) else str(r["星级名称"]),
+            levels = [vf.LevelInput(None if pd.isna(r["星级名称"]) else str(r["星级名称"]),
                                           None if pd.isna(r["所需时长（小时）"]) else float(r["所需时长（小时）"]))
                       for _, r in edited.iterrows()]
-            STATES.change("preset", lambda s: st_rules.save_preset(
+            STATES.change("preset", lambda s: vf.save_preset(
                 session=s, user=user, preset_id=current.id if current else None, name=name,
                 description=description, levels=levels, expected_version=current.version if current else None),
                 lambda _: f"已保存星级标准「{name.strip()}」。")

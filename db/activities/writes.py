@@ -12,16 +12,17 @@ from sqlmodel import Session
 
 from db import clock, vocab
 from db.auth import CurrentUser
-from db.errors import PermissionDenied, StaleEdit, ValidationFailed
-from db.fields import EARLIEST, markup_problem
+from db.errors import PermissionDenied
+from db.fields import Fields
 from db.fields import as_int as _as_int
-from db.models import Activity, Community, Organization, Project, ServiceRecord, SocialWorker, Volunteer
+from db.models import Activity, Community, Project, ServiceRecord, SocialWorker, Volunteer
+from db.places.resolve import refuse_outside, require_in_scope, resolve_place
 from db.privacy import mask_name
 from db.volunteers.totals import refresh_volunteer_totals
 from db.write import (
     begin_write,
-    check_scope,
     create_record,
+    delete_versioned,
     load_for_write,
     load_in_scope,
     record_audit,
@@ -75,132 +76,89 @@ def _label(name: str) -> str:
 
 def validate_activity(session: Session, user: CurrentUser, data: ActivityInput,
                       activity_id: int | None = None, today: date | None = None) -> _Resolved:
-    """Check every field; raise ValidationFailed naming each wrong field in Chinese. Nothing is written."""
+    """Check every field; raise ValidationFailed naming each wrong field in Chinese. Nothing is written. The place
+    (a community, its street following, or an organisation) must lie in the user's scope (PermissionDenied), and
+    the project, lead social worker and volunteers in the street of the user's scope (db.places.resolve)."""
     today = today or clock.today()
-    errors: dict[str, str] = {}
+    f = Fields(vocab.FIELD_LABELS)
 
-    title = (data.title or "").strip()
-    if not title:
-        errors["title"] = f"{_label('title')}不能为空"
-    elif len(title) > 100:
-        errors["title"] = f"{_label('title')}不能超过 100 个字"
-    for name, text in (("title", title), ("venue", data.venue or ""), ("note", data.note or "")):
-        if name not in errors and markup_problem(text):
-            errors[name] = f"{_label(name)}{markup_problem(text)}"
+    title = f.text("title", data.title, 100, required=True)
     if data.type not in vocab.ACTIVITY_TYPES:
-        errors["type"] = f"{_label('type')}须为：{'、'.join(vocab.ACTIVITY_TYPES)}"
-    venue = (data.venue or "").strip()
-    if len(venue) > 100:
-        errors["venue"] = f"{_label('venue')}不能超过 100 个字"
-    note = (data.note or "").strip()
-    if len(note) > 1000:
-        errors["note"] = f"{_label('note')}不能超过 1000 个字"
+        f.fail("type", f"须为：{'、'.join(vocab.ACTIVITY_TYPES)}")
+    venue = f.text("venue", data.venue, 100)
+    note = f.text("note", data.note, 1000)
 
     starts_at = ends_at = None
-    if data.activity_date is None:
-        errors["activity_date"] = f"{_label('activity_date')}不能为空"
-    elif data.activity_date > today:
-        errors["activity_date"] = f"{_label('activity_date')}不能晚于今天（{today:%Y-%m-%d}），请在活动结束后录入"
-    elif data.activity_date < EARLIEST:
-        errors["activity_date"] = f"{_label('activity_date')}不能早于 {EARLIEST:%Y-%m-%d}"
-    if data.start_time is None:
-        errors["start_time"] = f"{_label('start_time')}不能为空"
-    if data.end_time is None:
-        errors["end_time"] = f"{_label('end_time')}不能为空"
-    if data.activity_date and data.start_time and data.end_time and "activity_date" not in errors:
-        starts_at = datetime.combine(data.activity_date, data.start_time).replace(second=0, microsecond=0)
-        ends_at = datetime.combine(data.activity_date, data.end_time).replace(second=0, microsecond=0)
+    if isinstance(data.activity_date, date) and data.activity_date > today:
+        f.fail("activity_date", f"不能晚于今天（{today:%Y-%m-%d}），请在活动结束后录入")
+    day = f.day("activity_date", data.activity_date, today)
+    for name in ("start_time", "end_time"):
+        value = getattr(data, name)
+        if not isinstance(value, time):
+            f.fail(name, "不能为空" if value is None or value == "" else "须为时间")
+    if day is not None and isinstance(data.start_time, time) and isinstance(data.end_time, time):
+        starts_at = datetime.combine(day, data.start_time).replace(second=0, microsecond=0)
+        ends_at = datetime.combine(day, data.end_time).replace(second=0, microsecond=0)
         if ends_at <= starts_at:
-            errors["end_time"] = f"{_label('end_time')}须晚于开始时间"
+            f.fail("end_time", "须晚于开始时间")
             starts_at = ends_at = None
 
     # Where: a community (street follows) or an organisation; staff default to their own scope.
-    community_id, organization_id = data.community_id, data.organization_id
-    base = user.scope
-    if community_id is None and base.community_id is not None:
-        community_id = base.community_id
-    if organization_id is None and base.organization_id is not None:
-        organization_id = base.organization_id
-    street_id: int | None = None
-    community = session.get(Community, community_id) if community_id is not None else None
-    organization = session.get(Organization, organization_id) if organization_id is not None else None
-    if community_id is not None and community is None:
-        errors["community_id"] = f"{_label('community_id')}不存在"
-    if organization_id is not None and organization is None:
-        errors["organization_id"] = f"{_label('organization_id')}不存在"
-    if community is not None:
-        street_id = community.street_id
-    elif organization is not None:
-        street_id = organization.street_id
-    if community is None and organization is None and "community_id" not in errors:
-        errors["community_id"] = f"{_label('community_id')}不能为空：请选择活动所在的社区"
-    if community is not None and organization is not None and organization.street_id not in (None, street_id):
-        errors["organization_id"] = f"{_label('organization_id')}不在该社区所属街道"
+    place = resolve_place(session, user, f, community_id=data.community_id, organization_id=data.organization_id,
+                          needs="community_or_org", missing=("community_id", "不能为空：请选择活动所在的社区"))
 
-    project = None
-    if data.project_id is not None:
-        project = session.get(Project, data.project_id)
-        if project is None:
-            errors["project_id"] = f"{_label('project_id')}不存在"
-        elif street_id is not None and project.street_id != street_id:
-            errors["project_id"] = f"{_label('project_id')}不属于该活动所在街道"
+    project = require_in_scope(session, user, Project, data.project_id, f, "project_id")
+    if project is not None and place.street_id is not None and project.street_id != place.street_id:
+        f.fail("project_id", "不属于该活动所在街道")
+    lead = require_in_scope(session, user, SocialWorker, data.lead_social_worker_id, f, "lead_social_worker_id")
 
-    lead = None
-    if data.lead_social_worker_id is not None:
-        lead = session.get(SocialWorker, data.lead_social_worker_id)
-        if lead is None:
-            errors["lead_social_worker_id"] = f"{_label('lead_social_worker_id')}不存在"
-
-    people_served = unique_persons = None
-    try:
-        people_served = _as_int(data.people_served) or 0
-        if not 0 <= people_served <= MAX_PEOPLE:
-            raise ValueError
-    except (TypeError, ValueError, OverflowError):
-        people_served = None  # so that 服务人数 is not also blamed for a wrong 服务人次
-        errors["people_served"] = f"{_label('people_served')}须为 0 到 {MAX_PEOPLE} 之间的整数"
+    people_served = f.integer("people_served", 0 if data.people_served in (None, "") else data.people_served,
+                              0, MAX_PEOPLE)
+    unique_persons = None
     try:
         unique_persons = _as_int(data.unique_persons)
         if unique_persons is not None and unique_persons < 0:
             raise ValueError
-        if unique_persons is not None and people_served is not None and unique_persons > people_served:
-            errors["unique_persons"] = f"{_label('unique_persons')}不能多于服务人次"
     except (TypeError, ValueError, OverflowError):
-        errors["unique_persons"] = f"{_label('unique_persons')}须为不小于 0 的整数"
+        unique_persons = None
+        f.fail("unique_persons", "须为不小于 0 的整数")
+    # 服务人次 is compared only when valid, so that 服务人数 is not also blamed for a wrong 服务人次.
+    if unique_persons is not None and people_served is not None and unique_persons > people_served:
+        f.fail("unique_persons", "不能多于服务人次")
 
     actors = set(data.actors or set())
     known_actors = {name for name, _ in vocab.ACTORS}
     if actors - known_actors:
-        errors["actors"] = f"{_label('actors')}含有未知主体"
+        f.fail("actors", "含有未知主体")
     if lead is not None:
         actors.add("with_social_worker")
 
-    records = validate_volunteers(session, data.volunteers, starts_at, ends_at, activity_id, errors)
+    records = validate_volunteers(session, data.volunteers, starts_at, ends_at, activity_id, f.errors, user=user)
     if records:
         actors.add("with_volunteers")
     else:
         actors.discard("with_volunteers")
-    if not actors and "actors" not in errors:
-        errors["actors"] = f"{_label('actors')}至少选择一项"
+    if not actors:
+        f.fail("actors", "至少选择一项")
 
-    if errors:
-        raise ValidationFailed(errors)
+    f.raise_if_any()
     values = {
-        "street_id": street_id, "community_id": community_id, "organization_id": organization_id,
-        "project_id": data.project_id, "title": title, "type": data.type, "venue": venue,
-        "starts_at": starts_at, "ends_at": ends_at, "lead_social_worker_id": data.lead_social_worker_id,
-        "people_served": people_served, "unique_persons": unique_persons, "note": note,
-        **{name: name in actors for name, _ in vocab.ACTORS},
+        "street_id": place.street_id, "community_id": place.community_id,
+        "organization_id": place.organization_id, "project_id": data.project_id, "title": title, "type": data.type,
+        "venue": venue, "starts_at": starts_at, "ends_at": ends_at,
+        "lead_social_worker_id": data.lead_social_worker_id, "people_served": people_served,
+        "unique_persons": unique_persons, "note": note, **{name: name in actors for name, _ in vocab.ACTORS},
     }
     return _Resolved(values, records)
 
 
 def validate_volunteers(session: Session, rows: list[VolunteerHours], starts_at: datetime | None,
-                        ends_at: datetime | None, activity_id: int | None, errors: dict[str, str]
-                        ) -> list[tuple[int, float]]:
+                        ends_at: datetime | None, activity_id: int | None, errors: dict[str, str], *,
+                        user: CurrentUser | None = None) -> list[tuple[int, float]]:
     """The (volunteer id, hours) pairs of an activity from ``starts_at`` to ``ends_at``, or messages in ``errors``:
     each volunteer once, hours > 0 and no longer than the activity, no overlapping activity of the volunteer
-    (other than ``activity_id``). Used by the activity form and by every other form that writes service hours."""
+    (other than ``activity_id``). Used by the activity form and by every other form that writes service hours.
+    With ``user``, a volunteer outside the street of the user's scope is refused (``PermissionDenied``)."""
     label = _label("volunteers")
     hours_label = _label("hours")
     rows = [r for r in rows if not (r.volunteer_id is None and (r.hours is None or r.hours == ""))]
@@ -210,6 +168,8 @@ def validate_volunteers(session: Session, rows: list[VolunteerHours], starts_at:
     duration = (ends_at - starts_at).total_seconds() / 3600 if starts_at and ends_at else None
     ids = [r.volunteer_id for r in rows if r.volunteer_id is not None]
     found = {v.id: v for v in session.execute(select(Volunteer).where(Volunteer.id.in_(ids))).scalars()} if ids else {}
+    if user is not None:
+        refuse_outside(session, user, Volunteer, found, label)
     for n, row in enumerate(rows, start=1):
         who = f"第 {n} 位志愿者"
         if row.volunteer_id is None:
@@ -293,10 +253,7 @@ def create_activity(*, session: Session, user: CurrentUser, data: ActivityInput,
 
     def build() -> Activity:
         resolved.append(validate_activity(session, user, data, today=today))
-        v = resolved[0].values
-        check_scope(user, street_id=v["street_id"], community_id=v["community_id"],
-                    organization_id=v["organization_id"])
-        return Activity(**v, created_by=user.id)
+        return Activity(**resolved[0].values, created_by=user.id)
 
     def add_records(activity: Activity) -> dict[str, Any]:
         assert activity.id is not None
@@ -314,7 +271,6 @@ def update_activity(*, session: Session, user: CurrentUser, activity_id: int, ex
     old = {**snapshot(activity), "volunteers": _records_snapshot(session, activity_id)}
     resolved = validate_activity(session, user, data, activity_id=activity_id, today=today)
     v = resolved.values
-    check_scope(user, street_id=v["street_id"], community_id=v["community_id"], organization_id=v["organization_id"])
     update_versioned(session, Activity, activity_id, expected_version,
                      {**v, "updated_at": clock.now()}, label="活动")
     # 荣誉 (backfilled) records are kept; the 信用 records are replaced by the form's list.
@@ -332,13 +288,9 @@ def delete_activity(*, session: Session, user: CurrentUser, activity_id: int, ex
     """Delete an activity and its service records; refused if it changed since ``expected_version``."""
     begin_write(session)
     activity = load_for_write(session, user, Activity, activity_id, MISSING)
-    if activity.version != expected_version:
-        raise StaleEdit("活动")
     old = {**snapshot(activity), "volunteers": _records_snapshot(session, activity_id)}
     session.execute(delete(ServiceRecord).where(ServiceRecord.activity_id == activity_id))
-    result = session.execute(delete(Activity).where(Activity.id == activity_id, Activity.version == expected_version))
-    if result.rowcount != 1:
-        raise StaleEdit("活动")
+    delete_versioned(session, Activity, activity_id, expected_version, label="活动")
     refresh_volunteer_totals(session, [r["volunteer_id"] for r in old["volunteers"]])
     record_audit(session, user, "delete", "activity", activity_id, old, None)
 

@@ -7,10 +7,11 @@ Definitions (DESIGN.md §5; shown on the page):
   None ("—") when no need has passed review.
 - 对接用时 (time to match) = days from a need's ``filed_on`` to its first match's ``matched_on``; median and mean.
 - The funnel: 提出需求 (all filed) → 审核通过 (approved or later) → 已对接 (matched or later) → 已完成.
-- Donations reuse the ``money`` / ``in_kind`` KPIs of ``db.kpi`` (money and goods are never added together).
+- Donations reuse the ``money`` / ``in_kind`` figures of ``db.figures`` (money and goods are never added together).
 
-Scopes: charity tables carry a street and, for a community's own library, a community. A community scope sees
-that community's rows; an organisation scope sees the rows of the organisation's street.
+Scopes: every read filters through ``Scope.where`` (db/scope.py). Charity tables carry a street and, for a
+community's own library, a community: a community scope sees that community's rows; an organisation scope sees
+the rows of the organisation's street.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from db.models import (
     CharityNeed,
     CharityResource,
     Community,
-    Organization,
     Project,
     ReportedIndicator,
     ServiceSpace,
@@ -67,22 +67,6 @@ def status_label(status: str) -> str:
     return vocab.NEED_STATUSES.get(status, status)
 
 
-# ---------------------------------------------------------------------------------------------- scopes
-
-
-def scope_clauses(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
-    """WHERE clauses of a scope for a charity table (street_id and community_id columns, no organisation)."""
-    out: list[ColumnElement[bool]] = []
-    if scope.street_id is not None:
-        out.append(model.street_id == scope.street_id)
-    if scope.community_id is not None:
-        out.append(model.community_id == scope.community_id)
-    if scope.organization_id is not None:
-        org_street = select(Organization.street_id).where(Organization.id == scope.organization_id)
-        out.append(model.street_id == org_street.scalar_subquery())
-    return out or [true()]
-
-
 def _in_period(column: Any, period: Period | None) -> ColumnElement[bool]:
     return true() if period is None else column.between(period.start, period.end)
 
@@ -92,7 +76,7 @@ def _in_period(column: Any, period: Period | None) -> ColumnElement[bool]:
 
 def need_rows(scope: Scope, period: Period | None, statuses: tuple[str, ...] | None = None) -> Select:
     """Needs filed in the period (any time when ``period`` is None), optionally of some statuses."""
-    clauses = [_in_period(CharityNeed.filed_on, period), *scope_clauses(scope, CharityNeed)]
+    clauses = [_in_period(CharityNeed.filed_on, period), *scope.where(CharityNeed)]
     if statuses is not None:
         clauses.append(CharityNeed.status.in_(statuses))
     return select(
@@ -118,7 +102,7 @@ def resource_rows(scope: Scope, period: Period | None) -> Select:
                CharityResource.status, CharityResource.street_id, CharityResource.community_id,
                CharityResource.version)
         .outerjoin(matched, matched.c.resource_id == CharityResource.id)
-        .where(_in_period(CharityResource.offered_on, period), *scope_clauses(scope, CharityResource))
+        .where(_in_period(CharityResource.offered_on, period), *scope.where(CharityResource))
     )
 
 
@@ -370,14 +354,7 @@ def reported_charity_figures(session: Session, scope: Scope, today: date) -> pd.
     a figure in 元 is set beside the money donated to that project up to the report's date. The columns of
     ``db.figures.reported.indicator_table``."""
     query = (select(ReportedIndicator).join(Project, Project.id == ReportedIndicator.project_id)
-             .where(Project.area == "慈善资源"))
-    if scope.community_id is not None:
-        query = query.where(ReportedIndicator.community_id == scope.community_id)
-    elif scope.street_id is not None:
-        query = query.where(ReportedIndicator.street_id == scope.street_id)
-    elif scope.organization_id is not None:
-        org_street = select(Organization.street_id).where(Organization.id == scope.organization_id)
-        query = query.where(ReportedIndicator.street_id == org_street.scalar_subquery())
+             .where(Project.area == "慈善资源", *scope.where(ReportedIndicator)))
 
     def money_to_project(ind: ReportedIndicator) -> float | None:
         if ind.unit != "元":
@@ -395,15 +372,8 @@ def reported_charity_figures(session: Session, scope: Scope, today: date) -> pd.
 
 def map_districts(session: Session, scope: Scope) -> list[tuple[str, str]]:
     """(行政区划代码, label) of the districts the scope's streets lie in, e.g. ('330113', '杭州市临平区 · 乔司街道')."""
-    query = select(Street.id, Street.name, Street.city, Street.district, Street.district_code).order_by(Street.id)
-    if scope.street_id is not None:
-        query = query.where(Street.id == scope.street_id)
-    if scope.community_id is not None:
-        query = query.where(Street.id == select(Community.street_id).where(Community.id == scope.community_id)
-                            .scalar_subquery())
-    if scope.organization_id is not None:
-        query = query.where(Street.id == select(Organization.street_id)
-                            .where(Organization.id == scope.organization_id).scalar_subquery())
+    query = (select(Street.id, Street.name, Street.city, Street.district, Street.district_code)
+             .where(*scope.where(Street)).order_by(Street.id))
     districts: dict[str, list[str]] = {}
     names: dict[str, str] = {}
     for row in session.execute(query):
@@ -412,13 +382,6 @@ def map_districts(session: Session, scope: Scope) -> list[tuple[str, str]]:
         names.setdefault(code, f"{row.city}{row.district}")
     return [(code, f"{names[code] or '未知地区'}（{code or '无代码'}）· {'、'.join(streets)}")
             for code, streets in districts.items()]
-
-
-class _CommunityScoped:
-    """Scope columns of service spaces and communities for ``scope_clauses`` (street via the community)."""
-
-    street_id = Community.street_id
-    community_id = Community.id
 
 
 MAP_COLUMNS = ["name", "kind", "lng", "lat", "size", "detail", "amount", "unit", "provider_type", "status",
@@ -438,7 +401,7 @@ def _located(session: Session, model: Any, scope: Scope, *columns: Any) -> list[
                Community.lng.label("c_lng"), Community.lat.label("c_lat"), Street.lng.label("s_lng"),
                Street.lat.label("s_lat"), Community.name.label("community"), Street.district_code)
         .outerjoin(Community, Community.id == model.community_id).join(Street, Street.id == model.street_id)
-        .where(*scope_clauses(scope, model)).order_by(model.id)
+        .where(*scope.where(model)).order_by(model.id)
     ).all()
 
 
@@ -489,7 +452,7 @@ def map_points(session: Session, scope: Scope, *, kinds: tuple[str, ...] | None 
                           ServiceSpace.lat, Community.name.label("community"), Street.district_code)
                    .join(Community, Community.id == ServiceSpace.community_id)
                    .join(Street, Street.id == Community.street_id)
-                   .where(*scope_clauses(scope, _CommunityScoped)).order_by(ServiceSpace.id))
+                   .where(*scope.where(ServiceSpace)).order_by(ServiceSpace.id))
     for s in session.execute(space_query):
         area = s.area_m2
         rows.append({"name": s.name, "kind": "服务阵地", "lng": s.lng, "lat": s.lat, "amount": area, "unit": "㎡",
@@ -499,7 +462,7 @@ def map_points(session: Session, scope: Scope, *, kinds: tuple[str, ...] | None 
     community_query = (select(Community.name, Community.population, Community.lng, Community.lat,
                               Street.name.label("street"), Street.district_code)
                        .join(Street, Street.id == Community.street_id)
-                       .where(*scope_clauses(scope, _CommunityScoped)).order_by(Community.id))
+                       .where(*scope.where(Community)).order_by(Community.id))
     for c in session.execute(community_query):
         rows.append({"name": c.name, "kind": "社区", "lng": c.lng, "lat": c.lat, "amount": c.population,
                      "unit": "人", "group": ("社区", "人"), "provider_type": None, "status": None,

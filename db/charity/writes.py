@@ -2,7 +2,7 @@
 record a donation. Each follows db.write's pattern (write lock and data version first, role, idempotency,
 validation naming the field in Chinese, scope, audit in the same transaction).
 
-Rules (besides the need workflow of ``db.charity.NEED_TRANSITIONS``):
+Rules (besides the need workflow of ``db.charity.reads.NEED_TRANSITIONS``):
 - A match joins an 待对接 need to an 可对接 resource of the same street whose kind equals the need's category
   and whose unit equals the need's unit (amounts of different units cannot be compared; 资金 is always in 元).
   Its amount is > 0, no more than the need asks for and no more than what is left of the resource (the
@@ -31,28 +31,19 @@ from db import clock, geo, vocab
 from db.auth import CurrentUser
 from db.charity.reads import can_transition, resource_left, status_label
 from db.fields import Fields
-from db.models import (
-    CharityMatch,
-    CharityNeed,
-    CharityResource,
-    Community,
-    Donation,
-    Organization,
-    Project,
-    Street,
-)
+from db.models import CharityMatch, CharityNeed, CharityResource, Donation, Organization, Project
+from db.places.resolve import Place, refuse_outside, require_in_scope, resolve_place
 from db.write import (
     begin_submission,
     begin_write,
-    check_scope,
     create_checked,
     create_record,
     finish_submission,
     load_for_write,
-    load_in_scope,
     record_audit,
     snapshot,
     submit,
+    update_record,
     update_versioned,
 )
 
@@ -175,35 +166,14 @@ def _location(f: Fields, lng: Any, lat: Any, system: str | None) -> tuple[float 
 
 
 def _place(session: Session, user: CurrentUser, f: Fields, community_id: int | None, street_id: int | None, *,
-           community_required: bool) -> tuple[int | None, int | None]:
-    """The (street, community) of a record: the community's street, else the street; staff default to theirs."""
-    base = user.scope
-    if community_id is None and base.community_id is not None:
-        community_id = base.community_id
-    if community_id is not None:
-        community = session.get(Community, community_id)
-        if community is None:
-            f.fail("community_id", "不存在")
-            return None, None
-        if street_id is not None and street_id != community.street_id:
-            f.fail("community_id", "不属于所选街道")
-            return None, None
-        return community.street_id, community.id
+           community_required: bool) -> Place:
+    """The place of a record (db.places.resolve): the community's street, else the street; staff default to
+    theirs; an organisation's staff write as their organisation. A need is a community's and has no organisation."""
     if community_required:
-        f.fail("community_id", "不能为空：需求须由社区提出")
-        return None, None
-    if street_id is None and base.street_id is not None:
-        street_id = base.street_id
-    if street_id is None and base.organization_id is not None:
-        org = session.get(Organization, base.organization_id)
-        street_id = org.street_id if org else None
-    if street_id is None:
-        f.fail("community_id", f"或{f.label('street_id')}须至少选择一项")
-        return None, None
-    if session.get(Street, street_id) is None:
-        f.fail("street_id", "不存在")
-        return None, None
-    return street_id, None
+        return resolve_place(session, user, f, community_id=community_id, default_org=False, needs="community",
+                             missing=("community_id", "不能为空：需求须由社区提出"))
+    return resolve_place(session, user, f, street_id=street_id, community_id=community_id,
+                         missing=("community_id", f"或{f.label('street_id')}须至少选择一项"))
 
 
 def _unit_for(f: Fields, kind: str | None, unit: str | None, kind_field: str) -> str:
@@ -219,15 +189,16 @@ def _unit_for(f: Fields, kind: str | None, unit: str | None, kind_field: str) ->
     return text
 
 
-def _org_of(session: Session, user: CurrentUser, street_id: int | None, provider_name: str) -> int | None:
-    """The provider organisation: the user's own (organisation scope), else one of that name in the street."""
-    if user.scope.organization_id is not None:
-        return user.scope.organization_id
+def _org_of(session: Session, place: Place, provider_name: str) -> int | None:
+    """The provider organisation: the place's (the user's own, organisation scope), else one of that name in the
+    street."""
+    if place.organization_id is not None:
+        return place.organization_id
     if not provider_name:
         return None
     return session.execute(
         select(Organization.id).where(Organization.name == provider_name,
-                                      (Organization.street_id == street_id) | Organization.street_id.is_(None))
+                                      (Organization.street_id == place.street_id) | Organization.street_id.is_(None))
         .order_by(Organization.id).limit(1)).scalar()
 
 
@@ -245,10 +216,10 @@ def validate_resource(session: Session, user: CurrentUser, data: ResourceInput, 
     unit = _unit_for(f, kind, data.unit, "kind")
     offered_on = f.day("offered_on", data.offered_on, today)
     lng, lat = _location(f, data.lng, data.lat, data.coord_system)
-    street_id, community_id = _place(session, user, f, data.community_id, data.street_id, community_required=False)
+    place = _place(session, user, f, data.community_id, data.street_id, community_required=False)
     f.raise_if_any()
-    return {"street_id": street_id, "community_id": community_id, "provider_name": provider,
-            "provider_org_id": _org_of(session, user, street_id, provider), "provider_type": provider_type,
+    return {"street_id": place.street_id, "community_id": place.community_id, "provider_name": provider,
+            "provider_org_id": _org_of(session, place, provider), "provider_type": provider_type,
             "kind": kind, "title": title, "amount": amount, "unit": unit, "offered_on": offered_on,
             "status": "available", "lng": lng, "lat": lat}
 
@@ -256,13 +227,8 @@ def validate_resource(session: Session, user: CurrentUser, data: ResourceInput, 
 def offer_resource(*, session: Session, user: CurrentUser, data: ResourceInput, idempotency_key: str,
                    today: date | None = None) -> int:
     """Add a resource to the library (登记资源). A repeated ``idempotency_key`` returns the first id."""
-    def build() -> CharityResource:
-        values = validate_resource(session, user, data, today or clock.today())
-        check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
-                    organization_id=values["provider_org_id"])
-        return CharityResource(**values)
-
-    return create_record(session, user, idempotency_key, "charity_resource", build)
+    return create_record(session, user, idempotency_key, "charity_resource",
+                         lambda: CharityResource(**validate_resource(session, user, data, today or clock.today())))
 
 
 # ---------------------------------------------------------------------------------------------- needs
@@ -279,9 +245,9 @@ def validate_need(session: Session, user: CurrentUser, data: NeedInput, today: d
     group = f.text("beneficiary_group", data.beneficiary_group, 20)
     urgency = f.choice("urgency", data.urgency, vocab.URGENCIES)
     lng, lat = _location(f, data.lng, data.lat, data.coord_system)
-    street_id, community_id = _place(session, user, f, data.community_id, None, community_required=True)
+    place = _place(session, user, f, data.community_id, None, community_required=True)
     f.raise_if_any()
-    return {"street_id": street_id, "community_id": community_id, "title": title, "category": category,
+    return {"street_id": place.street_id, "community_id": place.community_id, "title": title, "category": category,
             "beneficiary_group": group, "urgency": urgency, "amount": amount, "unit": unit, "filed_on": filed_on,
             "status": "pending", "reject_reason": "", "lng": lng, "lat": lat}
 
@@ -295,7 +261,7 @@ def file_need(*, session: Session, user: CurrentUser, data: NeedInput, idempoten
 
 def _need_for_write(session: Session, user: CurrentUser, need_id: int, to: str) -> CharityNeed:
     """The need, in the user's scope, allowed to move to status ``to``."""
-    need = load_in_scope(session, user, CharityNeed, need_id, "该需求不存在或已被删除。")
+    need = load_for_write(session, user, CharityNeed, need_id, "该需求不存在或已被删除。")
     if not can_transition(need.status, to):
         f = _fields()
         f.fail("status", f"为「{status_label(need.status)}」，不能改为「{status_label(to)}」")
@@ -314,12 +280,9 @@ def review_need(*, session: Session, user: CurrentUser, need_id: int, expected_v
     f = _fields()
     text = f.text("reject_reason", reason, 200, required=not approve)
     f.raise_if_any()
-    old = snapshot(need)
-    update_versioned(session, CharityNeed, need_id, expected_version,
-                     {"status": to, "reject_reason": "" if approve else text}, label="需求")
+    update_record(session, user, CharityNeed, need_id, expected_version,
+                  {"status": to, "reject_reason": "" if approve else text}, snapshot(need), label="需求")
     finish_submission(session, idempotency_key, need_id)
-    session.expire_all()
-    record_audit(session, user, "update", "charityneed", need_id, old, snapshot(session.get(CharityNeed, need_id)))
     return need_id
 
 
@@ -343,7 +306,8 @@ def match_need(*, session: Session, user: CurrentUser, need_id: int, expected_ve
         if resource is None:
             f.fail("resource_id", "不存在")
     if resource is not None:
-        check_scope(user, street_id=resource.street_id, community_id=resource.community_id, organization_id=None)
+        # The resource is taken from the user's own library (a community's staff: their community's).
+        refuse_outside(session, user, CharityResource, [resource.id or 0], f.label("resource_id"), within=user.scope)
         if resource.street_id != need.street_id:
             f.fail("resource_id", "不属于该需求所在街道的资源库")
         elif resource.kind != need.category:
@@ -403,13 +367,11 @@ def complete_need(*, session: Session, user: CurrentUser, need_id: int, expected
     if day is not None and first is not None and day < first:
         f.fail("completed_on", f"不能早于对接日期（{first:%Y-%m-%d}）")
     f.raise_if_any()
-    old = snapshot(need)
-    update_versioned(session, CharityNeed, need_id, expected_version, {"status": "completed"}, label="需求")
+    update_record(session, user, CharityNeed, need_id, expected_version, {"status": "completed"}, snapshot(need),
+                  label="需求")
     session.execute(update(CharityMatch).where(CharityMatch.need_id == need_id, CharityMatch.completed_on.is_(None))
                     .values(completed_on=day, version=CharityMatch.version + 1))
     finish_submission(session, idempotency_key, need_id)
-    session.expire_all()
-    record_audit(session, user, "update", "charityneed", need_id, old, snapshot(session.get(CharityNeed, need_id)))
     return need_id
 
 
@@ -435,15 +397,13 @@ def validate_donation(session: Session, user: CurrentUser, data: DonationInput, 
     recipient = f.text("recipient", data.recipient, 80)
     channel = f.choice("channel", data.channel, vocab.DONATION_CHANNELS)
     donated_on = f.day("donated_on", data.donated_on, today)
-    street_id, community_id = _place(session, user, f, data.community_id, data.street_id, community_required=False)
-    if data.project_id is not None:
-        project = session.get(Project, data.project_id)
-        if project is None:
-            f.fail("project_id", "不存在")
-        elif street_id is not None and project.street_id != street_id:
-            f.fail("project_id", "不属于该街道")
+    place = _place(session, user, f, data.community_id, data.street_id, community_required=False)
+    project = require_in_scope(session, user, Project, data.project_id, f, "project_id")
+    if project is not None and place.street_id is not None and project.street_id != place.street_id:
+        f.fail("project_id", "不属于该街道")
     f.raise_if_any()
-    return {"street_id": street_id, "community_id": community_id, "organization_id": user.scope.organization_id,
+    return {"street_id": place.street_id, "community_id": place.community_id,
+            "organization_id": place.organization_id,
             "project_id": data.project_id, "donor_name": donor, "donor_type": donor_type, "recipient": recipient,
             "is_money": is_money, "amount_yuan": amount, "items": "" if is_money else items,
             "quantity": None if is_money else quantity, "donated_on": donated_on, "channel": channel}
@@ -470,10 +430,8 @@ def set_resource_withdrawn(*, session: Session, user: CurrentUser, resource_id: 
         f.fail("resource_status", f"当前为「{current}」，只有「已撤回」的资源可以恢复")
     f.raise_if_any()
     status = "withdrawn" if withdrawn else ("exhausted" if resource_left(session, resource_id) <= EPS else "available")
-    old = snapshot(resource)
-    update_versioned(session, CharityResource, resource_id, expected_version, {"status": status}, label="资源")
-    record_audit(session, user, "update", "charityresource", resource_id, old, {**old, "status": status,
-                                                                                 "version": old["version"] + 1})
+    update_record(session, user, CharityResource, resource_id, expected_version, {"status": status},
+                  snapshot(resource), label="资源")
     return status
 
 

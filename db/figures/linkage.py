@@ -1,6 +1,6 @@
 """五社联动 at a glance: the five areas per community, the 五社联动 index, and the ranking of communities.
 
-All figures are built from the KPI record sets of ``db.kpi`` so that they agree with the tiles.
+All figures are built from the record sets of ``db.figures`` so that they agree with the tiles.
 
 The 五社联动 index of a community for a period (0–100):
     for each of the five actors (社区, 社会组织, 社会工作者, 社区志愿者, 社会慈善资源), the share of the
@@ -97,15 +97,13 @@ def community_ranking(session: Session, scope: Scope, period: Period) -> pd.Data
 
 
 def _with_names(session: Session, df: pd.DataFrame, scope: Scope, keep_all: bool = True) -> pd.DataFrame:
-    """Add community and street names; with ``keep_all`` every community in scope appears (index None)."""
+    """Add community and street names; with ``keep_all`` every community in scope appears (index None). An
+    organisation's list shows only the communities it worked in (not every community of its street)."""
     from db.models import Street
 
-    query = select(Community.id.label("community_id"), Community.name.label("community"),
-                   Street.name.label("street")).join(Street, Street.id == Community.street_id)
-    if scope.community_id is not None:
-        query = query.where(Community.id == scope.community_id)
-    elif scope.street_id is not None:
-        query = query.where(Community.street_id == scope.street_id)
+    query = (select(Community.id.label("community_id"), Community.name.label("community"),
+                    Street.name.label("street")).join(Street, Street.id == Community.street_id)
+             .where(*scope.where(Community)))
     names = pd.DataFrame(session.execute(query.order_by(Community.id)).all(),
                          columns=["community_id", "community", "street"])
     if scope.organization_id is not None and not df.empty:

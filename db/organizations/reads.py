@@ -1,9 +1,9 @@
 """社会组织与社工: the register of social organisations, grades and their expiry, score bands, incubation, brand
 projects, social workers by level, trainings, and mediation by team, type and month.
 
-Every figure comes from a record set of ``db.kpi`` (KPIS or MORE_KPIS), grouped here; nothing is counted twice
-in two ways. The grade rules (valid five years; current on a day d when awarded_on ≤ d ≤ expires_on; “runs out
-within 6 months” when d ≤ expires_on ≤ d + 6 months) are ``db.kpi.grade_*``.
+Every figure comes from a record set of ``db.figures`` (``figures.FIGURES``), grouped here; nothing is counted
+twice in two ways. The grade rules (valid five years; current on a day d when awarded_on ≤ d ≤ expires_on; “runs
+out within 6 months” when d ≤ expires_on ≤ d + 6 months) are ``db.organizations.grades.grade_*``.
 """
 
 from __future__ import annotations
@@ -180,17 +180,10 @@ def current_grades(session: Session, scope: Scope, day: date) -> pd.DataFrame:
 def grade_history(session: Session, scope: Scope, day: date) -> pd.DataFrame:
     """Every grade awarded in the scope with how it stands on ``day``: 当前有效 / 已被新等级取代 / 已过期 / 未生效."""
     current_ids = set(current_grades(session, scope, day)["grade_id"])
-    clauses: list[Any] = []
-    if scope.street_id is not None:
-        clauses.append(Organization.street_id == scope.street_id)
-    if scope.community_id is not None:
-        clauses.append(Organization.community_id == scope.community_id)
-    if scope.organization_id is not None:
-        clauses.append(Organization.id == scope.organization_id)
     rows = session.execute(
         select(OrgGrade.id, Organization.name, OrgGrade.grade, OrgGrade.awarded_on, OrgGrade.expires_on,
                OrgGrade.score)
-        .join(Organization, Organization.id == OrgGrade.organization_id).where(*clauses)
+        .join(Organization, Organization.id == OrgGrade.organization_id).where(*scope.where(Organization))
         .order_by(OrgGrade.awarded_on.desc(), OrgGrade.id.desc())
     ).all()
     out = []
@@ -234,10 +227,10 @@ def brand_projects(session: Session, scope: Scope, period: Period) -> pd.DataFra
 
 def brands(session: Session, scope: Scope) -> pd.DataFrame:
     """Service brands (乔社善治, 港好有你 治享家园 …) in the scope."""
-    clauses = scope.where(Brand) if scope.organization_id is None else [Brand.organization_id == scope.organization_id]
     rows = session.execute(
         select(Brand.name, Brand.area, Brand.description, Organization.name.label("owner"))
-        .outerjoin(Organization, Organization.id == Brand.organization_id).where(*clauses).order_by(Brand.id)
+        .outerjoin(Organization, Organization.id == Brand.organization_id).where(*scope.where(Brand))
+        .order_by(Brand.id)
     ).all()
     return pd.DataFrame(rows, columns=["name", "area", "description", "owner"])
 
@@ -361,13 +354,7 @@ def mediation_figures(session: Session, scope: Scope, period: Period) -> dict[st
 
 def organization_options(session: Session, scope: Scope, registered_only: bool = False) -> list[tuple[int, str]]:
     """(id, name) of organisations in the scope; ``registered_only``: social organisations registered (登记)."""
-    query = select(Organization.id, Organization.name, Organization.street_id)
-    if scope.street_id is not None:
-        query = query.where(Organization.street_id == scope.street_id)
-    if scope.community_id is not None:
-        query = query.where(Organization.community_id == scope.community_id)
-    if scope.organization_id is not None:
-        query = query.where(Organization.id == scope.organization_id)
+    query = select(Organization.id, Organization.name, Organization.street_id).where(*scope.where(Organization))
     if registered_only:
         query = query.where(Organization.reg_status == "登记")
     return [(r.id, r.name) for r in session.execute(query.order_by(Organization.id))]
@@ -406,7 +393,7 @@ def social_worker_names(session: Session, scope: Scope) -> list[tuple[int, str]]
 DOMAIN_WORDS = ("社会组织", "品牌", "培训", "能力提升", "实训", "调解", "纠纷")
 def register_indicators(session: Session, scope: Scope, today: date) -> pd.DataFrame:
     """Reported figures about organisations, grades, brand projects, trainings and mediation in the scope, each
-    beside the record figure where the indicator names one (``db.profiles.reported_beside_records``)."""
+    beside the record figure where the indicator names one (``db.figures.reported.reported_beside_records``)."""
     return reported_beside_records(session, scope, today, or_(
         ReportedIndicator.kpi_key.in_([k for k in figures.FIGURES if k not in figures.FLOW_FIGURES]), *[ReportedIndicator.metric.contains(w) for w in DOMAIN_WORDS]))
 

@@ -29,10 +29,9 @@ from db.models import (
 )
 from db.organizations.grades import grade_expiry
 from db.organizations.reads import city_of_street, grade_bands, grade_for_score
-from db.projects.writes import resolve_place
+from db.places.resolve import Place, require_in_scope, resolve_place
 from db.write import (
     begin_write,
-    check_scope,
     create_checked,
     create_record,
     load_for_write,
@@ -40,6 +39,7 @@ from db.write import (
     record_audit,
     require_admin,
     snapshot,
+    update_record,
     update_versioned,
 )
 
@@ -115,17 +115,7 @@ def update_organization(*, session: Session, user: CurrentUser, organization_id:
     org = load_for_write(session, user, Organization, organization_id, ORG_MISSING)
     old = snapshot(org)
     values = validate_organization(session, user, data, today, organization_id=organization_id)
-    check_scope(user, street_id=values["street_id"], community_id=values["community_id"], organization_id=None)
-    _update(session, user, Organization, organization_id, expected_version, values, old, "机构")
-
-
-def _update(session: Session, user: CurrentUser, model: Any, record_id: int, expected_version: int,
-            values: dict[str, Any], old: dict[str, Any], label: str) -> None:
-    """The versioned UPDATE and its audit row (old and new values)."""
-    update_versioned(session, model, record_id, expected_version, values, label=label)
-    session.flush()
-    session.expire_all()
-    record_audit(session, user, "update", model.__tablename__, record_id, old, snapshot(session.get(model, record_id)))
+    update_record(session, user, Organization, organization_id, expected_version, values, old, "机构")
 
 
 # ------------------------------------------------------------------------------------------------ grades
@@ -143,12 +133,10 @@ def validate_grade(session: Session, user: CurrentUser, data: GradeInput, today:
                    ) -> dict[str, Any]:
     today = today or clock.today()
     f = Fields(vocab.GRADE_FIELD_LABELS)
-    org = session.get(Organization, data.organization_id) if data.organization_id is not None else None
-    if data.organization_id is None:
-        f.fail("organization_id", "不能为空")
-    elif org is None:
-        f.fail("organization_id", "不存在")
-    elif org.reg_status != "登记":
+    # The grade is the organisation's: the organisation must be in the user's own scope.
+    org = require_in_scope(session, user, Organization, data.organization_id, f, "organization_id",
+                           within=user.scope, required=True)
+    if org is not None and org.reg_status != "登记":
         f.fail("organization_id", f"（{org.name}）不是登记注册的社会组织，不能参加等级评估")
     awarded = f.day("awarded_on", data.awarded_on, today)
     score = f.number("score", data.score, 0, vocab.GRADE_SCORE_MAX, required=False)
@@ -179,8 +167,7 @@ def create_grade(*, session: Session, user: CurrentUser, data: GradeInput, idemp
     """Record a grade awarded to a registered social organisation; it expires after GRADE_YEARS years."""
     def build() -> OrgGrade:
         values = validate_grade(session, user, data, today)
-        org = values.pop("_org")
-        check_scope(user, street_id=org.street_id, community_id=org.community_id, organization_id=org.id)
+        values.pop("_org")
         return OrgGrade(**values)
 
     return create_record(session, user, idempotency_key, "org_grade", build)
@@ -295,9 +282,7 @@ def update_social_worker(*, session: Session, user: CurrentUser, worker_id: int,
     worker = load_for_write(session, user, SocialWorker, worker_id, WORKER_MISSING)
     old = snapshot(worker)
     values = validate_social_worker(session, user, data, today)
-    check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
-                organization_id=values["organization_id"])
-    _update(session, user, SocialWorker, worker_id, expected_version, values, old, "社会工作者")
+    update_record(session, user, SocialWorker, worker_id, expected_version, values, old, "社会工作者")
 
 
 # --------------------------------------------------------------------------------------------- trainings
@@ -326,14 +311,12 @@ def validate_training(session: Session, user: CurrentUser, data: TrainingInput, 
     sessions = f.integer("sessions", data.sessions, 1, 1000)
     trainees = f.integer("trainees", data.trainees, 0, MAX_PEOPLE)
     hours = f.number("hours", data.hours, 0, 10_000, low_open=True)
+    # Checked against the scope by create_training: a training is a community's through its organiser.
     place = resolve_place(session, user, f, street_id=data.street_id, community_id=None,
-                          organization_id=data.organization_id)
-    if data.project_id is not None:
-        project = session.get(Project, data.project_id)
-        if project is None:
-            f.fail("project_id", "不存在")
-        elif place.street_id is not None and project.street_id != place.street_id:
-            f.fail("project_id", "不属于该街道")
+                          organization_id=data.organization_id, scoped=False)
+    project = require_in_scope(session, user, Project, data.project_id, f, "project_id")
+    if project is not None and place.street_id is not None and project.street_id != place.street_id:
+        f.fail("project_id", "不属于该街道")
     f.raise_if_any()
     return {"title": title, "topic": topic, "held_on": held_on, "sessions": sessions, "trainees": trainees,
             "hours": hours, "street_id": place.street_id, "organization_id": place.organization_id,
@@ -347,8 +330,7 @@ def create_training(*, session: Session, user: CurrentUser, data: TrainingInput,
         values = validate_training(session, user, data, today)
         org = session.get(Organization, values["organization_id"]) if values["organization_id"] else None
         # A training has no community of its own: it is a community's when its organiser is based there.
-        check_scope(user, street_id=values["street_id"], community_id=org.community_id if org else None,
-                    organization_id=values["organization_id"])
+        Place(values["street_id"], org.community_id if org else None, values["organization_id"]).check_scope(user)
         return Training(**values)
 
     return create_record(session, user, idempotency_key, "training", build)
@@ -393,19 +375,12 @@ def validate_mediation(session: Session, user: CurrentUser, data: MediationInput
     if received and resolved and resolved < received:
         f.fail("resolved_on", f"（{resolved:%Y-%m-%d}）不能早于受理日期（{received:%Y-%m-%d}）")
     street_id, community_id, org_id = data.street_id, data.community_id, data.organization_id
-    team = project = None
-    if data.team_id is not None:
-        team = session.get(VolunteerTeam, data.team_id)
-        if team is None:
-            f.fail("team_id", "不存在")
-        else:
-            street_id = street_id or team.street_id
-    if data.project_id is not None:
-        project = session.get(Project, data.project_id)
-        if project is None:
-            f.fail("project_id", "不存在")
-        else:
-            street_id = street_id or project.street_id
+    team = require_in_scope(session, user, VolunteerTeam, data.team_id, f, "team_id")
+    if team is not None:
+        street_id = street_id or team.street_id
+    project = require_in_scope(session, user, Project, data.project_id, f, "project_id")
+    if project is not None:
+        street_id = street_id or project.street_id
     place = resolve_place(session, user, f, street_id=street_id, community_id=community_id,
                           organization_id=org_id)
     if team is not None and place.street_id is not None and team.street_id != place.street_id:
@@ -440,5 +415,5 @@ def conclude_mediation_case(*, session: Session, user: CurrentUser, case_id: int
     if day is not None and day < case.received_on:
         f.fail("resolved_on", f"（{day:%Y-%m-%d}）不能早于受理日期（{case.received_on:%Y-%m-%d}）")
     f.raise_if_any()
-    _update(session, user, MediationCase, case_id, expected_version, {"outcome": result, "resolved_on": day},
+    update_record(session, user, MediationCase, case_id, expected_version, {"outcome": result, "resolved_on": day},
             snapshot(case), "调解案件")

@@ -1,7 +1,7 @@
 """项目成效: the project portfolio, one project's figures and trend, its targets against the records, its reported
 indicators beside what the records show, and its beneficiary groups.
 
-A project's own figures are the KPI record sets of ``db.kpi`` restricted to the project's records
+A project's own figures are the record sets of ``db.figures`` restricted to the project's records
 (``db.figures.record_set`` with a project), wherever the records were made.
 
 Target progress (DESIGN.md §6; decision of the lead):

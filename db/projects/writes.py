@@ -3,7 +3,7 @@ indicators. Every service follows docs/ENGINEERING.md: data-version bump first, 
 one write per idempotency key, validation naming each wrong field in Chinese before anything is written, and an
 audit row in the same transaction.
 
-``resolve_place`` is shared with ``db.org_forms``.
+Places and references are resolved and checked against the user's scope by ``db.places.resolve``.
 """
 
 from __future__ import annotations
@@ -18,63 +18,12 @@ from sqlmodel import Session
 from db import clock, figures, vocab
 from db.auth import CurrentUser
 from db.fields import Fields
-from db.models import Community, Organization, Project, ProjectTarget, ReportedIndicator, Street
-from db.write import (
-    begin_write,
-    check_scope,
-    create_checked,
-    create_record,
-    load_for_write,
-    record_audit,
-    snapshot,
-    update_versioned,
-)
+from db.models import Project, ProjectTarget, ReportedIndicator
+from db.places.resolve import require_in_scope, resolve_place
+from db.write import begin_write, create_checked, create_record, load_for_write, snapshot, update_record
 
 MAX_TARGET = 1e9
 MISSING = "该项目不存在或已被删除。"
-
-
-@dataclass
-class Place:
-    street_id: int | None
-    community_id: int | None
-    organization_id: int | None
-
-
-def resolve_place(session: Session, user: CurrentUser, f: Fields, *, street_id: int | None,
-                  community_id: int | None, organization_id: int | None, default_org: bool = True) -> Place:
-    """The street, community and organisation of a record: the street follows the community or organisation;
-    a staff user's own community (or organisation) is the default; contradictions are reported."""
-    base = user.scope
-    if community_id is None and base.community_id is not None:
-        community_id = base.community_id
-    if organization_id is None and default_org and base.organization_id is not None:
-        organization_id = base.organization_id
-    community = session.get(Community, community_id) if community_id is not None else None
-    organization = session.get(Organization, organization_id) if organization_id is not None else None
-    if community_id is not None and community is None:
-        f.fail("community_id", "不存在")
-    if organization_id is not None and organization is None:
-        f.fail("organization_id", "不存在")
-    street = street_id
-    if community is not None:
-        if street_id is not None and street_id != community.street_id:
-            f.fail("community_id", "不在所选街道")
-        street = community.street_id
-    elif organization is not None and organization.street_id is not None:
-        if street_id is not None and street_id != organization.street_id:
-            f.fail("organization_id", "不在所选街道")
-        street = organization.street_id
-    if community is not None and organization is not None and organization.street_id not in (None, street):
-        f.fail("organization_id", "不在该社区所属街道")
-    if street is None and base.street_id is not None:
-        street = base.street_id
-    if street is None:
-        if "community_id" not in f.errors and "organization_id" not in f.errors:
-            f.fail("street_id", "不能为空：请选择所属街道")
-    elif session.get(Street, street) is None:
-        f.fail("street_id", "不存在")
-    return Place(street, community_id, organization_id)
 
 
 # ------------------------------------------------------------------------------------------ projects
@@ -189,8 +138,6 @@ def create_project(*, session: Session, user: CurrentUser, data: ProjectInput, i
     def build() -> Project:
         values, checked = validate_project(session, user, data, today=today)
         targets.extend(checked)
-        check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
-                    organization_id=values["organization_id"])
         return Project(**values)
 
     def add_targets(project: Project) -> dict[str, Any]:
@@ -210,12 +157,7 @@ def update_project(*, session: Session, user: CurrentUser, project_id: int, expe
     old = snapshot(project)
     data.targets = []
     values, _ = validate_project(session, user, data, project_id=project_id, today=today)
-    check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
-                organization_id=values["organization_id"])
-    update_versioned(session, Project, project_id, expected_version, values, label="项目")
-    session.flush()
-    session.expire_all()
-    record_audit(session, user, "update", "project", project_id, old, snapshot(session.get(Project, project_id)))
+    update_record(session, user, Project, project_id, expected_version, values, old, label="项目")
 
 
 @dataclass
@@ -231,10 +173,10 @@ def create_target(*, session: Session, user: CurrentUser, data: NewTarget, idemp
     """Add a target to a project."""
     def build() -> ProjectTarget:
         f = Fields(vocab.PROJECT_FIELD_LABELS)
-        project = session.get(Project, data.project_id) if data.project_id is not None else None
-        if project is None:
-            f.fail("project_id", "不能为空" if data.project_id is None else "不存在")
-            f.raise_if_any()
+        # The target is part of the project: the project must be in the user's own scope.
+        project = require_in_scope(session, user, Project, data.project_id, f, "project_id", within=user.scope,
+                                   required=True)
+        f.raise_if_any()
         assert project is not None
         targets = _validate_targets(f, [data.target], project.start_date, project.end_date)
         if targets:
@@ -244,8 +186,6 @@ def create_target(*, session: Session, user: CurrentUser, data: NewTarget, idemp
             if clash is not None:
                 f.fail("targets", "：该项目已有相同指标和截止日期的目标")
         f.raise_if_any()
-        check_scope(user, street_id=project.street_id, community_id=project.community_id,
-                    organization_id=project.organization_id)
         return ProjectTarget(project_id=project.id, **targets[0])
 
     return create_record(session, user, idempotency_key, "project_target", build)
@@ -300,15 +240,12 @@ def validate_indicator(session: Session, user: CurrentUser, data: IndicatorInput
     if kpi_key is not None and not figures.is_known(kpi_key):
         f.fail("kpi_key", "不是系统中的指标")
     street_id, community_id, org_id = data.street_id, data.community_id, data.organization_id
-    if data.project_id is not None:
-        project = session.get(Project, data.project_id)
-        if project is None:
-            f.fail("project_id", "不存在")
-        else:
-            # The project's place, unless the form names a more precise one.
-            street_id = street_id or project.street_id
-            community_id = community_id or project.community_id
-            org_id = org_id or project.organization_id
+    project = require_in_scope(session, user, Project, data.project_id, f, "project_id")
+    if project is not None:
+        # The project's place, unless the form names a more precise one.
+        street_id = street_id or project.street_id
+        community_id = community_id or project.community_id
+        org_id = org_id or project.organization_id
     place = resolve_place(session, user, f, street_id=street_id, community_id=community_id,
                           organization_id=org_id)
     f.raise_if_any()

@@ -5,7 +5,7 @@ Leaderboards
 - Records counted: approved service records whose service date lies in the period, in the scope *where the
   service took place* (the record's denormalised street / community / organisation), optionally of one project,
   of the members of one team, and 信用 only. So the board's total hours equal the 服务时长 KPI of the same scope
-  and period (``db.kpi`` ``hours`` / ``credit_hours``).
+  and period (``db.figures`` ``hours`` / ``credit_hours``).
 - One GROUP BY over ServiceRecord per board (its date/status and place indexes), ORDER BY … LIMIT in the
   database; no Python loop over records.
 - Volunteers who opted out (``leaderboard_opt_out``) and staff (``is_staff``) are left out of the volunteer
@@ -200,7 +200,7 @@ def board_totals(session: Session, f: BoardFilter) -> BoardTotals:
 
 
 def active_by_community(session: Session, scope: Scope, period: Period) -> pd.DataFrame:
-    """Per community: registered volunteers, active volunteers (db.kpi's definitions) and the active rate
+    """Per community: registered volunteers, active volunteers (db.figures' definitions) and the active rate
     (None when no one is registered). Columns community_id, community, street, registered, active, active_rate."""
     registered = figures.grouped(session, "volunteers", scope, period).rename(columns={"volunteers": "registered"})
     active = figures.grouped(session, "active_volunteers", scope, period).rename(
@@ -220,7 +220,7 @@ def active_by_community(session: Session, scope: Scope, period: Period) -> pd.Da
 
 
 def active_by_month(session: Session, scope: Scope, period: Period) -> pd.DataFrame:
-    """Per month of the period: registered by the month's end, active in the month, active rate (db.kpi)."""
+    """Per month of the period: registered by the month's end, active in the month, active rate (db.figures)."""
     active = figures.monthly(session, "active_volunteers", scope, period).rename(columns={"value": "active"})
     registered = figures.monthly(session, "volunteers", scope, period).rename(columns={"value": "registered"})
     df = active.merge(registered, on="month", how="left").fillna({"registered": 0})
@@ -343,13 +343,10 @@ class VolunteerFile:
 
 def _load_volunteer(session: Session, scope: Scope, volunteer_id: int) -> Volunteer:
     """The volunteer if registered within ``scope``; NotFound otherwise (no hint that it exists elsewhere)."""
-    volunteer = session.get(Volunteer, volunteer_id)
+    volunteer = session.execute(select(Volunteer).where(Volunteer.id == volunteer_id, *scope.where(Volunteer))
+                                ).scalar()
     if volunteer is None:
         raise NotFound("该志愿者不存在或不在您的数据范围内。")
-    for column, wanted in (("street_id", scope.street_id), ("community_id", scope.community_id),
-                           ("organization_id", scope.organization_id)):
-        if wanted is not None and getattr(volunteer, column) != wanted:
-            raise NotFound("该志愿者不存在或不在您的数据范围内。")
     return volunteer
 
 

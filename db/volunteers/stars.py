@@ -8,9 +8,12 @@ Rules
 - A volunteer is eligible (达标可申请) for level L when their approved hours (信用 + 荣誉, all time, wherever
   served) are ≥ L.min_hours — the boundary is inclusive: 100 h reaches 一星, 99.9 h does not. Hours are summed
   and rounded to 0.01 h before comparing, so float noise never moves a volunteer across a threshold.
-- Awarded (已认定) is a recorded action (``StarAward``, written by ``db.volunteer_forms.award_star`` with an
+- Awarded (已认定) is a recorded action (``StarAward``, written by ``db.volunteers.writes.award_star`` with an
   audit row). 「待认定」 lists volunteers whose eligible level is above their awarded level under their street's
   current preset.
+
+The write services (awards, revocations, preset edits, a street's choice) are in ``db.volunteers.writes``; this
+module keeps the rules and the reads.
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from db import vocab
-from db.auth import CurrentUser
-from db.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from db.errors import NotFound, ValidationFailed
 from db.models import (
+    AppUser,
     Community,
     StarAward,
     StarLevel,
@@ -35,7 +38,6 @@ from db.models import (
     VolunteerTotal,
 )
 from db.scope import Scope
-from db.write import begin_write, record_audit, require_admin, snapshot, update_versioned
 
 DEFAULT_PRESET = "全国（默认）"
 _STARS = ("一星", "二星", "三星", "四星", "五星")
@@ -136,16 +138,8 @@ def street_presets(session: Session, scope: Scope | None = None) -> pd.DataFrame
                StreetStarPreset.version)
         .outerjoin(StreetStarPreset, StreetStarPreset.street_id == Street.id).order_by(Street.id)
     )
-    if scope is not None and scope.street_id is not None:
-        query = query.where(Street.id == scope.street_id)
-    elif scope is not None and scope.community_id is not None:
-        query = query.where(Street.id == select(Community.street_id).where(Community.id == scope.community_id)
-                            .scalar_subquery())
-    elif scope is not None and scope.organization_id is not None:
-        from db.models import Organization
-
-        query = query.where(Street.id == select(Organization.street_id)
-                            .where(Organization.id == scope.organization_id).scalar_subquery())
+    if scope is not None:
+        query = query.where(*scope.where(Street))
     df = pd.DataFrame(session.execute(query).all(), columns=["street_id", "street", "preset_id", "version"])
     names = {p.id: p.name for p in presets(session)}
     df["chosen"] = df["preset_id"].notna()
@@ -165,7 +159,7 @@ def preset_for_street(session: Session, street_id: int) -> Preset:
 
 def _approved_hours(scope: Scope | None = None, volunteer_id: int | None = None):
     """Approved hours per volunteer, all time, wherever served: the running totals the write services keep
-    (db/totals.py), so a star list does not sum the whole history (33–45 s at 10M records)."""
+    (db/volunteers/totals.py), so a star list does not sum the whole history (33–45 s at 10M records)."""
     query = select(VolunteerTotal.volunteer_id, VolunteerTotal.hours.label("hours"))
     if volunteer_id is not None:
         query = query.where(VolunteerTotal.volunteer_id == volunteer_id)
@@ -196,7 +190,7 @@ def star_table(session: Session, scope: Scope, volunteer_id: int | None = None,
     """Every volunteer registered in ``scope`` (or one volunteer) with approved hours, preset, eligible and
     awarded level, the next level and the hours still needed; ``pending`` = eligible above awarded.
 
-    Names are the real names: callers mask them for display (``db.volunteers.display_name``).
+    Names are the real names: callers mask them for display (``db.privacy.mask_name``).
     ``min_hours`` keeps only volunteers with at least that many hours (e.g. the first threshold).
     """
     hours = _approved_hours(scope, volunteer_id)
@@ -268,8 +262,6 @@ def volunteer_stars(session: Session, volunteer_id: int) -> tuple[pd.DataFrame, 
 
 def award_history(session: Session, volunteer_id: int) -> pd.DataFrame:
     """A volunteer's awards, newest first: award_id, awarded_on, preset, level, rank, awarded_by."""
-    from db.models import AppUser
-
     rows = session.execute(
         select(StarAward.awarded_on, StarPreset.name, StarAward.preset_id, StarAward.rank, AppUser.display_name,
                StarAward.id)
@@ -283,157 +275,11 @@ def award_history(session: Session, volunteer_id: int) -> pd.DataFrame:
         columns=["award_id", "awarded_on", "preset", "level", "rank", "awarded_by"])
 
 
-# --------------------------------------------------------------------------------- admin: the presets
-
-
-@dataclass
-class LevelInput:
-    label: str | None
-    min_hours: float | str | None
+# ---------------------------------------------------------------------------------------------- rules
 
 
 def _label(name: str) -> str:
     return f"「{vocab.VOLUNTEER_FIELD_LABELS.get(name) or vocab.FIELD_LABELS.get(name, name)}」"
-
-
-def validate_levels(rows: list[LevelInput]) -> list[Level]:
-    """Levels in order: labels 1–20 characters and distinct, thresholds > 0 and strictly increasing."""
-    rows = [r for r in rows if not ((r.label or "").strip() == "" and r.min_hours in (None, ""))]
-    problems: list[str] = []
-    out: list[Level] = []
-    if not rows:
-        raise ValidationFailed({"levels": f"{_label('levels')}至少需要一级"})
-    if len(rows) > MAX_LEVELS:
-        raise ValidationFailed({"levels": f"{_label('levels')}最多 {MAX_LEVELS} 级"})
-    previous = 0.0
-    seen: set[str] = set()
-    for n, row in enumerate(rows, start=1):
-        label = (row.label or "").strip()
-        if not label:
-            problems.append(f"第 {n} 级的名称不能为空")
-            continue
-        if len(label) > 20:
-            problems.append(f"第 {n} 级的名称不能超过 20 个字")
-            continue
-        if label in seen:
-            problems.append(f"第 {n} 级的名称「{label}」重复")
-            continue
-        seen.add(label)
-        try:
-            hours = float(row.min_hours)  # type: ignore[arg-type]
-            if hours != hours or hours in (float("inf"), float("-inf")):
-                raise ValueError
-        except (TypeError, ValueError):
-            problems.append(f"第 {n} 级（{label}）的时长须填写数字")
-            continue
-        if hours <= 0 or hours > MAX_HOURS:
-            problems.append(f"第 {n} 级（{label}）的时长须大于 0 且不超过 {MAX_HOURS:,.0f} 小时")
-            continue
-        if hours <= previous:
-            problems.append(f"第 {n} 级（{label}）的时长 {hours:g} 小时须高于上一级的 {previous:g} 小时")
-            continue
-        previous = hours
-        out.append(Level(n, label, round(hours, 2)))
-    if problems:
-        raise ValidationFailed({"levels": f"{_label('levels')}" + "；".join(problems)})
-    return out
-
-
-def save_preset(*, session: Session, user: CurrentUser, preset_id: int | None, name: str | None,
-                description: str | None, levels: list[LevelInput], expected_version: int | None = None) -> int:
-    """Create a preset (``preset_id=None``) or replace an existing one's name, description and levels.
-
-    Admins only. An edit is refused if the preset changed since ``expected_version``, and if it would drop a
-    level that has been awarded (awards keep their rank).
-    """
-    begin_write(session)
-    require_admin(user)
-    errors: dict[str, str] = {}
-    name = (name or "").strip()
-    description = (description or "").strip()
-    if not name:
-        errors["preset_name"] = f"{_label('preset_name')}不能为空"
-    elif len(name) > 30:
-        errors["preset_name"] = f"{_label('preset_name')}不能超过 30 个字"
-    else:
-        clash = session.execute(select(StarPreset.id).where(StarPreset.name == name)).scalar()
-        if clash is not None and clash != preset_id:
-            errors["preset_name"] = f"{_label('preset_name')}「{name}」已存在"
-        elif preset_id is not None and preset_id == default_preset_id(session) and name != DEFAULT_PRESET:
-            # Streets without a choice fall back to the default by its name.
-            errors["preset_name"] = f"{_label('preset_name')}默认标准「{DEFAULT_PRESET}」不能改名（可修改其档位）"
-    if len(description) > 200:
-        errors["description"] = f"{_label('description')}不能超过 200 个字"
-    try:
-        clean = validate_levels(levels)
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-        clean = []
-    if preset_id is not None and clean:
-        top_award = session.execute(select(func.max(StarAward.rank)).where(StarAward.preset_id == preset_id)).scalar()
-        if top_award is not None and top_award > len(clean):
-            errors["levels"] = f"{_label('levels')}已有志愿者被认定为第 {top_award} 级，不能减少到 {len(clean)} 级"
-    if errors:
-        raise ValidationFailed(errors)
-    if preset_id is None:
-        row = StarPreset(name=name, description=description)
-        session.add(row)
-        session.flush()
-        preset_id = row.id or 0
-        old = None
-    else:
-        current = session.get(StarPreset, preset_id)
-        if current is None:
-            raise NotFound("该星级标准不存在或已被删除。")
-        old = {**snapshot(current), "levels": _levels_snapshot(session, preset_id)}
-        update_versioned(session, StarPreset, preset_id, expected_version if expected_version is not None else -1,
-                         {"name": name, "description": description}, label="星级标准")
-        session.execute(StarLevel.__table__.delete().where(StarLevel.__table__.c.preset_id == preset_id))  # type: ignore[attr-defined]
-    session.add_all([StarLevel(preset_id=preset_id, rank=lv.rank, label=lv.label, min_hours=lv.min_hours)
-                     for lv in clean])
-    session.flush()
-    session.expire_all()
-    new = {**snapshot(session.get(StarPreset, preset_id)), "levels": _levels_snapshot(session, preset_id)}
-    record_audit(session, user, "create" if old is None else "update", "starpreset", preset_id, old, new)
-    return preset_id
-
-
-def _levels_snapshot(session: Session, preset_id: int) -> list[dict]:
-    rows = session.execute(select(StarLevel.rank, StarLevel.label, StarLevel.min_hours)
-                           .where(StarLevel.preset_id == preset_id).order_by(StarLevel.rank)).all()
-    return [{"rank": r.rank, "label": r.label, "min_hours": r.min_hours} for r in rows]
-
-
-def choose_street_preset(*, session: Session, user: CurrentUser, street_id: int, preset_id: int,
-                         expected_version: int | None) -> None:
-    """An admin chooses the preset a street uses. ``expected_version`` is the choice's version as shown
-    (None when the street had no choice); a concurrent change is refused, never overwritten."""
-    begin_write(session)
-    require_admin(user)
-    if session.get(Street, street_id) is None:
-        raise ValidationFailed({"street_id": f"{_label('street_id')}不存在"})
-    if session.get(StarPreset, preset_id) is None:
-        raise ValidationFailed({"preset_id": f"{_label('preset_id')}不存在"})
-    current = session.get(StreetStarPreset, street_id)
-    if current is None:
-        if expected_version is not None:
-            raise StaleEdit("星级标准设置")
-        row = StreetStarPreset(street_id=street_id, preset_id=preset_id)
-        session.add(row)
-        session.flush()
-        record_audit(session, user, "create", "streetstarpreset", street_id, None, snapshot(row))
-        return
-    if expected_version is None or current.version != expected_version:
-        raise StaleEdit("星级标准设置")
-    old = snapshot(current)
-    table = StreetStarPreset.__table__  # type: ignore[attr-defined]
-    result = session.execute(table.update().where(table.c.street_id == street_id,
-                                                  table.c.version == expected_version)
-                             .values(preset_id=preset_id, version=table.c.version + 1))
-    if result.rowcount != 1:
-        raise StaleEdit("星级标准设置")
-    record_audit(session, user, "update", "streetstarpreset", street_id, old,
-                 {**old, "preset_id": preset_id, "version": expected_version + 1})
 
 
 def require_level(preset_obj: Preset, rank: int) -> Level:
@@ -444,7 +290,6 @@ def require_level(preset_obj: Preset, rank: int) -> Level:
 
 
 __all__ = [
-    "DEFAULT_PRESET", "Level", "LevelInput", "PermissionDenied", "Preset", "award_history", "choose_street_preset",
-    "eligible_level", "hours_to_next", "level_counts", "next_level", "preset", "preset_for_street", "presets",
-    "save_preset", "star_table", "street_presets", "validate_levels",
+    "DEFAULT_PRESET", "Level", "Preset", "award_history", "eligible_level", "hours_to_next", "level_counts",
+    "next_level", "preset", "preset_for_street", "presets", "require_level", "star_table", "street_presets",
 ]

@@ -1,11 +1,14 @@
 """Write services of the 志愿者 page (through db.write, see docs/ENGINEERING.md): register and edit volunteers
-and teams, approve or reject pending service records, backfill 荣誉 hours, award a star.
+and teams, approve or reject pending service records, backfill 荣誉 hours, award or revoke a star.
 
 Each service: ``begin_write`` first, the role (leaders are refused here), an idempotency key for creations,
 validation that names each wrong field in Chinese and writes nothing, the scope, then the rows and an audit row
 in the same transaction. Edits check the record's version (``StaleEdit``).
 
-Hour rules for backfilled 荣誉 hours are db.activities' own (> 0, no longer than the activity, no overlapping
+Also the admins' star presets and each street's choice of preset (the star rules and reads are in
+``db.volunteers.stars``).
+
+Hour rules for backfilled 荣誉 hours are db.activities.writes' own (> 0, no longer than the activity, no overlapping
 activity for the volunteer): ``validate_volunteers`` is called, not re-implemented.
 """
 
@@ -23,37 +26,56 @@ from sqlmodel import Session
 from db import clock, vocab
 from db.activities.writes import VolunteerHours, validate_volunteers
 from db.auth import CurrentUser
-from db.errors import NotFound, StaleEdit, ValidationFailed
+from db.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from db.fields import Fields
 from db.models import (
     Activity,
-    Community,
-    Organization,
+    AuditLog,
     ServiceRecord,
     StarAward,
+    StarLevel,
+    StarPreset,
+    Street,
+    StreetStarPreset,
     TeamMember,
     Volunteer,
     VolunteerTeam,
 )
+from db.places.resolve import refuse_outside, require_in_scope, resolve_place
 from db.privacy import mask_name
-from db.volunteers.stars import preset_for_street, require_level, round_hours
+from db.volunteers.stars import (
+    DEFAULT_PRESET,
+    MAX_HOURS,
+    MAX_LEVELS,
+    Level,
+    default_preset_id,
+    preset_for_street,
+    require_level,
+    round_hours,
+)
 from db.volunteers.totals import refresh_volunteer_totals
 from db.write import (
     begin_write,
-    check_scope,
     create_checked,
     create_record,
     load_for_write,
     record_audit,
+    require_admin,
     require_writer,
     run_write,
     snapshot,
+    update_record,
     update_versioned,
 )
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 LABELS = {**vocab.FIELD_LABELS, **vocab.VOLUNTEER_FIELD_LABELS}
 MISSING = "该志愿者不存在或已被删除。"
+RECORD_MISSING = "该服务记录不存在或已被删除，请刷新后重新审核。本次审核未写入。"
+
+
+def _label(name: str) -> str:
+    return f"「{LABELS.get(name, name)}」"
 
 
 def _text(value: Any) -> str:
@@ -72,27 +94,11 @@ def _has_control(text: str) -> bool:
 
 def _place(session: Session, user: CurrentUser, community_id: int | None, organization_id: int | None,
            f: Fields) -> tuple[int | None, int | None, int | None]:
-    """(street_id, community_id, organization_id): a community (street follows) or an organisation; staff
-    default to their own community or organisation."""
-    base = user.scope
-    if community_id is None and base.community_id is not None:
-        community_id = base.community_id
-    if organization_id is None and base.organization_id is not None:
-        organization_id = base.organization_id
-    community = session.get(Community, community_id) if community_id is not None else None
-    organization = session.get(Organization, organization_id) if organization_id is not None else None
-    if community_id is not None and community is None:
-        f.fail("community_id", "不存在")
-    if organization_id is not None and organization is None:
-        f.fail("organization_id", "不存在")
-    street_id = community.street_id if community else (organization.street_id if organization else None)
-    if community is None and organization is None and "community_id" not in f.errors:
-        f.fail("community_id", "不能为空：请选择所属社区")
-    elif organization is not None and organization.street_id is None and community is None:
-        f.fail("organization_id", "未归属街道，请同时选择所属社区")
-    elif community is not None and organization is not None and organization.street_id not in (None, street_id):
-        f.fail("organization_id", "不在该社区所属街道")
-    return street_id, community_id, organization_id
+    """(street_id, community_id, organization_id): a community (street follows) or an organisation, in the user's
+    scope; staff default to their own community or organisation (db.places.resolve)."""
+    place = resolve_place(session, user, f, community_id=community_id, organization_id=organization_id,
+                          needs="community_or_org", missing=("community_id", "不能为空：请选择所属社区"))
+    return place.street_id, place.community_id, place.organization_id
 
 
 # ============================================================================================ volunteers
@@ -139,6 +145,7 @@ def validate_volunteer(session: Session, user: CurrentUser, data: VolunteerInput
         found = dict(session.execute(select(VolunteerTeam.id, VolunteerTeam.street_id)
                                      .where(VolunteerTeam.id.in_(team_ids))).all())
         missing = [t for t in team_ids if t not in found]
+        refuse_outside(session, user, VolunteerTeam, found, f.label("team_ids"))
         elsewhere = [t for t in team_ids if t in found and street_id is not None and found[t] != street_id]
         if missing:
             f.fail("team_ids", f"有 {len(missing)} 支队伍不存在")
@@ -187,8 +194,6 @@ def create_volunteer(*, session: Session, user: CurrentUser, data: VolunteerInpu
     def build() -> Volunteer:
         values, teams = validate_volunteer(session, user, data, today=today)
         team_ids.extend(teams)
-        check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
-                    organization_id=values["organization_id"])
         return Volunteer(**values, created_at=clock.now())
 
     def add_teams(volunteer: Volunteer) -> dict[str, Any]:
@@ -206,8 +211,6 @@ def update_volunteer(*, session: Session, user: CurrentUser, volunteer_id: int, 
     load_for_write(session, user, Volunteer, volunteer_id, MISSING)
     old = _volunteer_snapshot(session, volunteer_id)
     values, team_ids = validate_volunteer(session, user, data, volunteer_id=volunteer_id, today=today)
-    check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
-                organization_id=values["organization_id"])
     update_versioned(session, Volunteer, volunteer_id, expected_version, values, label="志愿者信息")
     _set_teams(session, volunteer_id, team_ids, today or clock.today())
     session.flush()
@@ -272,12 +275,7 @@ def update_team(*, session: Session, user: CurrentUser, team_id: int, expected_v
     team = load_for_write(session, user, VolunteerTeam, team_id, "该队伍不存在或已被删除。")
     old = snapshot(team)
     values = validate_team(session, user, data, team_id=team_id, today=today)
-    check_scope(user, street_id=values["street_id"], community_id=values["community_id"],
-                organization_id=values["organization_id"])
-    update_versioned(session, VolunteerTeam, team_id, expected_version, values, label="队伍信息")
-    session.flush()
-    session.expire_all()
-    record_audit(session, user, "update", "volunteerteam", team_id, old, snapshot(session.get(VolunteerTeam, team_id)))
+    update_record(session, user, VolunteerTeam, team_id, expected_version, values, old, label="队伍信息")
 
 
 # ============================================================================================== reviews
@@ -286,7 +284,8 @@ def update_team(*, session: Session, user: CurrentUser, team_id: int, expected_v
 def review_records(*, session: Session, user: CurrentUser, records: dict[int, int], approve: bool,
                    reason: str | None = "") -> int:
     """Approve or reject pending service records ({record id: version as shown}). A rejection needs a reason.
-    Nothing is written if any record is outside the scope, no longer pending, or changed since shown.
+    Nothing is written if any record is outside the scope, no longer pending, or changed since shown; nor if the
+    user would approve a record they entered themselves (a 荣誉 backfill is approved by someone else).
     Returns how many records were reviewed."""
     begin_write(session)
     require_writer(user)
@@ -299,18 +298,20 @@ def review_records(*, session: Session, user: CurrentUser, records: dict[int, in
     elif len(reason) > 200:
         f.fail("reason", "不能超过 200 个字")
     f.raise_if_any()
-    rows = {r.id: r for r in session.execute(select(ServiceRecord).where(ServiceRecord.id.in_(list(records))))
-            .scalars()}
-    for record_id, version in sorted(records.items()):
-        row = rows.get(record_id)
-        if row is None:
-            raise StaleEdit("服务记录")
-        check_scope(user, street_id=row.street_id, community_id=row.community_id, organization_id=row.organization_id)
+    # One read for all of them; load_for_write then finds each in the session and checks its scope.
+    session.execute(select(ServiceRecord).where(ServiceRecord.id.in_(list(records)))).scalars().all()
+    rows: dict[int, ServiceRecord] = {}
+    for record_id in sorted(records):
+        row = load_for_write(session, user, ServiceRecord, record_id, RECORD_MISSING)
         if row.status != "pending":
             status = vocab.RECORD_STATUSES.get(row.status, row.status)
             raise StaleEdit(f"服务记录（#{record_id} 已被审核为「{status}」）")
-        if row.version != version:
-            raise StaleEdit("服务记录")
+        rows[record_id] = row
+    if approve:
+        own = entered_by(session, user, list(records))
+        if own:
+            numbers = "、".join(f"#{i}" for i in own)
+            raise PermissionDenied(f"服务记录 {numbers} 是您本人补录的，须由其他工作人员审核通过。本次审核未写入。")
     now = clock.now()
     for record_id, version in sorted(records.items()):
         row = rows[record_id]
@@ -328,6 +329,16 @@ def review_records(*, session: Session, user: CurrentUser, records: dict[int, in
     if approve:
         refresh_volunteer_totals(session, [rows[r].volunteer_id for r in records])
     return len(records)
+
+
+def entered_by(session: Session, user: CurrentUser, record_ids: list[int]) -> list[int]:
+    """Those of ``record_ids`` that ``user`` entered (the audit trail's create row of each service record)."""
+    if not record_ids:
+        return []
+    return sorted(session.execute(
+        select(AuditLog.record_id).where(AuditLog.table_name == "servicerecord", AuditLog.action == "create",
+                                         AuditLog.record_id.in_(record_ids), AuditLog.user_id == user.id)
+    ).scalars().all())
 
 
 # ============================================================================================= backfill
@@ -350,16 +361,11 @@ def validate_backfill(session: Session, user: CurrentUser, data: BackfillInput) 
         f.fail("reason", "补录荣誉时长须填写原因（至少 2 个字）")
     elif len(reason) > 200:
         f.fail("reason", "不能超过 200 个字")
-    activity = session.get(Activity, data.activity_id) if data.activity_id is not None else None
-    if data.activity_id is None:
-        f.fail("activity_id", "不能为空")
-    elif activity is None:
-        f.fail("activity_id", "不存在")
-    volunteer = session.get(Volunteer, data.volunteer_id) if data.volunteer_id is not None else None
-    if data.volunteer_id is None:
-        f.fail("volunteer_id", "不能为空")
-    elif volunteer is None:
-        f.fail("volunteer_id", "不存在")
+    # The record takes the activity's place: the activity must be in the user's own scope; the volunteer in the
+    # street of the user's scope (db.places.resolve).
+    activity = require_in_scope(session, user, Activity, data.activity_id, f, "activity_id", within=user.scope,
+                                required=True)
+    volunteer = require_in_scope(session, user, Volunteer, data.volunteer_id, f, "volunteer_id", required=True)
     hours = 0.0
     if activity is not None and volunteer is not None:
         existing = session.execute(
@@ -371,7 +377,7 @@ def validate_backfill(session: Session, user: CurrentUser, data: BackfillInput) 
             status = vocab.RECORD_STATUSES.get(existing.status, existing.status)
             f.fail("volunteer_id", f"{who} 在该活动已有{existing.kind}时长记录（{status}），不能重复补录")
         else:
-            # The hour rules of db.activities: > 0, no longer than the activity, no overlapping activity.
+            # The hour rules of db.activities.writes: > 0, no longer than the activity, no overlapping activity.
             rule_errors: dict[str, str] = {}
             raw = data.hours if data.hours not in (None, "") else "缺少"
             rows = validate_volunteers(session, [VolunteerHours(volunteer.id, raw)], activity.starts_at,
@@ -392,11 +398,10 @@ def validate_backfill(session: Session, user: CurrentUser, data: BackfillInput) 
 
 
 def backfill_hours(*, session: Session, user: CurrentUser, data: BackfillInput, idempotency_key: str) -> int:
-    """Record 荣誉 hours for a volunteer at a past activity, pending review. Returns the record id."""
+    """Record 荣誉 hours for a volunteer at a past activity, pending review by another user (``review_records``).
+    Returns the record id."""
     def build() -> ServiceRecord:
         activity, hours, reason = validate_backfill(session, user, data)
-        check_scope(user, street_id=activity.street_id, community_id=activity.community_id,
-                    organization_id=activity.organization_id)
         return ServiceRecord(
             volunteer_id=data.volunteer_id, activity_id=activity.id, hours=hours, kind="荣誉", status="pending",
             reason=reason, service_date=activity.starts_at.date(), street_id=activity.street_id,
@@ -469,8 +474,146 @@ def revoke_star(*, session: Session, user: CurrentUser, award_id: int, reason: s
     return award.volunteer_id
 
 
+# ================================================================================= star presets (admin)
+
+
+@dataclass
+class LevelInput:
+    label: str | None
+    min_hours: float | str | None
+
+
+def validate_levels(rows: list[LevelInput]) -> list[Level]:
+    """Levels in order: labels 1–20 characters and distinct, thresholds > 0 and strictly increasing."""
+    rows = [r for r in rows if not ((r.label or "").strip() == "" and r.min_hours in (None, ""))]
+    problems: list[str] = []
+    out: list[Level] = []
+    if not rows:
+        raise ValidationFailed({"levels": f"{_label('levels')}至少需要一级"})
+    if len(rows) > MAX_LEVELS:
+        raise ValidationFailed({"levels": f"{_label('levels')}最多 {MAX_LEVELS} 级"})
+    previous = 0.0
+    seen: set[str] = set()
+    for n, row in enumerate(rows, start=1):
+        label = (row.label or "").strip()
+        if not label:
+            problems.append(f"第 {n} 级的名称不能为空")
+            continue
+        if len(label) > 20:
+            problems.append(f"第 {n} 级的名称不能超过 20 个字")
+            continue
+        if label in seen:
+            problems.append(f"第 {n} 级的名称「{label}」重复")
+            continue
+        seen.add(label)
+        try:
+            hours = float(row.min_hours)  # type: ignore[arg-type]
+            if hours != hours or hours in (float("inf"), float("-inf")):
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(f"第 {n} 级（{label}）的时长须填写数字")
+            continue
+        if hours <= 0 or hours > MAX_HOURS:
+            problems.append(f"第 {n} 级（{label}）的时长须大于 0 且不超过 {MAX_HOURS:,.0f} 小时")
+            continue
+        if hours <= previous:
+            problems.append(f"第 {n} 级（{label}）的时长 {hours:g} 小时须高于上一级的 {previous:g} 小时")
+            continue
+        previous = hours
+        out.append(Level(n, label, round(hours, 2)))
+    if problems:
+        raise ValidationFailed({"levels": f"{_label('levels')}" + "；".join(problems)})
+    return out
+
+
+def save_preset(*, session: Session, user: CurrentUser, preset_id: int | None, name: str | None,
+                description: str | None, levels: list[LevelInput], expected_version: int | None = None) -> int:
+    """Create a preset (``preset_id=None``) or replace an existing one's name, description and levels.
+
+    Admins only. An edit is refused if the preset changed since ``expected_version``, and if it would drop a
+    level that has been awarded (awards keep their rank).
+    """
+    begin_write(session)
+    require_admin(user)
+    f = Fields(LABELS)
+    name = f.text("preset_name", name, 30, required=True)
+    description = f.text("description", description, 200)
+    if "preset_name" not in f.errors:
+        clash = session.execute(select(StarPreset.id).where(StarPreset.name == name)).scalar()
+        if clash is not None and clash != preset_id:
+            f.fail("preset_name", f"「{name}」已存在")
+        elif preset_id is not None and preset_id == default_preset_id(session) and name != DEFAULT_PRESET:
+            # Streets without a choice fall back to the default by its name.
+            f.fail("preset_name", f"默认标准「{DEFAULT_PRESET}」不能改名（可修改其档位）")
+    try:
+        clean = validate_levels(levels)
+    except ValidationFailed as exc:
+        f.errors.update(exc.errors)
+        clean = []
+    if preset_id is not None and clean:
+        top_award = session.execute(select(func.max(StarAward.rank)).where(StarAward.preset_id == preset_id)).scalar()
+        if top_award is not None and top_award > len(clean):
+            f.fail("levels", f"已有志愿者被认定为第 {top_award} 级，不能减少到 {len(clean)} 级")
+    f.raise_if_any()
+    if preset_id is None:
+        row = StarPreset(name=name, description=description)
+        session.add(row)
+        session.flush()
+        preset_id = row.id or 0
+        old = None
+    else:
+        current = session.get(StarPreset, preset_id)
+        if current is None:
+            raise NotFound("该星级标准不存在或已被删除。")
+        old = {**snapshot(current), "levels": _levels_snapshot(session, preset_id)}
+        update_versioned(session, StarPreset, preset_id, expected_version if expected_version is not None else -1,
+                         {"name": name, "description": description}, label="星级标准")
+        session.execute(StarLevel.__table__.delete().where(StarLevel.__table__.c.preset_id == preset_id))  # type: ignore[attr-defined]
+    session.add_all([StarLevel(preset_id=preset_id, rank=lv.rank, label=lv.label, min_hours=lv.min_hours)
+                     for lv in clean])
+    session.flush()
+    session.expire_all()
+    new = {**snapshot(session.get(StarPreset, preset_id)), "levels": _levels_snapshot(session, preset_id)}
+    record_audit(session, user, "create" if old is None else "update", "starpreset", preset_id, old, new)
+    return preset_id
+
+
+def _levels_snapshot(session: Session, preset_id: int) -> list[dict]:
+    rows = session.execute(select(StarLevel.rank, StarLevel.label, StarLevel.min_hours)
+                           .where(StarLevel.preset_id == preset_id).order_by(StarLevel.rank)).all()
+    return [{"rank": r.rank, "label": r.label, "min_hours": r.min_hours} for r in rows]
+
+
+def choose_street_preset(*, session: Session, user: CurrentUser, street_id: int, preset_id: int,
+                         expected_version: int | None) -> None:
+    """An admin chooses the preset a street uses. ``expected_version`` is the choice's version as shown
+    (None when the street had no choice); a concurrent change is refused, never overwritten."""
+    begin_write(session)
+    require_admin(user)
+    f = Fields(LABELS)
+    if session.get(Street, street_id) is None:
+        f.fail("street_id", "不存在")
+    if session.get(StarPreset, preset_id) is None:
+        f.fail("preset_id", "不存在")
+    f.raise_if_any()
+    current = session.get(StreetStarPreset, street_id)
+    if current is None:
+        if expected_version is not None:
+            raise StaleEdit("星级标准设置")
+        row = StreetStarPreset(street_id=street_id, preset_id=preset_id)
+        session.add(row)
+        session.flush()
+        record_audit(session, user, "create", "streetstarpreset", street_id, None, snapshot(row))
+        return
+    if expected_version is None:
+        raise StaleEdit("星级标准设置")
+    update_record(session, user, StreetStarPreset, street_id, expected_version, {"preset_id": preset_id},
+                  snapshot(current), label="星级标准设置")
+
+
 __all__ = [
-    "BackfillInput", "TeamInput", "VolunteerInput", "award_star", "backfill_hours", "create_team",
-    "create_volunteer", "review_records", "revoke_star", "run_write", "update_team", "update_volunteer",
-    "validate_backfill", "validate_team", "validate_volunteer", "volunteer_for_edit",
+    "BackfillInput", "LevelInput", "TeamInput", "VolunteerInput", "award_star", "backfill_hours",
+    "choose_street_preset", "create_team", "create_volunteer", "entered_by", "review_records", "revoke_star",
+    "run_write", "save_preset", "update_team", "update_volunteer", "validate_backfill", "validate_levels",
+    "validate_team", "validate_volunteer", "volunteer_for_edit",
 ]

@@ -2,7 +2,7 @@
 
 Star levels compare each volunteer's approved hours (all time) with the thresholds; summing every service record
 on every read grew with history (33–45 s at 10M records, bench/scale.py). This table keeps the sum per volunteer;
-the write services recompute it for the volunteers they touch in the same transaction (db/totals.py). The upgrade
+the write services recompute it for the volunteers they touch in the same transaction (db/volunteers/totals.py). The upgrade
 fills it from the records already there.
 
 Revision ID: 0006
