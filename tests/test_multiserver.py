@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from components.page import DB_UNAVAILABLE
 from db import clock
-from db.activities import ActivityInput, submit_activity
+from db.activities.writes import ActivityInput, submit_activity
 from db.auth import load_user
 from db.engine import make_engine, session_scope
 from db.migrate import current_revision
