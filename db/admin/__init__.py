@@ -1,0 +1,1 @@
+"""Administration services: kiosk links for the big screen (kiosk.py)."""
