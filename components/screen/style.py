@@ -102,6 +102,8 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 .ws-dots b {{ color: {ACCENT}; }}
 .ws-empty {{ font-size: 20px; color: {MUTED}; padding: 24px 8px; text-align: center; }}
 .ws-caption {{ font-size: 16px; color: {MUTED}; margin: 2px 0 0 4px; }}
+.st-key-ws_sr_title {{ position: absolute !important; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; }}
 [data-testid="stMain"] [data-testid="stAlert"] p {{ font-size: 20px; }}
 </style>
 """
