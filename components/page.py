@@ -156,8 +156,10 @@ KIOSK_PARAM = "kiosk"
 _KIOSK = "kiosk_viewer"
 KIOSK_REFUSED = "该大屏链接无效或已被撤销，无法打开。请向管理员索取新的链接。"
 KIOSK_ONLY_SCREEN = "大屏链接只能打开大屏展示，不能打开其他页面。"
+# Everything around the page a kiosk has no use for (and Streamlit's English labels: the skip link, chart toolbars).
 HIDE_CHROME = ('[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],'
-               ' [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none !important; }')
+               ' [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stSkipToContent"],'
+               ' [data-testid="stElementToolbar"] { display: none !important; }')
 
 
 def _kiosk_session() -> bool:
