@@ -44,11 +44,13 @@ def monthly_trend(df: pd.DataFrame, title: str, unit: str, color: str = RED, *, 
     readable; the title says so."""
     series = readable(df, key) if "month" in df else df
     by_quarter = not series.empty and series["grain"].iloc[0] == QUARTER
+    # The x field keeps its name "month" whatever the grain (it holds '2026-03' or '2021年一季度').
+    series = series.rename(columns={"label": "month"})
     base = alt.Chart(series).encode(
-        x=alt.X("label:O", title=None, sort=list(series["label"]),
+        x=alt.X("month:O", title=None, sort=list(series["month"]),
                 axis=alt.Axis(labelAngle=-45, labelOverlap="greedy")),
         y=alt.Y("value:Q", title=unit, axis=wan_axis()),
-        tooltip=[alt.Tooltip("label:O", title="季度" if by_quarter else "月份"),
+        tooltip=[alt.Tooltip("month:O", title="季度" if by_quarter else "月份"),
                  alt.Tooltip("value:Q", title=title, format=",.1f")],
     )
     chart = base.mark_line(color=color, strokeWidth=2) + base.mark_point(color=color, filled=True, size=30)

@@ -244,3 +244,32 @@ def test_the_brief_page_shows_the_tiles_figures_and_offers_word(app_db):
         assert f"共开展各类活动 {figure_text('activities', tiles['activities'])} 场次" in shown
     else:
         assert "本期暂无活动记录" in shown
+
+
+# ------------------------------------------------------------------------------------------ leaders' charts
+
+
+def test_long_trends_are_drawn_by_quarter_with_wan_on_the_axis(demo_engine):
+    from components import charts
+
+    with session_scope(demo_engine) as s:
+        series = figures.monthly(s, "people_served", ALL, period_of("all", DEMO_TODAY))
+        tile = figures.value(s, "people_served", ALL, period_of("all", DEMO_TODAY))
+    spec = charts.figure_trend(series, "people_served").to_dict()
+    assert spec["title"] == "服务人次（按季度）"
+    rows = next(iter(spec["datasets"].values()))
+    assert rows[0]["month"] == "2021年一季度" and len(rows) <= 24
+    assert sum(r["value"] for r in rows) == pytest.approx(tile)
+    layer = spec["layer"][0]["encoding"]
+    assert "万" in layer["y"]["axis"]["labelExpr"] and "format" not in layer["y"]["axis"]
+    short = charts.figure_trend(series.tail(12), "people_served").to_dict()
+    assert short["title"] == "服务人次" and next(iter(short["datasets"].values()))[0]["month"] == series["month"].iloc[-12]
+
+
+def test_no_chart_uses_the_si_format():
+    # "~s" formats 600000 as "600k"; every number on a chart reads 万 / 亿 like the tiles.
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    sources = list((root / "components").rglob("*.py")) + [root / "app.py", *(root / "pages").glob("*.py")]
+    assert [str(p) for p in sources if '"~s"' in p.read_text(encoding="utf-8")] == []

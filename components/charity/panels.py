@@ -12,7 +12,7 @@ import streamlit as st
 
 from components import data, fmt
 from components.cache import engine
-from components.charts import PALETTE, RED, style
+from components.charts import PALETTE, RED, style, wan_axis
 from components.forms import form_key, run_change, run_form, show_flash
 from components.geo_map import district_panels
 from components.places.profile import reported_table as shared_reported_table
@@ -205,7 +205,7 @@ def donor_type_chart(df: pd.DataFrame, form: str, color: str) -> alt.Chart:
     part = df[df["form"] == form]
     base = alt.Chart(part).encode(
         y=alt.Y("donor_type:N", title=None, sort=list(vocab.PROVIDER_TYPES), axis=alt.Axis(labelOverlap=False)),
-        x=alt.X("amount:Q", title="元", axis=alt.Axis(format="~s")),
+        x=alt.X("amount:Q", title="元", axis=wan_axis()),
         tooltip=[alt.Tooltip("donor_type:N", title="捐赠方类型"), alt.Tooltip("amount:Q", title="金额（元）", format=",.1f"),
                  alt.Tooltip("donations:Q", title="笔数")],
     )
@@ -220,7 +220,7 @@ def donations_monthly_chart(df: pd.DataFrame) -> alt.Chart:
     long["form"] = long["form"].map({"money": "善款", "in_kind": "物资折价"})
     base = alt.Chart(long).encode(
         x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45, labelOverlap="greedy")),
-        y=alt.Y("amount:Q", title="元", axis=alt.Axis(format="~s")),
+        y=alt.Y("amount:Q", title="元", axis=wan_axis()),
         color=alt.Color("form:N", title=None, scale=alt.Scale(domain=["善款", "物资折价"], range=[RED, PALETTE[1]])),
         tooltip=[alt.Tooltip("month:O", title="月份"), alt.Tooltip("form:N", title="类别"),
                  alt.Tooltip("amount:Q", title="金额（元）", format=",.1f")],
@@ -238,7 +238,7 @@ def project_chart(df: pd.DataFrame, top: int = 10) -> alt.Chart:
     part["form"] = part["form"].map({"money": "善款", "in_kind": "物资折价"})
     y = alt.Y("project:N", title=None, sort=order, axis=alt.Axis(labelLimit=200, labelOverlap=False))
     bars = alt.Chart(part).mark_bar().encode(
-        y=y, x=alt.X("amount:Q", title="元", stack="zero", axis=alt.Axis(format="~s")),
+        y=y, x=alt.X("amount:Q", title="元", stack="zero", axis=wan_axis()),
         order=alt.Order("form_order:Q"),
         color=alt.Color("form:N", title=None, scale=alt.Scale(domain=["善款", "物资折价"], range=[RED, PALETTE[1]])),
         tooltip=[alt.Tooltip("project:N", title="项目"), alt.Tooltip("form:N", title="类别"),
