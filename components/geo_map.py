@@ -16,7 +16,9 @@ KIND_COLOURS = {"资源": "#3C8D5A", "需求": "#C8102E", "服务阵地": "#1F4E
 # The map's own colours: the light pages', and the big screen's dark ones (issue 11).
 LIGHT = {"fill": "#FDF2F2", "stroke": "#C8102E", "halo": "white", "label": "#1F2937", "label_size": 11,
          "point_stroke": "white", "background": None}
-DARK = {"fill": "#0F2F5C", "stroke": "#4FB3FF", "halo": "#071630", "label": "#E6F1FF", "label_size": 18,
+# The big screen's labels grow with the chart's width (a Vega expression), so they stay readable on a 4K screen.
+DARK = {"fill": "#0F2F5C", "stroke": "#4FB3FF", "halo": "#071630", "label": "#E6F1FF",
+        "label_size": alt.ExprRef("max(12, width / 36)"),
         "point_stroke": "#071630", "background": "transparent"}
 
 

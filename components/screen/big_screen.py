@@ -42,6 +42,8 @@ RANKING_ROWS = 7  # what fits at 1080 with the index explained under the table
 HEAD_SHORT = {"with_community": "社区", "with_organization": "组织", "with_social_worker": "社工",
               "with_volunteers": "志愿", "with_charity": "慈善"}
 CHART_FONT = style.FONT.replace('"', "")
+# Axis labels grow with the chart's width (15 px at 1920 wide, 30 px at 3840), like the rest of the screen.
+LABEL_SIZE = alt.ExprRef("max(11, width / 46)")
 _PREVIOUS = "ws_previous_values"  # session key: the figures last shown, so a refresh counts from them
 
 COUNT_UP_JS = """
@@ -206,10 +208,10 @@ def trend_chart(series: pd.DataFrame, key: str, height: int = 250) -> alt.Chart:
     """A figure's trend on the dark ground: area and line, 万 on the axis, by quarter beyond 24 months."""
     base = alt.Chart(series).encode(
         x=alt.X("label:O", title=None, sort=list(series["label"]),
-                axis=alt.Axis(labelAngle=-40, labelOverlap="greedy", labelColor=style.MUTED, labelFontSize=15,
+                axis=alt.Axis(labelAngle=-40, labelOverlap="greedy", labelColor=style.MUTED, labelFontSize=LABEL_SIZE,
                               tickColor=style.EDGE, domainColor=style.EDGE)),
         y=alt.Y("value:Q", title=None,
-                axis=alt.Axis(labelExpr=WAN_LABEL_EXPR, labelColor=style.MUTED, labelFontSize=15,
+                axis=alt.Axis(labelExpr=WAN_LABEL_EXPR, labelColor=style.MUTED, labelFontSize=LABEL_SIZE,
                               gridColor="rgba(79,179,255,0.15)", domain=False, tickCount=4)),
     )
     area = base.mark_area(line={"color": style.ACCENT, "strokeWidth": 3}, opacity=0.9, color=alt.Gradient(
