@@ -46,7 +46,7 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 .ws-title {{ font-size: 22px; font-weight: 700; color: {ACCENT}; border-left: 5px solid {ACCENT};
   padding-left: 10px; margin: 0 0 8px 0; line-height: 1.3; display: flex; justify-content: space-between; }}
 .ws-title small {{ font-size: 16px; color: {MUTED}; font-weight: 400; }}
-.ws-header {{ display: flex; align-items: center; justify-content: space-between; height: 62px;
+.ws-header {{ display: flex; align-items: center; justify-content: space-between; height: 56px;
   border-bottom: 2px solid {EDGE}; padding: 0 6px; }}
 .ws-header h1 {{ font-size: 34px; margin: 0; padding: 0; color: {TEXT}; letter-spacing: 4px; font-weight: 800;
   text-shadow: 0 0 18px rgba(79, 179, 255, 0.55); }}
@@ -56,7 +56,7 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 .ws-demo {{ display: inline-block; margin-left: 10px; padding: 1px 10px; border: 1px solid {GOLD}; color: {GOLD};
   border-radius: 12px; font-size: 16px; }}
 .ws-figs {{ display: grid; grid-template-columns: repeat(6, 1fr); gap: 12px; }}
-.ws-fig {{ background: {PANEL}; border: 1px solid {EDGE}; border-radius: 8px; padding: 12px 16px; height: 128px;
+.ws-fig {{ background: {PANEL}; border: 1px solid {EDGE}; border-radius: 8px; padding: 10px 16px; height: 120px;
   box-sizing: border-box; box-shadow: inset 0 0 28px rgba(40, 120, 255, 0.16); overflow: hidden; }}
 .ws-fig-label {{ font-size: 20px; color: {MUTED}; white-space: nowrap; }}
 .ws-fig-value {{ font-size: 48px; font-weight: 800; color: {TEXT}; line-height: 1.15; white-space: nowrap;
