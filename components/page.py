@@ -12,8 +12,8 @@ import streamlit as st
 
 from components import nav
 from components.cache import cached, engine, version
-from db import bootstrap, vocab
-from db.admin.kiosk import KioskViewer, viewer_for_token
+from db import bootstrap, clock, vocab
+from db.admin.kiosk import KioskViewer, record_use, use_is_due, viewer_for_token
 from db.auth import CurrentUser, authenticate, end_sessions, issue_token, load_user, user_from_token
 from db.engine import session_scope
 from db.errors import LoginFailed
@@ -162,7 +162,7 @@ HIDE_CHROME = ('[data-testid="stSidebar"], [data-testid="stSidebarCollapsedContr
                ' [data-testid="stElementToolbar"] { display: none !important; }')
 
 
-def _kiosk_session() -> bool:
+def kiosk_session() -> bool:
     """Whether this browser session came in through a kiosk link."""
     return KIOSK_PARAM in st.query_params or _KIOSK in st.session_state
 
@@ -171,8 +171,12 @@ def kiosk_viewer() -> KioskViewer | None:
     """The viewer of the kiosk link in the URL, checked against the database on every call (a revoked link stops
     at the next refresh); None for an unknown or revoked token. Records the use (at most once a minute)."""
     token = st.query_params.get(KIOSK_PARAM)
-    with session_scope(engine(), write=True) as session:
-        viewer = viewer_for_token(session, token) if isinstance(token, str) else None
+    with session_scope(engine()) as session:  # a read: the screens of a meeting check their link every refresh
+        viewer = viewer_for_token(session, token, touch=False) if isinstance(token, str) else None
+    now = clock.now()
+    if viewer is not None and use_is_due(viewer.used_at, now):
+        with session_scope(engine(), write=True) as session:
+            record_use(session, viewer.link_id, now=now)
     if viewer is None:
         st.session_state.pop(_KIOSK, None)
     else:
@@ -183,7 +187,7 @@ def kiosk_viewer() -> KioskViewer | None:
 def setup_screen(path: str, title: str) -> CurrentUser | KioskViewer:
     """``setup_page`` for the big screen, which a kiosk link may also open: returns the kiosk's read-only viewer
     (no sidebar, no header, nothing else), or the logged-in user."""
-    if not _kiosk_session():
+    if not kiosk_session():
         return setup_page(path, title, sidebar="collapsed")
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=str(ICON), layout="wide",
                        initial_sidebar_state="collapsed")
@@ -201,7 +205,7 @@ def setup_page(path: str, title: str, *, layout: str = "wide", sidebar: str = "e
     """Configure the page and return the logged-in user; shows the login form or a refusal and stops otherwise."""
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=str(ICON), layout=layout,
                        initial_sidebar_state=sidebar)
-    if _kiosk_session():  # a kiosk link reaches the big screen alone (setup_screen), never this page
+    if kiosk_session():  # a kiosk link reaches the big screen alone (setup_screen), never this page
         st.html(f"<style>{HIDE_CHROME}</style>")
         st.error(KIOSK_ONLY_SCREEN)
         st.stop()

@@ -14,10 +14,10 @@ from components import nav
 from components.page import KIOSK_ONLY_SCREEN, KIOSK_REFUSED
 from components.screen import big_screen
 from db import clock, figures
-from db.admin.kiosk import create_kiosk_link, revoke_kiosk_link
+from db.admin.kiosk import create_kiosk_link, revoke_kiosk_link, token_hash
 from db.engine import get_engine, session_scope
 from db.figures.formats import figure_text
-from db.models import Community, Street, Volunteer
+from db.models import Community, KioskLink, Street, Volunteer
 from db.periods import period_of
 from db.scope import ALL, Scope
 from db.screen.reads import HEADLINE, PANELS, screen_data
@@ -139,6 +139,9 @@ def test_a_kiosk_link_opens_the_screen_with_no_login_and_no_widgets(app_db):
         tiles = figures.values(s, HEADLINE, scope, period_of("year", clock.today()))
     for key in HEADLINE:
         assert f'data-final="{figure_text(key, tiles[key])}"' in shown, key
+    with session_scope(get_engine()) as s:  # the admin's list shows when the link was last used
+        used = s.execute(select(KioskLink.last_used_at).where(KioskLink.token_hash == token_hash(token))).scalar_one()
+    assert used is not None
 
 
 def test_a_community_link_shows_that_community_alone(app_db):
@@ -182,9 +185,6 @@ def test_revoking_a_link_ends_an_open_screen_at_its_next_run(app_db):
     at = _open(SCREEN, token)
     assert not at.error
     with session_scope(get_engine(), write=True) as s:
-        from db.admin.kiosk import token_hash
-        from db.models import KioskLink
-
         link_id = s.execute(select(KioskLink.id).where(KioskLink.token_hash == token_hash(token))).scalar_one()
         revoke_kiosk_link(session=s, actor=current_user("demo_admin"), link_id=link_id)
     at.run()

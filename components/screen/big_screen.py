@@ -22,7 +22,6 @@ from components.charts import WAN_LABEL_EXPR
 from components.geo_map import DARK, district_map
 from components.screen import style
 from db import clock, figures
-from db.admin.kiosk import KioskViewer
 from db.figures import Change
 from db.figures.formats import figure_text, number_text
 from db.figures.linkage import ACTOR_FIELDS, INDEX_FORMULA
@@ -236,7 +235,7 @@ def kiosk_period(requested: object) -> Period:
 
 def _load(scope: Scope, period: Period) -> ScreenData:
     """The screen's data for this run; a kiosk link is re-checked first (a revoked link ends the show)."""
-    if isinstance(st.session_state.get(page._KIOSK), KioskViewer) and page.kiosk_viewer() is None:
+    if page.kiosk_session() and page.kiosk_viewer() is None:
         st.rerun()  # the whole page: setup_screen then shows the refusal and nothing else
     return screen(version(), scope, period)
 

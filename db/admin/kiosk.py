@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -48,6 +48,7 @@ class KioskViewer:
     community_id: int | None
     role: str = KIOSK_ROLE
     can_write: bool = False
+    used_at: datetime | None = field(default=None, compare=False)  # last_used_at when the token was checked
 
     @property
     def scope(self) -> Scope:
@@ -134,26 +135,38 @@ def list_kiosk_links(session: Session, actor: CurrentUser | None) -> pd.DataFram
     return df
 
 
-def viewer_for_token(session: Session, token: str | None, *, now: datetime | None = None) -> KioskViewer | None:
+def viewer_for_token(session: Session, token: str | None, *, now: datetime | None = None,
+                     touch: bool = True) -> KioskViewer | None:
     """The viewer of a valid link, or None for an unknown, revoked or malformed token.
 
-    Records the use: ``last_used_at`` is written at most once a minute per link (a conditional UPDATE, so many
-    screens and app servers showing one link do not write on every refresh). That write does not bump the data
-    version: it changes no figure, and must not empty every cache each minute."""
+    With ``touch`` (the session must then be a write session) the use is recorded here (``record_use``); a caller
+    that reads first passes ``touch=False`` and records the use in a write transaction only when ``use_is_due``."""
     if not token or len(token) > 200:
         return None
     link = session.execute(select(KioskLink).where(KioskLink.token_hash == token_hash(token))).scalar_one_or_none()
     if link is None or link.revoked_at is not None:
         return None
     now = now or clock.now()
-    if link.last_used_at is None or link.last_used_at <= now - TOUCH_EVERY:
-        session.execute(
-            update(KioskLink)
-            .where(KioskLink.id == link.id,
-                   or_(KioskLink.last_used_at.is_(None), KioskLink.last_used_at <= now - TOUCH_EVERY))
-            .values(last_used_at=now))
+    if touch and use_is_due(link.last_used_at, now):
+        record_use(session, link.id or 0, now=now)
     return KioskViewer(link_id=link.id or 0, name=link.name, street_id=link.street_id,
-                       community_id=link.community_id)
+                       community_id=link.community_id, used_at=link.last_used_at)
+
+
+def use_is_due(last_used_at: datetime | None, now: datetime) -> bool:
+    """Whether a use must be recorded: last_used_at is written at most once a minute."""
+    return last_used_at is None or last_used_at <= now - TOUCH_EVERY
+
+
+def record_use(session: Session, link_id: int, *, now: datetime | None = None) -> None:
+    """Set last_used_at, unless another screen or server did within the minute (a conditional UPDATE). It does not
+    bump the data version: it changes no figure, and must not empty every cache each minute."""
+    now = now or clock.now()
+    session.execute(
+        update(KioskLink)
+        .where(KioskLink.id == link_id,
+               or_(KioskLink.last_used_at.is_(None), KioskLink.last_used_at <= now - TOUCH_EVERY))
+        .values(last_used_at=now))
 
 
 def link_is_valid(session: Session, link_id: int) -> bool:
