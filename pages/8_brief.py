@@ -19,4 +19,4 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
     scope = brief_view.pick_place(user.scope, ver)
     period = brief_view.pick_period(today)
 if scope is not None:
-    brief_view.show(brief_view.brief(ver, scope, period, today))
+    brief_view.show(*brief_view.brief(ver, scope, period, today))

@@ -12,9 +12,9 @@ from components import filters
 from components.cache import cached
 from db.periods import Period, period_of
 from db.scope import Scope, narrow
-from db.screen.brief import Brief, brief_docx, work_brief
+from db.screen.brief import Brief, brief_with_docx
 
-brief = cached(work_brief)
+brief = cached(brief_with_docx)  # (Brief, .docx bytes) per data version, place, period and day
 KINDS = {"month": "本月", "quarter": "本季度", "year": "本年", "custom": "自定义"}
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -81,10 +81,10 @@ def brief_html(doc: Brief) -> str:
     return "".join(parts)
 
 
-def show(doc: Brief) -> None:
+def show(doc: Brief, docx: bytes) -> None:
     """Download (Word), print, and the brief itself."""
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.download_button("下载 Word（.docx）", data=brief_docx(doc), mime=DOCX_MIME, type="primary",
+        st.download_button("下载 Word（.docx）", data=docx, mime=DOCX_MIME, type="primary",
                            file_name=f"{doc.place}工作简报_{doc.period.start:%Y%m%d}-{doc.period.end:%Y%m%d}.docx",
                            icon=":material/download:", key="brief_docx")
         st.html('<button onclick="window.print()" style="padding:0.4rem 1rem;border:1px solid #C8102E;'

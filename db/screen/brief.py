@@ -396,3 +396,9 @@ def brief_docx(brief: Brief) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def brief_with_docx(session: Session, scope: Scope, period: Period, today: date) -> tuple[Brief, bytes]:
+    """The brief and its Word document, read together (the page caches them as one)."""
+    doc = work_brief(session, scope, period, today)
+    return doc, brief_docx(doc)
