@@ -273,3 +273,16 @@ def test_no_chart_uses_the_si_format():
     root = Path(__file__).resolve().parent.parent
     sources = list((root / "components").rglob("*.py")) + [root / "app.py", *(root / "pages").glob("*.py")]
     assert [str(p) for p in sources if '"~s"' in p.read_text(encoding="utf-8")] == []
+
+
+def test_the_trend_and_the_panel_turn_on_each_refresh(app_db):
+    at = _open(SCREEN, _kiosk_token())
+    seen = []
+    for _ in range(len(PANELS) + 1):
+        shown = "\n".join(texts(at.html))
+        panel = next(title for title, _keys in PANELS if f'ws-title">{title}<' in shown)
+        trend = next(figures.label(k) for k in big_screen.TRENDS if f"趋势 · {figures.label(k)}（" in shown)
+        seen.append((panel, trend))
+        at.run()
+    assert [p for p, _ in seen] == [*(t for t, _ in PANELS), PANELS[0][0]]
+    assert [t for _, t in seen][:4] == [figures.label(k) for k in big_screen.TRENDS]
