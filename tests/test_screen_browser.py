@@ -83,6 +83,10 @@ def test_a_kiosk_link_shows_the_big_screen_with_no_login(server, open_context, l
         shot(page, f"screen_kiosk_{width}x{height}.png")
         scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
         assert scroll_width <= inner_width, (width, scroll_width)  # no horizontal scrollbar: nothing cut off
+        clipped = page.evaluate("""[...document.querySelectorAll('.ws-fig, .ws-panel')]
+            .filter(el => el.scrollHeight > el.clientHeight + 1 && !el.querySelector('.ws-latest'))
+            .map(el => el.innerText.slice(0, 20))""")
+        assert clipped == [], (width, clipped)  # no figure card or panel cuts its content (the list scrolls)
         text = page.locator("body").inner_text()
         assert "乔司街道" in text and "五社联动数据大屏" in text and "活动场次" in text
         assert page.get_by_label("用户名").count() == 0  # no login

@@ -56,13 +56,13 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 .ws-demo {{ display: inline-block; margin-left: 10px; padding: 1px 10px; border: 1px solid {GOLD}; color: {GOLD};
   border-radius: 12px; font-size: 16px; }}
 .ws-figs {{ display: grid; grid-template-columns: repeat(6, 1fr); gap: 12px; }}
-.ws-fig {{ background: {PANEL}; border: 1px solid {EDGE}; border-radius: 8px; padding: 10px 16px; height: 120px;
+.ws-fig {{ background: {PANEL}; border: 1px solid {EDGE}; border-radius: 8px; padding: 10px 16px; height: 132px;
   box-sizing: border-box; box-shadow: inset 0 0 28px rgba(40, 120, 255, 0.16); overflow: hidden; }}
-.ws-fig-label {{ font-size: 20px; color: {MUTED}; white-space: nowrap; }}
+.ws-fig-label {{ font-size: 20px; color: {MUTED}; white-space: nowrap; line-height: 1.35; }}
 .ws-fig-value {{ font-size: 48px; font-weight: 800; color: {TEXT}; line-height: 1.15; white-space: nowrap;
   font-variant-numeric: tabular-nums; text-shadow: 0 0 14px rgba(79, 179, 255, 0.45); }}
 .ws-fig-value .ws-unit {{ font-size: 20px; color: {MUTED}; font-weight: 400; margin-left: 6px; }}
-.ws-fig-change {{ font-size: 17px; color: {MUTED}; white-space: nowrap; }}
+.ws-fig-change {{ font-size: 17px; color: {MUTED}; white-space: nowrap; line-height: 1.4; }}
 .ws-up {{ color: {UP}; }} .ws-down {{ color: {DOWN}; }}
 .ws-bars {{ display: grid; grid-template-columns: 5.2em 1fr 4.2em; gap: 8px 10px; align-items: center;
   font-size: 19px; }}
