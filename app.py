@@ -42,7 +42,7 @@ def _live_figures() -> None:
         show_mom=period.kind != "year",  # a year's 环比 is its 同比
     )
 
-    st.subheader("趋势（按月）")
+    st.subheader("趋势")
     for row in (TRENDS[:2], TRENDS[2:]):
         for col, key in zip(st.columns(2), row, strict=True):
             charts.draw(col, charts.figure_trend, data.figure_monthly(ver, key, scope, period), key,

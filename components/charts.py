@@ -10,6 +10,7 @@ import pandas as pd
 
 from components.cache import chart_spec
 from db import figures, vocab
+from db.figures.trends import QUARTER, readable
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 RED = "#C8102E"
@@ -24,20 +25,41 @@ def style(chart: alt.Chart) -> alt.Chart:
             .configure_view(strokeWidth=0))
 
 
-def monthly_trend(df: pd.DataFrame, title: str, unit: str, color: str = RED) -> alt.Chart:
-    """A month-by-month line with points; ``df`` has columns month ('YYYY-MM') and value."""
-    base = alt.Chart(df).encode(
-        x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45, labelOverlap="greedy")),
-        y=alt.Y("value:Q", title=unit, axis=alt.Axis(format="~s" if df["value"].max() >= 10000 else ",.0f")),
-        tooltip=[alt.Tooltip("month:O", title="月份"), alt.Tooltip("value:Q", title=title, format=",.1f")],
+# One number style on axes: 万 / 亿 as the tiles, never the SI "600k".
+# A Vega expression for axis labels: 1.2万 from 10,000, 3.5亿 from 100,000,000, full digits below.
+WAN_LABEL_EXPR = ("abs(datum.value) >= 1e8 ? format(datum.value / 1e8, '.2~f') + '亿' : "
+                  "abs(datum.value) >= 1e4 ? format(datum.value / 1e4, '.1~f') + '万' : format(datum.value, ',~f')")
+
+
+def wan_axis(**kwargs: Any) -> alt.Axis:
+    """A quantitative axis labelled the Chinese way (万 / 亿), as the tiles are; use it for every count or sum."""
+    return alt.Axis(labelExpr=WAN_LABEL_EXPR, **kwargs)
+
+
+def monthly_trend(df: pd.DataFrame, title: str, unit: str, color: str = RED, *, key: str = "") -> alt.Chart:
+    """A line with points over time; ``df`` has columns month ('YYYY-MM') and value.
+
+    More than 24 months are drawn by quarter (``db.figures.trends.readable``: a flow sums its months, a stock
+    such as registered volunteers, ``key`` "volunteers", takes the quarter's last month), so long periods stay
+    readable; the title says so."""
+    series = readable(df, key) if "month" in df else df
+    by_quarter = not series.empty and series["grain"].iloc[0] == QUARTER
+    # The x field keeps its name "month" whatever the grain (it holds '2026-03' or '2021年一季度').
+    series = series.rename(columns={"label": "month"})
+    base = alt.Chart(series).encode(
+        x=alt.X("month:O", title=None, sort=list(series["month"]),
+                axis=alt.Axis(labelAngle=-45, labelOverlap="greedy")),
+        y=alt.Y("value:Q", title=unit, axis=wan_axis()),
+        tooltip=[alt.Tooltip("month:O", title="季度" if by_quarter else "月份"),
+                 alt.Tooltip("value:Q", title=title, format=",.1f")],
     )
     chart = base.mark_line(color=color, strokeWidth=2) + base.mark_point(color=color, filled=True, size=30)
-    return style(chart.properties(title=title, height=220))
+    return style(chart.properties(title=f"{title}（按季度）" if by_quarter else title, height=220))
 
 
 def figure_trend(df: pd.DataFrame, key: str, color: str = RED) -> alt.Chart:
-    """The monthly trend of a figure of the registry, titled and labelled from the registry."""
-    return monthly_trend(df, figures.label(key), figures.unit(key), color)
+    """The trend of a figure of the registry (monthly, by quarter beyond 24 months), labelled from the registry."""
+    return monthly_trend(df, figures.label(key), figures.unit(key), color, key=key)
 
 
 def area_heatmap(df: pd.DataFrame) -> alt.Chart:

@@ -13,18 +13,28 @@ from db.geo import district_bbox, district_boundary
 DEFAULT_TOOLTIP = (("name", "名称"), ("kind", "类别"), ("detail", "说明"))
 # Fixed colours per kind of point, so that every panel and every filter keeps the same key.
 KIND_COLOURS = {"资源": "#3C8D5A", "需求": "#C8102E", "服务阵地": "#1F4E79", "社区": "#E8A33D"}
+# The map's own colours: the light pages', and the big screen's dark ones (issue 11).
+LIGHT = {"fill": "#FDF2F2", "stroke": "#C8102E", "halo": "white", "label": "#1F2937", "label_size": 11,
+         "point_stroke": "white", "background": None}
+# The big screen's labels grow with the chart's width (a Vega expression), so they stay readable on a 4K screen.
+DARK = {"fill": "#0F2F5C", "stroke": "#4FB3FF", "halo": "#071630", "label": "#E6F1FF",
+        "label_size": alt.ExprRef("max(12, width / 36)"),
+        "point_stroke": "#071630", "background": "transparent"}
 
 
 def district_map(codes: list[str], points: pd.DataFrame, *, height: int = 380, title: str = "",
                  kinds: Sequence[str] | None = None, tooltip: Sequence[tuple[str, str]] = DEFAULT_TOOLTIP,
-                 label_kind: str = "社区", legend: bool = True, zoom_to_points: bool = False) -> alt.Chart | None:
+                 label_kind: str = "社区", legend: bool = True, zoom_to_points: bool = False,
+                 colors: dict | None = None) -> alt.Chart | None:
     """Boundaries of ``codes`` plus ``points`` (columns name, kind, lng, lat, detail; optional size in 0–1).
 
     A district without boundary data still shows its points. Returns None when there is nothing to draw.
     ``kinds`` fixes the colour of each kind (e.g. 资源/需求/服务阵地/社区) whatever the points shown;
     ``tooltip`` lists (column, title) pairs; points of ``label_kind`` are labelled with their name.
     ``zoom_to_points`` fits the view to the points (the boundary is clipped to it) rather than to the district.
+    ``colors`` is ``LIGHT`` (default) or ``DARK`` (the big screen).
     """
+    colors = colors or LIGHT
     features = [f for f in (district_boundary(c) for c in dict.fromkeys(codes)) if f is not None]
     pts = points.dropna(subset=["lng", "lat"]) if not points.empty else points
     if not features and pts.empty:
@@ -49,7 +59,7 @@ def district_map(codes: list[str], points: pd.DataFrame, *, height: int = 380, t
     if features:
         layers.append(
             alt.Chart(alt.Data(values=features))
-            .mark_geoshape(fill="#FDF2F2", stroke="#C8102E", strokeWidth=1.2, clip=True)
+            .mark_geoshape(fill=colors["fill"], stroke=colors["stroke"], strokeWidth=1.2, clip=True)
             .project(**projection.to_dict())
         )
     if not pts.empty:
@@ -69,7 +79,7 @@ def district_map(codes: list[str], points: pd.DataFrame, *, height: int = 380, t
             order = order.sort_values("_top", kind="stable")
         order = order.drop(columns="_top")
         layers.append(
-            alt.Chart(order).mark_circle(opacity=0.8, stroke="white", strokeWidth=1).encode(
+            alt.Chart(order).mark_circle(opacity=0.8, stroke=colors["point_stroke"], strokeWidth=1).encode(
                 longitude="lng:Q", latitude="lat:Q", size=size, color=color, tooltip=fields,
             ).project(**projection.to_dict())
         )
@@ -83,12 +93,13 @@ def district_map(codes: list[str], points: pd.DataFrame, *, height: int = 380, t
         if not labelled.empty:
             text = alt.Chart(labelled).encode(longitude="lng:Q", latitude="lat:Q", text="name:N")
             # A white halo under each label keeps it legible over points and boundaries.
-            layers.append(text.mark_text(dy=-13, fontSize=11, font=FONT, stroke="white", strokeWidth=3,
+            size_ = colors["label_size"]
+            layers.append(text.mark_text(dy=-13, fontSize=size_, font=FONT, stroke=colors["halo"], strokeWidth=3,
                                          strokeJoin="round").project(**projection.to_dict()))
-            layers.append(text.mark_text(dy=-13, fontSize=11, font=FONT, color="#1F2937")
+            layers.append(text.mark_text(dy=-13, fontSize=size_, font=FONT, color=colors["label"])
                           .project(**projection.to_dict()))
     chart = alt.layer(*layers).properties(height=height, **({"title": title} if title else {}))
-    return (chart.configure(font=FONT).configure_view(strokeWidth=0)
+    return (chart.configure(font=FONT, **({"background": colors["background"]} if colors["background"] else {})).configure_view(strokeWidth=0)
             .configure_legend(orient="bottom", labelFont=FONT))
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from db.admin.kiosk import KioskViewer
 from db.auth import CurrentUser
 
 
@@ -36,6 +37,8 @@ def writers_only(user: CurrentUser) -> bool:
 
 
 OVERVIEW = "app.py"
+SCREEN = "pages/7_screen.py"  # 大屏: the one page a kiosk link opens (issue 11)
+BRIEF = "pages/8_brief.py"  # 工作简报
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec(OVERVIEW, "总览", everyone),
@@ -46,6 +49,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/6_organizations.py", "社会组织与社工", everyone),
     PageSpec("pages/1_data_entry.py", "数据录入", writers_only),
     PageSpec("pages/7_transfer.py", "导入导出", writers_only),
+    # review meetings
+    PageSpec(SCREEN, "大屏", everyone),
+    PageSpec(BRIEF, "工作简报", everyone),
 )
 
 # Where each kind of record is entered (数据录入 lists them): page, the tab that holds the form, what it records.
@@ -61,8 +67,10 @@ ENTRY_FORMS = (
 )
 
 
-def pages_for(user: CurrentUser) -> list[PageSpec]:
-    """The pages ``user`` may open, in sidebar order."""
+def pages_for(user: CurrentUser | KioskViewer) -> list[PageSpec]:
+    """The pages ``user`` may open, in sidebar order (none for a kiosk link: its sidebar lists nothing)."""
+    if isinstance(user, KioskViewer):
+        return []
     return [page for page in PAGES if page.may_open(user)]
 
 
@@ -74,6 +82,8 @@ def title_of(path: str) -> str:
     return next(page.title for page in PAGES if page.path == path)
 
 
-def may_open(user: CurrentUser, path: str) -> bool:
-    """Whether ``user``'s role may open the page ``path``."""
+def may_open(user: CurrentUser | KioskViewer, path: str) -> bool:
+    """Whether ``user``'s role may open the page ``path``; a kiosk link opens the big screen and nothing else."""
+    if isinstance(user, KioskViewer):
+        return path == SCREEN
     return any(page.path == path and page.may_open(user) for page in PAGES)

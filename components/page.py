@@ -13,7 +13,8 @@ import streamlit as st
 
 from components import nav
 from components.cache import cached, engine, version
-from db import bootstrap, demo, vocab
+from db import bootstrap, clock, demo, vocab
+from db.admin.kiosk import KioskViewer, record_use, use_is_due, viewer_for_token
 from db.admin.users import change_own_password
 from db.auth import CurrentUser, authenticate, issue_token, load_user, log_out, user_from_token
 from db.engine import database_unavailable, session_scope
@@ -253,10 +254,65 @@ def _install_friendly_errors() -> None:
 HIDE_RAW_CSV = '[data-testid="stElementToolbarButton"]:has(button[aria-label="Download as CSV"]) { display: none; }'
 
 
-def setup_page(path: str, title: str, *, layout: str = "wide") -> CurrentUser:
+# ---------------------------------------------------------------------------------------------- kiosk links
+# A kiosk link (/screen?kiosk=TOKEN) opens the big screen with no login. Its session holds a KioskViewer, never a
+# CurrentUser: setup_page refuses it on every page, and only setup_screen (the big screen) accepts it.
+KIOSK_PARAM = "kiosk"
+_KIOSK = "kiosk_viewer"
+KIOSK_REFUSED = "该大屏链接无效或已被撤销，无法打开。请向管理员索取新的链接。"
+KIOSK_ONLY_SCREEN = "大屏链接只能打开大屏展示，不能打开其他页面。"
+# Everything around the page a kiosk has no use for (and Streamlit's English labels: the skip link, chart toolbars).
+HIDE_CHROME = ('[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],'
+               ' [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stSkipToContent"],'
+               ' [data-testid="stElementToolbar"] { display: none !important; }')
+
+
+def kiosk_session() -> bool:
+    """Whether this browser session came in through a kiosk link."""
+    return KIOSK_PARAM in st.query_params or _KIOSK in st.session_state
+
+
+def kiosk_viewer() -> KioskViewer | None:
+    """The viewer of the kiosk link in the URL, checked against the database on every call (a revoked link stops
+    at the next refresh); None for an unknown or revoked token. Records the use (at most once a minute)."""
+    token = st.query_params.get(KIOSK_PARAM)
+    with session_scope(engine()) as session:  # a read: the screens of a meeting check their link every refresh
+        viewer = viewer_for_token(session, token, touch=False) if isinstance(token, str) else None
+    now = clock.now()
+    if viewer is not None and use_is_due(viewer.used_at, now):
+        with session_scope(engine(), write=True) as session:
+            record_use(session, viewer.link_id, now=now)
+    if viewer is None:
+        st.session_state.pop(_KIOSK, None)
+    else:
+        st.session_state[_KIOSK] = viewer
+    return viewer
+
+
+def setup_screen(path: str, title: str) -> CurrentUser | KioskViewer:
+    """``setup_page`` for the big screen, which a kiosk link may also open: returns the kiosk's read-only viewer
+    (no sidebar, no header, nothing else), or the logged-in user."""
+    if not kiosk_session():
+        return setup_page(path, title, sidebar="collapsed")
+    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=str(ICON), layout="wide",
+                       initial_sidebar_state="collapsed")
+    st.html(f"<style>{HIDE_RAW_CSV} {HIDE_CHROME}</style>")
+    _install_friendly_errors()
+    viewer = kiosk_viewer()
+    if viewer is None or not nav.may_open(viewer, path):
+        st.error(KIOSK_REFUSED)
+        st.stop()
+    return viewer
+
+
+def setup_page(path: str, title: str, *, layout: str = "wide", sidebar: str = "expanded") -> CurrentUser:
     """Configure the page and return the logged-in user; shows the login form or a refusal and stops otherwise."""
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=str(ICON), layout=layout,
-                       initial_sidebar_state="expanded")
+                       initial_sidebar_state=sidebar)
+    if kiosk_session():  # a kiosk link reaches the big screen alone (setup_screen), never this page
+        st.html(f"<style>{HIDE_CHROME}</style>")
+        st.error(KIOSK_ONLY_SCREEN)
+        st.stop()
     # Every download goes through our exports, which neutralise cells starting with = + - @ (DESIGN.md §13):
     # the table toolbar's own CSV download would not, so it is hidden (search, fullscreen and columns remain).
     st.html(f"<style>{HIDE_RAW_CSV}</style>")

@@ -576,6 +576,21 @@ class DataVersion(SQLModel, table=True):
     changed_at: datetime = Field(default_factory=_now, sa_type=DateTime)
 
 
+# ---------------------------------------------------------------------------------------------- kiosk links
+# A read-only link that opens the big screen (大屏) of one street or community with no login. Only the SHA-256 of
+# the token is stored: the token itself is shown once, to the admin who creates the link (db/admin/kiosk.py).
+class KioskLink(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60)
+    token_hash: str = Field(max_length=64, unique=True)
+    street_id: int = Field(foreign_key="street.id", index=True)
+    community_id: int | None = Field(default=None, foreign_key="community.id")  # None: the whole street
+    created_by: int | None = Field(default=None, foreign_key="appuser.id")
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=DateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime)
+
+
 # Key/value facts about this installation (demo loaded, the secret key's check value...).
 class AppMeta(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=40)

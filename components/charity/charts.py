@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from components.charts import PALETTE, RED, style
+from components.charts import PALETTE, RED, style, wan_axis
 from db import figures, vocab
 from db.charity import reads as charity
 
@@ -74,7 +74,7 @@ def donor_type_chart(df: pd.DataFrame, form: str, color: str) -> alt.Chart:
     part = df[df["form"] == form]
     base = alt.Chart(part).encode(
         y=alt.Y("donor_type:N", title=None, sort=list(vocab.PROVIDER_TYPES), axis=alt.Axis(labelOverlap=False)),
-        x=alt.X("amount:Q", title=YUAN, axis=alt.Axis(format="~s")),
+        x=alt.X("amount:Q", title=YUAN, axis=wan_axis()),
         tooltip=[alt.Tooltip("donor_type:N", title="捐赠方类型"), alt.Tooltip("amount:Q", title=AMOUNT, format=",.1f"),
                  alt.Tooltip("donations:Q", title="笔数")],
     )
@@ -89,7 +89,7 @@ def donations_monthly_chart(df: pd.DataFrame) -> alt.Chart:
     long["form"] = long["form"].map(FORMS)
     base = alt.Chart(long).encode(
         x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45, labelOverlap="greedy")),
-        y=alt.Y("amount:Q", title=YUAN, axis=alt.Axis(format="~s")),
+        y=alt.Y("amount:Q", title=YUAN, axis=wan_axis()),
         color=alt.Color("form:N", title=None, scale=alt.Scale(domain=list(FORMS.values()), range=[RED, PALETTE[1]])),
         tooltip=[alt.Tooltip("month:O", title="月份"), alt.Tooltip("form:N", title="类别"),
                  alt.Tooltip("amount:Q", title=AMOUNT, format=",.1f")],
@@ -107,7 +107,7 @@ def project_chart(df: pd.DataFrame, top: int = 10) -> alt.Chart:
     part["form"] = part["form"].map(FORMS)
     y = alt.Y("project:N", title=None, sort=order, axis=alt.Axis(labelLimit=200, labelOverlap=False))
     bars = alt.Chart(part).mark_bar().encode(
-        y=y, x=alt.X("amount:Q", title=YUAN, stack="zero", axis=alt.Axis(format="~s")),
+        y=y, x=alt.X("amount:Q", title=YUAN, stack="zero", axis=wan_axis()),
         order=alt.Order("form_order:Q"),
         color=alt.Color("form:N", title=None, scale=alt.Scale(domain=list(FORMS.values()), range=[RED, PALETTE[1]])),
         tooltip=[alt.Tooltip("project:N", title="项目"), alt.Tooltip("form:N", title="类别"),
