@@ -50,7 +50,7 @@ COOKIE_SCRIPT = (
 
 
 # Only on a demo database (demo loaded and no real record) does the login page list the demo accounts.
-_demo_accounts_shown = cached(demo.is_demo_database)
+_demo_accounts_shown = cached(demo.shows_demo_accounts)
 
 
 def _set_cookie(token: str | None) -> None:

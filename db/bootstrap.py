@@ -51,8 +51,8 @@ def demo_loaded(session: Session) -> bool:
 
 
 def shows_demo_accounts(engine: Engine | None = None) -> bool:
-    """True on a demo database only (demo loaded, no real record): the login page then lists the demo accounts."""
-    from db.demo import is_demo_database
+    """True while the login page lists the demo accounts (db.demo.shows_demo_accounts)."""
+    from db.demo.load import shows_demo_accounts as shown
 
     with Session(engine or get_engine()) as session:
-        return is_demo_database(session)
+        return shown(session)

@@ -296,7 +296,7 @@ def test_login_through_the_proxy_renders_the_overview(stack, browser):  # noqa: 
         expect(page.get_by_text("离线地图")).to_be_visible()
         expect(charts.first.locator("canvas, svg").first).to_be_visible()
         # Every other page the staff user may open (tables, forms, the data editor, maps) draws under it too.
-        for label in allowed_labels("staff"):
+        for label in allowed_labels("demo_staff"):
             if label in ("总览", "社区画像"):
                 continue
             sidebar(page).get_by_role("link", name=label).click()

@@ -6,18 +6,19 @@
 from db.demo.build import build_demo_rows
 from db.demo.generator import CLEARED_KEY, DEMO_ACCOUNTS, DEMO_PASSWORD, META_KEY
 from db.demo.load import (
-           DemoRefused,
-           clear_demo,
-           demo_loaded,
-           demo_row_counts,
-           holds_real_records,
-           is_demo_database,
-           load_demo,
-           real_record_tables,
-           refuse_if_real,
-           reset_demo,
+    DemoRefused,
+    clear_demo,
+    demo_loaded,
+    demo_row_counts,
+    holds_real_records,
+    is_demo_database,
+    load_demo,
+    real_record_tables,
+    refuse_if_real,
+    reset_demo,
+    shows_demo_accounts,
 )
 
 __all__ = ["CLEARED_KEY", "DEMO_ACCOUNTS", "DEMO_PASSWORD", "META_KEY", "DemoRefused", "build_demo_rows", "clear_demo",
            "demo_loaded", "demo_row_counts", "holds_real_records", "is_demo_database", "load_demo",
-           "real_record_tables", "refuse_if_real", "reset_demo"]
+           "real_record_tables", "refuse_if_real", "reset_demo", "shows_demo_accounts"]

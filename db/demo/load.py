@@ -172,9 +172,19 @@ def holds_real_records(session: Session) -> bool:
 
 
 def is_demo_database(session: Session) -> bool:
-    """The demo is loaded and nothing real was entered: the only kind of database whose login page shows the demo
-    accounts."""
+    """The demo is loaded and nothing real was entered: the only kind of database the demo may be reset on."""
     return demo_loaded(session) and not holds_real_records(session)
+
+
+def shows_demo_accounts(session: Session) -> bool:
+    """Whether the login page lists the demo accounts: the demo is loaded and nobody has an account of their own.
+
+    Records entered by trying the demo (an activity saved as demo_staff) do not hide the accounts — they do block a
+    reset, which would delete them — but the first real account does: from then on the installation is in use."""
+    if not demo_loaded(session):
+        return False
+    real_user = session.execute(select(AppUser.id).where(AppUser.is_demo.is_(False)).limit(1)).first()
+    return real_user is None
 
 
 def refuse_if_real(session: Session, action: str) -> None:
