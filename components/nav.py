@@ -35,6 +35,10 @@ def writers_only(user: CurrentUser) -> bool:
     return user.may_write
 
 
+def admins_only(user: CurrentUser) -> bool:
+    return user.is_admin
+
+
 OVERVIEW = "app.py"
 
 PAGES: tuple[PageSpec, ...] = (
@@ -46,6 +50,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/6_organizations.py", "社会组织与社工", everyone),
     PageSpec("pages/1_data_entry.py", "数据录入", writers_only),
     PageSpec("pages/7_transfer.py", "导入导出", writers_only),
+    PageSpec("pages/8_admin.py", "系统管理", admins_only),
 )
 
 # Where each kind of record is entered (数据录入 lists them): page, the tab that holds the form, what it records.

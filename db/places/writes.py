@@ -93,7 +93,7 @@ class CommunityInput:
     party_secretary: Any = ""
     service_brand: Any = ""
     pilot_status: Any = ""
-    featured_scenes: list[str] = field(default_factory=list)
+    featured_scenes: Any = field(default_factory=list)  # a list, or text separated by 、，,
     description: Any = ""
     lng: Any = None
     lat: Any = None
