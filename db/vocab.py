@@ -298,4 +298,17 @@ AUDIT_FIELD_LABELS = {
     "is_demo": "演示数据",
     "version": "版本",
     "id": "编号",
+    # Details of events (backups, restores, the demo, exports).
+    "today": "日期",
+    "rows": "行数",
+    "file": "文件",
+    "bytes": "大小（字节）",
+    "kind": "方式",
+    "filters": "筛选条件",
+    "backup_created_at": "备份时间",
+    "backup_revision": "备份的结构版本",
+    "backup_dialect": "备份来源数据库",
+    "revision": "结构版本",
+    "fingerprint": "备份校验值",
+    "sessions_ended": "已结束所有会话",
 }

@@ -32,9 +32,10 @@ def audit_panel(user: CurrentUser) -> None:
     if log.empty:
         st.info("没有符合条件的操作记录。")
     else:
-        st.dataframe(log, hide_index=True, width="stretch", column_config={
+        view = log.assign(记录编号=[str(int(v)) if pd.notna(v) else "" for v in log["记录编号"]])  # no "None"
+        st.dataframe(view, hide_index=True, width="stretch", column_config={
             "时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-            "编号": st.column_config.NumberColumn(format="%d"), "记录编号": st.column_config.NumberColumn(format="%d")})
+            "编号": st.column_config.NumberColumn(format="%d")})
         _changes(user, log)
     st.divider()
     left, right = st.columns(2, gap="large")
@@ -76,7 +77,7 @@ def _changes(user: CurrentUser, log: Any) -> None:
         return
     changes = ad.fresh(audit.audit_changes, user, picked)
     if changes.empty:
-        st.caption("这条记录没有字段变化。")
+        st.caption("这条记录没有字段变化或附加信息。")
         return
     st.dataframe(changes, hide_index=True, width="stretch")
 

@@ -22,6 +22,16 @@ _BACKUP = "admin_backup_file"  # the BackupFile built for the download button
 _PREVIEW = "admin_restore_preview"  # (file id, BackupInfo or the refusal)
 _UPLOADS = "admin_restore_uploads"  # bumps the uploader's key: a fresh, empty uploader after a restore
 ZIP = "application/zip"
+# Streamlit's uploader speaks English; its words are replaced (as on 导入导出, components/transfer.py).
+_UPLOADER_CSS = """
+[data-testid="stFileUploaderDropzone"] > span > button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] > span > button [data-testid="stMarkdownContainer"] p::after {
+  content: "选择文件"; font-size: 14px; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::before { content: "或将备份文件拖到此处"; display: block; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {
+  content: "不超过 %d MB · 本系统生成的 .zip 备份"; display: block; font-size: .85em; opacity: .7; }
+"""
 
 
 def backup_panel(user: CurrentUser) -> None:
@@ -53,6 +63,7 @@ def _restore_section(user: CurrentUser) -> None:
     st.warning("恢复会用备份中的数据替换当前的全部数据（含用户与操作日志）。恢复前系统会先把当前数据备份到服务器的"
                f"备份目录（{operations.backup_dir()}）；恢复完成后所有用户（包括您）都需要重新登录。",
                icon=":material/warning:")
+    st.html(f"<style>{_UPLOADER_CSS % cap}</style>")
     uploaded = st.file_uploader(f"选择备份文件（.zip，不超过 {cap} MB）", type=["zip"], max_upload_size=cap,
                                 key=f"restore_file_{st.session_state.get(_UPLOADS, 0)}")
     if uploaded is None:

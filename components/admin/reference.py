@@ -25,7 +25,7 @@ COORD_HELP = ("GCJ-02：在高德、腾讯地图上取的坐标；WGS-84：GPS �
 
 def reference_panel(user: CurrentUser, ver: int) -> None:
     STATES.show_flash()
-    kind = st.segmented_control("基础数据", KINDS, default=KINDS[0], key="ref_kind") or KINDS[0]
+    kind = st.segmented_control("维护内容", KINDS, default=KINDS[0], key="ref_kind") or KINDS[0]
     choices = ad.place_choices(ver, user)
     if kind == "街道":
         _streets(user, ver)
