@@ -230,11 +230,22 @@ OPERATIONS = ["download_backup", "safety_backup", "preview_backup", "restore", "
               "demo_reset", "demo_clear", "check_audit_chain", "export_audit_log"]
 
 
+@pytest.fixture(scope="module")
+def shared(databases):
+    """One database for the refusals (each checks that it changed nothing), and a backup of it."""
+    from db.migrate import upgrade
+
+    engine = databases.new()
+    upgrade(engine)
+    world = build_world(engine, n_volunteers=1)
+    yield engine, world, operations.download_backup(engine, world.admin).data
+    engine.dispose()
+
+
 @pytest.mark.parametrize("operation", OPERATIONS)
 @pytest.mark.parametrize("role", ["leader", "staff_a"])
-def test_every_operation_is_refused_in_db_for_non_admins(engine, backups, role, operation):
-    world = build_world(engine, n_volunteers=1)
-    backup_bytes = operations.download_backup(engine, world.admin).data
+def test_every_operation_is_refused_in_db_for_non_admins(shared, backups, role, operation):
+    engine, world, backup_bytes = shared
     before = table_digests(engine)
     with session_scope(engine) as session:
         version = data_version(session)

@@ -308,12 +308,25 @@ def _services(world) -> dict[str, tuple[Callable, dict]]:
     }
 
 
+@pytest.fixture(scope="module")
+def shared(databases):
+    """One database for the refusals (each checks that it changed nothing), with a compound to edit."""
+    from db.migrate import upgrade
+
+    engine = databases.new()
+    upgrade(engine)
+    world = build_world(engine, n_volunteers=1)
+    run(engine, places.create_compound, user=world.admin, data=CompoundInput(world.community_a, "已有小区"),
+        idempotency_key=key())
+    yield engine, world
+    engine.dispose()
+
+
 @pytest.mark.parametrize("service", ["create_street", "update_street", "create_community", "update_community",
                                      "create_compound", "update_compound"])
 @pytest.mark.parametrize("role", ["leader", "staff_a", "staff_s1"])
-def test_every_reference_write_is_refused_in_db_for_non_admins(engine, world, role, service):
-    run(engine, places.create_compound, user=world.admin, data=CompoundInput(world.community_a, "已有小区"),
-        idempotency_key=key())
+def test_every_reference_write_is_refused_in_db_for_non_admins(shared, role, service):
+    engine, world = shared
     fn, kwargs = _services(world)[service]
     before = state(engine)
     with pytest.raises(PermissionDenied) as info:
@@ -323,7 +336,8 @@ def test_every_reference_write_is_refused_in_db_for_non_admins(engine, world, ro
 
 
 @pytest.mark.parametrize("role", ["leader", "staff_a"])
-def test_reference_reads_for_the_admin_page_are_refused_for_non_admins(engine, world, role):
+def test_reference_reads_for_the_admin_page_are_refused_for_non_admins(shared, role):
+    engine, world = shared
     user = getattr(world, role)
     with session_scope(engine) as session:
         for read in (lambda: reference.street_table(session, user),

@@ -54,7 +54,7 @@ COMPOUND_MISSING = "该小区不存在（可能已被删除）。"
 def require_reference_admin(user: CurrentUser | None) -> None:
     """Only an administrator manages streets, communities, compounds and organisations' reference data."""
     if user is None or not user.may_manage_reference:
-        raise PermissionDenied("只有管理员可以维护基础数据（街道、社区、小区）。本次操作未写入。")
+        raise PermissionDenied("只有管理员可以维护基础数据（街道、社区、小区）。")
     require_password_changed(user)
 
 
@@ -128,7 +128,7 @@ def district_code_problem(code: str) -> str | None:
 def _number(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError
-    return float(str(value).strip().replace("，", ".")) if isinstance(value, str) else float(value)
+    return float(value.strip()) if isinstance(value, str) else float(value)
 
 
 def location(f: Fields, lng: Any, lat: Any, system: Any) -> tuple[float | None, float | None]:
