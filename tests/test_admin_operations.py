@@ -265,3 +265,17 @@ def test_temporary_passwords_are_random_and_pass_the_password_rule():
     assert len(words) == 50
     assert all(len(w) == 12 and password_problem("someone", w) is None for w in words)
     assert not any(c in w for w in words for c in "0O1lI")
+
+
+@pytest.mark.parametrize("role", ["leader", "staff_a"])
+def test_the_user_edit_read_is_admin_only_and_gives_codes(shared, role):
+    from db.admin.users import user_for_edit
+
+    engine, world, _data = shared
+    with session_scope(engine) as session:
+        with pytest.raises(PermissionDenied):
+            user_for_edit(session, getattr(world, role), world.staff_a.id)
+        opened = user_for_edit(session, world.admin, world.staff_a.id)
+    assert (opened.username, opened.role, opened.scope_type, opened.scope_id) == (
+        world.staff_a.username, "staff", "community", world.community_a)
+    assert opened.status == "正常" and opened.is_active and not opened.is_locked and opened.version >= 1
