@@ -92,7 +92,8 @@ def _chain_check(user: CurrentUser) -> None:
     st.markdown("**校验日志链**")
     st.caption("每条记录都含有它自身和前一条记录的校验值：记录被改动或删除，链就会在那里断开。")
     if st.button("校验日志链", key="audit_verify", icon=":material/verified_user:"):
-        report = ad.fresh(operations.check_audit_chain, user)
+        with st.spinner("正在逐条校验……"):
+            report = ad.fresh(operations.check_audit_chain, user)
         (st.success if report.intact else st.error)(report.message())
 
 
