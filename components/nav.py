@@ -36,6 +36,10 @@ def writers_only(user: CurrentUser) -> bool:
     return user.may_write
 
 
+def admins_only(user: CurrentUser) -> bool:
+    return user.is_admin
+
+
 OVERVIEW = "app.py"
 SCREEN = "pages/7_screen.py"  # 大屏: the one page a kiosk link opens (issue 11)
 BRIEF = "pages/8_brief.py"  # 工作简报
@@ -52,6 +56,7 @@ PAGES: tuple[PageSpec, ...] = (
     # review meetings
     PageSpec(SCREEN, "大屏", everyone),
     PageSpec(BRIEF, "工作简报", everyone),
+    PageSpec("pages/9_admin.py", "系统管理", admins_only),
 )
 
 # Where each kind of record is entered (数据录入 lists them): page, the tab that holds the form, what it records.

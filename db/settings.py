@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     lock_minutes: int = 15
     max_lock_hours: int = 24
     upload_max_mb: int = 10
+    # A backup uploaded for a restore (系统管理 › 备份与恢复) may be this large; Streamlit's server.maxUploadSize in
+    # .streamlit/config.toml equals it (the proxy's client_max_body_size just above), and every other uploader
+    # (imports) passes its own smaller cap, upload_max_mb.
+    backup_upload_max_mb: int = 200
     # Data rows one import may hold (an Excel/CSV 台账 file); a bigger file is refused before it is parsed whole.
     import_max_rows: int = 5000
 

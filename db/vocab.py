@@ -224,7 +224,18 @@ TABLE_LABELS = {
     "projecttarget": "项目目标", "activity": "活动", "servicerecord": "服务记录", "volunteertotal": "志愿时长合计",
     "training": "培训", "mediationcase": "调解案件", "charityresource": "慈善资源", "charityneed": "需求",
     "charitymatch": "资源对接", "donation": "捐赠", "reportedindicator": "报道指标", "staraward": "星级认定",
+    "backup": "备份",
 }
+
+# Form fields of the reference data (系统管理 › 基础数据: streets, communities, compounds), 「字段」原因.
+PLACE_FIELD_LABELS = {
+    "name": "名称", "province": "省份", "city": "城市", "district": "区县", "district_code": "行政区划代码",
+    "street_id": "所属街道", "community_id": "所属社区", "kind": "类型", "founded_year": "成立年份",
+    "population": "常住人口", "households": "户数", "area_km2": "面积（平方公里）", "party_secretary": "党组织书记",
+    "service_brand": "服务品牌", "pilot_status": "试点情况", "featured_scenes": "特色场景", "description": "简介",
+    "lng": "经度", "lat": "纬度", "coord_system": "坐标系",
+}
+COMMUNITY_KINDS = ("社区", "村")
 
 # ------------------------------------------------------------------------------------------ users and audit
 
@@ -262,6 +273,9 @@ AUDIT_ACTIONS = {
     "certificate": "出具证明",
     "demo_load": "载入演示数据",
     "demo_reset": "重置演示数据",
+    "demo_clear": "清除演示数据",
+    "backup": "备份",
+    "restore": "恢复备份",
 }
 
 # Keys of audit values that no form label covers.
@@ -284,4 +298,17 @@ AUDIT_FIELD_LABELS = {
     "is_demo": "演示数据",
     "version": "版本",
     "id": "编号",
+    # Details of events (backups, restores, the demo, exports).
+    "today": "日期",
+    "rows": "行数",
+    "file": "文件",
+    "bytes": "大小（字节）",
+    "kind": "方式",
+    "filters": "筛选条件",
+    "backup_created_at": "备份时间",
+    "backup_revision": "备份的结构版本",
+    "backup_dialect": "备份来源数据库",
+    "revision": "结构版本",
+    "fingerprint": "备份校验值",
+    "sessions_ended": "已结束所有会话",
 }

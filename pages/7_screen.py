@@ -7,7 +7,7 @@ import streamlit as st
 
 from components import data, filters
 from components.page import demo_loaded, setup_screen
-from components.screen import big_screen, kiosk_admin
+from components.screen import big_screen
 from db.admin.kiosk import KioskViewer
 
 viewer = setup_screen("pages/7_screen.py", "大屏")
@@ -21,6 +21,5 @@ else:
         period = filters.period_filter(default="year", key="screen_period")
         st.caption("投影时可收起侧边栏，并按 F11 全屏。")
 big_screen.render(scope, period, demo=demo_loaded(ver))
-if not isinstance(viewer, KioskViewer) and viewer.role == "admin":
-    st.divider()
-    kiosk_admin.section(viewer, ver)
+if not isinstance(viewer, KioskViewer) and viewer.is_admin:
+    st.caption("只读大屏链接（评审会投影用，无需登录）在 系统管理 › 大屏链接 中创建与撤销。")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import re
 import socket
 import ssl
 import time
@@ -232,10 +233,26 @@ def test_websocket_refused_for_a_host_name_not_ours(stack):
     assert " 101 " not in status and " 403 " in status, status
 
 
+def test_upload_caps_are_in_step():
+    """server.maxUploadSize is the largest upload, a backup to restore (BACKUP_UPLOAD_MAX_MB); every uploader passes
+    its own cap (an import's is UPLOAD_MAX_MB), so nothing but a backup gets the large cap; the proxy's body limit
+    sits 1 MB above it."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    settings = Settings()
+    assert config["server"]["maxUploadSize"] == settings.backup_upload_max_mb > settings.upload_max_mb
+    uploaders = [(path, call) for path in sorted((ROOT / "components").rglob("*.py"))
+                 for call in re.findall(r"st\.file_uploader\((.*?)\)\n", path.read_text(encoding="utf-8"), re.S)]
+    assert len(uploaders) >= 2, uploaders  # the import and the restore
+    for path, call in uploaders:
+        assert "max_upload_size=" in call, f"{path.name}: st.file_uploader without its own max_upload_size"
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    assert re.findall(r"^\s*client_max_body_size (\d+)m;", nginx, re.M) == [str(settings.backup_upload_max_mb + 1)]
+
+
 def test_bodies_above_the_upload_cap_are_refused(stack):
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     cap_mb = config["server"]["maxUploadSize"]
-    assert cap_mb == Settings().upload_max_mb, "server.maxUploadSize must equal db/settings.py upload_max_mb"
+    assert cap_mb == Settings().backup_upload_max_mb, "server.maxUploadSize must equal backup_upload_max_mb"
     conn = http.client.HTTPSConnection("127.0.0.1", stack.proxy.port, context=stack.tls, timeout=30)
     try:
         conn.putrequest("PUT", "/_stcore/upload_file/session/file")

@@ -22,8 +22,9 @@ from db.periods import period_of
 from db.scope import ALL, Scope
 from db.screen.reads import HEADLINE, PANELS, screen_data
 from tests.conftest import DEMO_TODAY
-from tests.ui_helpers import APP, assert_clean, current_user, open_page, texts
+from tests.ui_helpers import APP, assert_clean, current_user, new_app, open_page, texts
 
+ADMIN = "pages/9_admin.py"
 SCREEN, BRIEF = nav.SCREEN, nav.BRIEF
 
 
@@ -205,8 +206,16 @@ def test_the_screen_and_the_brief_show_no_volunteer_name_or_phone(app_db):
         assert [p for p in phones if p in shown] == []
 
 
-def test_only_an_admin_sees_the_kiosk_links_section(app_db):
-    admin = open_page("demo_admin", SCREEN)
+def _kiosk_admin(username: str = "demo_admin"):
+    """系统管理 › 大屏链接, where kiosk links are managed."""
+    at = new_app()
+    at.session_state["current_user"] = current_user(username)
+    at.session_state["admin_tab"] = "大屏链接"
+    return at.switch_page(ADMIN).run()
+
+
+def test_only_an_admin_manages_kiosk_links(app_db):
+    admin = _kiosk_admin()
     assert_clean(admin)
     assert "大屏链接" in texts(admin.subheader)
     assert any(b.label == "创建链接" for b in admin.button)
@@ -215,7 +224,7 @@ def test_only_an_admin_sees_the_kiosk_links_section(app_db):
 
 
 def test_an_admin_creates_a_link_shown_once_and_revokes_it(app_db):
-    at = open_page("demo_admin", SCREEN)
+    at = _kiosk_admin()
     at.text_input(key="kiosk_name").input("区民政局评审会")
     at.button(key="kiosk_create").click().run()
     assert_clean(at)

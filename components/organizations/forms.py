@@ -283,3 +283,18 @@ def _conclude_form(ver: int, user: CurrentUser, scope: Scope) -> None:
             outcome=entry[0], resolved_on=entry[1]),
         message=lambda opened, entry, _result: f"调解案件 #{opened.record_id} 已办结：{entry[0]}。",
     ), [(case_id, label) for (case_id, _version), label in cases])
+
+
+# ------------------------------------------------------------------------------- 系统管理 › 基础数据 embeds these
+
+
+def organization_form(ver: int, user: CurrentUser, street_id: int) -> None:
+    """The new-organisation form for one street (the same form and service as 录入 › 社会组织)."""
+    STATES.show_flash()
+    _organization_form(ver, user, street_id, Scope(street_id=street_id))
+
+
+def organization_edit(ver: int, user: CurrentUser, street_id: int) -> None:
+    """The edit form of the organisations of one street (as 录入 › 修改社会组织)."""
+    STATES.show_flash()
+    _organization_edit(ver, user, street_id, Scope(street_id=street_id))

@@ -90,6 +90,9 @@ _TABLE_LABELS: dict[str, tuple[dict[str, str], ...]] = {
     "charityresource": (vocab.CHARITY_FIELD_LABELS,),
     "charitymatch": (vocab.CHARITY_FIELD_LABELS,),
     "donation": (vocab.CHARITY_FIELD_LABELS,),
+    "street": (vocab.PLACE_FIELD_LABELS,),
+    "community": (vocab.PLACE_FIELD_LABELS,),
+    "compound": (vocab.PLACE_FIELD_LABELS,),
 }
 
 
@@ -185,3 +188,24 @@ def audit_choices(session: Session, actor: CurrentUser) -> dict[str, list[str]]:
 
 def audit_count(session: Session) -> int:
     return session.exec(select(func.count()).select_from(AuditLog)).one()
+
+
+def _change_text(row: AuditLog) -> str:
+    old, new = row.old_values or {}, row.new_values or {}
+    return "；".join(f"{_label(k, row.table_name)}：{_shown(old.get(k), k)} → {_shown(new.get(k), k)}"
+                     if old and new else f"{_label(k, row.table_name)}：{_shown((new or old).get(k), k)}"
+                     for k in _changed_keys(old, new))
+
+
+EXPORT_LIMIT = 10_000
+
+
+def audit_export_frame(session: Session, actor: CurrentUser, *, limit: int = EXPORT_LIMIT,
+                       **filters: Any) -> pd.DataFrame:
+    """``audit_log`` (same filters) with each entry's changes written out (字段：原值 → 新值；…), for an export
+    (``db.admin.operations.export_audit_log`` writes it through db/export.py and audits the export)."""
+    frame = audit_log(session, actor, limit=limit, **filters)
+    if frame.empty:
+        return frame.assign(变更内容=pd.Series(dtype=object))
+    rows = {r.id: r for r in session.exec(select(AuditLog).where(AuditLog.id.in_(frame["编号"].tolist()))).all()}
+    return frame.assign(变更内容=[_change_text(rows[i]) for i in frame["编号"]])

@@ -11,6 +11,7 @@ Run each service in ``session_scope(engine, write=True)`` (or through ``db.write
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -241,3 +242,33 @@ def user_table(session: Session, actor: CurrentUser, *, now: datetime | None = N
         "须修改密码": "是" if r.must_change_password else "否",
         "最近登录": r.last_login_at,
     } for r in rows], columns=["id", "version", "用户名", "姓名", "角色", "数据范围", "状态", "须修改密码", "最近登录"])
+
+
+@dataclass(frozen=True)
+class UserForEdit:
+    """One user as the admin's edit forms open it: codes (not labels) and the version the edit must match."""
+
+    id: int
+    version: int
+    username: str
+    display_name: str
+    role: str
+    scope_type: str
+    scope_id: int | None
+    status: str  # user_status's words
+    is_locked: bool  # by an admin, or for now after failed logins
+    is_active: bool
+
+
+def user_for_edit(session: Session, actor: CurrentUser, user_id: int, *, now: datetime | None = None) -> UserForEdit:
+    require_admin(actor)
+    row = session.get(AppUser, user_id)
+    if row is None:
+        raise NotFound(_MISSING)
+    now = now or clock.now()
+    assert row.id is not None
+    return UserForEdit(id=row.id, version=row.version, username=row.username, display_name=row.display_name,
+                       role=row.role, scope_type=row.scope_type, scope_id=row.scope_id,
+                       status=user_status(row, now),
+                       is_locked=row.is_locked or (row.locked_until is not None and row.locked_until > now),
+                       is_active=row.is_active)

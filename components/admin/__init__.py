@@ -1,0 +1,1 @@
+"""The 系统管理 page's sections (administrators only; every service they call refuses anyone else in db)."""
