@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
@@ -87,6 +87,9 @@ def engine(databases) -> Iterator[Engine]:
 
 
 DEMO_TODAY = date(2026, 11, 28)
+# The moment the UI tests run at: the demo they open is built for this day and ``db.clock`` is pinned to it, so a
+# page's 本月 / 本年 / 累计 and the test's own reads agree on every real day of the year (see ``pinned_day``).
+PINNED_NOW = datetime.combine(DEMO_TODAY, time(10, 0))
 
 
 @pytest.fixture(scope="session")
@@ -112,23 +115,80 @@ def pytest_terminal_summary(terminalreporter) -> None:
 # ------------------------------------------------------------------------------------------ the app on demo data
 
 
+@pytest.fixture
+def pinned_day(monkeypatch) -> date:
+    """Pins ``db.clock`` to PINNED_NOW for one test: every ``clock.now()`` / ``clock.today()`` (pages run by AppTest
+    in this process, db services, the test itself) reads that moment. Returns the day."""
+    from db import clock
+
+    monkeypatch.setattr(clock, "now", lambda: PINNED_NOW)
+    return PINNED_NOW.date()
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
-    """One demo database per test session (migrated and loaded once), copied by ``app_db`` for each UI test."""
+    """One demo database per test session (migrated and loaded once, for the pinned day), copied by ``app_db``."""
     from tests.ui_helpers import build_demo_database
 
-    return build_demo_database(tmp_path_factory.mktemp("ui-demo") / "template.db")
+    return build_demo_database(tmp_path_factory.mktemp("ui-demo") / "template.db", today=PINNED_NOW.date())
 
 
-@pytest.fixture
-def app_db(demo_template, tmp_path, monkeypatch):
-    """A private copy of the demo database, with the app's settings and caches pointed at it."""
+def _point_app_at_copy(template, tmp_path, monkeypatch):
     from tests.ui_helpers import copy_database, reset_app_caches
 
-    path = copy_database(demo_template, tmp_path / "demo.db")
+    path = copy_database(template, tmp_path / "demo.db")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
     monkeypatch.setenv("LIVE_REFRESH_SECONDS", "0")
     monkeypatch.setenv("LOAD_DEMO", "true")
     reset_app_caches()
-    yield path
+    return path
+
+
+@pytest.fixture
+def app_db(demo_template, pinned_day, tmp_path, monkeypatch):
+    """A private copy of the demo database, with the app's settings and caches pointed at it, on the pinned day."""
+    from tests.ui_helpers import reset_app_caches
+
+    yield _point_app_at_copy(demo_template, tmp_path, monkeypatch)
     reset_app_caches()
+
+
+@pytest.fixture
+def app_db_real_day(demo_template, tmp_path, monkeypatch):
+    """Like ``app_db`` but on the real clock, for the tests about “today” (what is entered today shows up in 本月):
+    the demo's dates lie behind the real day, so such a test makes the rows it looks for itself."""
+    from tests.ui_helpers import reset_app_caches
+
+    yield _point_app_at_copy(demo_template, tmp_path, monkeypatch)
+    reset_app_caches()
+
+
+# ------------------------------------------------------------------------------------------ the shared small world
+
+
+@pytest.fixture(scope="module")
+def world_engine(databases):
+    """One migrated database per test module holding ``tests.factories.build_world`` (two streets, three
+    communities, projects, social workers, 12 volunteers, a user of every role and scope): ``(engine, world)``.
+
+    The database is shared by the tests of a module (users take a while to hash): a test makes its own rows
+    (its own names, dates and volunteers) and compares counts before and after, never absolute totals.
+    """
+    from tests.factories import build_world
+
+    engine = databases.new()
+    upgrade(engine)
+    yield engine, build_world(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def eng(world_engine) -> Engine:
+    """The shared world's database."""
+    return world_engine[0]
+
+
+@pytest.fixture
+def w(world_engine):
+    """The shared world's ids and users (tests.factories.World)."""
+    return world_engine[1]
