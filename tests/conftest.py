@@ -192,3 +192,16 @@ def eng(world_engine) -> Engine:
 def w(world_engine):
     """The shared world's ids and users (tests.factories.World)."""
     return world_engine[1]
+
+
+# ------------------------------------------------------------------------------------------ markers
+
+BROWSER_FIXTURES = {"server", "browser", "browser_page", "open_context"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Every test that drives Chromium carries ``@pytest.mark.browser``, so ``-m "not browser"`` is the fast loop."""
+    unmarked = [item.nodeid for item in items
+                if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("browser") is None]
+    if unmarked:
+        raise pytest.UsageError(f"browser tests without @pytest.mark.browser: {unmarked}")
