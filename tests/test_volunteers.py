@@ -461,8 +461,9 @@ def test_certificate_is_for_staff_and_admins_within_scope(world):
             vol.certificate(s, d.leader, vid, issued_on=TODAY)
         with pytest.raises(NotFound):
             vol.certificate(s, other, vid, issued_on=TODAY)
-        with pytest.raises(ValidationFailed):
+        with pytest.raises(ValidationFailed) as caught:
             vol.certificate(s, d.admin, vid, issued_on=TODAY, issuer="长" * 61)
+        assert caught.value.errors == {"issuer": "「出具单位」不能超过 60 个字"}
 
 
 def test_pending_records_and_pickers(world):
