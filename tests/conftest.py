@@ -29,7 +29,7 @@ def _pg_admin_engine() -> Engine:
 
 
 class Databases:
-    """Creates empty databases for one backend and drops them at the end."""
+    """Creates empty databases for one backend; each is dropped when its fixture ends (the rest at the end)."""
 
     def __init__(self, backend: str, tmp_dir):
         self.backend = backend
@@ -48,13 +48,24 @@ class Databases:
         self.created.append((url, engine))
         return engine
 
+    def drop(self, engine: Engine) -> None:
+        """Drop one database now: dropping hundreds at the end of the session outlasts any per-test timeout."""
+        for i, (url, created) in enumerate(self.created):
+            if created is engine:
+                del self.created[i]
+                self._drop(url, created)
+                return
+
     def drop_all(self) -> None:
-        for url, engine in self.created:
-            engine.dispose()
-            if self.backend == "postgresql":
-                name = make_url(url).database
-                with _pg_admin_engine().connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        while self.created:
+            self._drop(*self.created.pop())
+
+    def _drop(self, url: str, engine: Engine) -> None:
+        engine.dispose()  # close its pool: PostgreSQL allows ~100 connections in all
+        if self.backend == "postgresql":
+            name = make_url(url).database
+            with _pg_admin_engine().connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -72,9 +83,11 @@ def databases(backend, tmp_path_factory) -> Iterator[Databases]:
 
 
 @pytest.fixture
-def empty_engine(databases) -> Engine:
+def empty_engine(databases) -> Iterator[Engine]:
     """A new database with no tables at all."""
-    return databases.new()
+    eng = databases.new()
+    yield eng
+    databases.drop(eng)
 
 
 @pytest.fixture
@@ -83,7 +96,7 @@ def engine(databases) -> Iterator[Engine]:
     eng = databases.new()
     upgrade(eng)
     yield eng
-    eng.dispose()  # close its pool now: PostgreSQL allows ~100 connections in all
+    databases.drop(eng)
 
 
 DEMO_TODAY = date(2026, 11, 28)
@@ -179,7 +192,7 @@ def world_engine(databases):
     engine = databases.new()
     upgrade(engine)
     yield engine, build_world(engine)
-    engine.dispose()
+    databases.drop(engine)
 
 
 @pytest.fixture
