@@ -7,6 +7,8 @@ test runs and may hold other data, so nothing here relies on it being empty.
 from __future__ import annotations
 
 import os
+import queue
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, time
@@ -26,6 +28,41 @@ BACKENDS = ["sqlite", "postgresql"]
 
 def _pg_admin_engine() -> Engine:
     return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+class _Dropper:
+    """Drops PostgreSQL test databases in a background thread. DROP DATABASE waits for a checkpoint, which on a
+    loaded server can take minutes: no test (and no test's timeout) waits for it. ``pytest_sessionfinish`` waits
+    for the last ones, outside any test."""
+
+    def __init__(self) -> None:
+        self.names: queue.Queue[str | None] = queue.Queue()
+        self.failed: list[str] = []
+        self.thread: threading.Thread | None = None
+
+    def drop(self, name: str) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="drop-test-databases", daemon=True)
+            self.thread.start()
+        self.names.put(name)
+
+    def _run(self) -> None:
+        admin = _pg_admin_engine()
+        while (name := self.names.get()) is not None:
+            try:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            except Exception as exc:  # noqa: BLE001 - reported at the end of the session
+                self.failed.append(f"{name}: {exc}")
+        admin.dispose()
+
+    def finish(self, timeout: float) -> None:
+        if self.thread is not None:
+            self.names.put(None)
+            self.thread.join(timeout)
+
+
+_DROPPER = _Dropper()
 
 
 class Databases:
@@ -49,7 +86,7 @@ class Databases:
         return engine
 
     def drop(self, engine: Engine) -> None:
-        """Drop one database now: dropping hundreds at the end of the session outlasts any per-test timeout."""
+        """Drop one database when its fixture ends (PostgreSQL: in the background, see ``_Dropper``)."""
         for i, (url, created) in enumerate(self.created):
             if created is engine:
                 del self.created[i]
@@ -63,9 +100,7 @@ class Databases:
     def _drop(self, url: str, engine: Engine) -> None:
         engine.dispose()  # close its pool: PostgreSQL allows ~100 connections in all
         if self.backend == "postgresql":
-            name = make_url(url).database
-            with _pg_admin_engine().connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            _DROPPER.drop(make_url(url).database)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -119,7 +154,13 @@ def demo_engine(databases) -> Engine:
     return eng
 
 
+def pytest_sessionfinish(session) -> None:
+    _DROPPER.finish(timeout=900)
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
+    if _DROPPER.failed:
+        terminalreporter.write_line(f"test databases not dropped: {_DROPPER.failed}")
     if not PG_URL:
         terminalreporter.write_line(
             "PostgreSQL tests were skipped: set TEST_DATABASE_URL=postgresql+psycopg://... to run them too.")
