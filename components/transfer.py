@@ -42,18 +42,13 @@ _UPLOADER_CSS = """
 """
 
 
-@st.cache_data(show_spinner=False)
-def _template(kind: str) -> bytes:
-    return template_workbook(kind)
-
-
 def template_downloads() -> None:
     st.subheader("1. 下载模板")
     st.caption("模板第 1 行为表头（红色为必填），第 2 行为示例；“说明”工作表列出每一列的填法。已有的台账不必照抄模板："
                "列的顺序、表头上方的标题行、合并的表头、全角数字和常见日期写法都能识别。")
     with st.container(horizontal=True):
         for kind, template in TEMPLATES.items():
-            st.download_button(f"{template.label}模板", _template(kind), file_name=template.file_name, mime=XLSX,
+            st.download_button(f"{template.label}模板", template_workbook(kind), file_name=template.file_name, mime=XLSX,
                                key=f"template_{kind}", icon=":material/download:", on_click="ignore")
 
 

@@ -86,10 +86,6 @@ class CurrentUser:
         return self.role == ADMIN
 
     @property
-    def is_leader(self) -> bool:
-        return self.role == "leader"
-
-    @property
     def may_write(self) -> bool:
         """Enter and correct records (staff and admins; leaders only read)."""
         return self.role in WRITER_ROLES

@@ -89,10 +89,6 @@ class Settings(BaseSettings):
     def backup_path(self) -> Path:
         return Path(self.backup_dir) if self.backup_dir else PROJECT_ROOT / "data" / "backups"
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
 
 @lru_cache
 def get_settings() -> Settings:

@@ -181,6 +181,13 @@ def require_writer(user: CurrentUser | None) -> None:
     require_password_changed(user)
 
 
+def require_reviewer(user: CurrentUser | None) -> None:
+    """Approving or rejecting records and needs (a role that may review: ``CurrentUser.may_approve``)."""
+    if user is None or not user.may_approve:
+        raise PermissionDenied("您的角色不能审核记录。")
+    require_password_changed(user)
+
+
 def require_admin(user: CurrentUser | None) -> None:
     if user is None or not user.is_admin:
         raise PermissionDenied("只有管理员可以进行此操作。")

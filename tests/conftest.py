@@ -7,9 +7,11 @@ test runs and may hold other data, so nothing here relies on it being empty.
 from __future__ import annotations
 
 import os
+import queue
+import threading
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
@@ -28,8 +30,43 @@ def _pg_admin_engine() -> Engine:
     return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
 
 
+class _Dropper:
+    """Drops PostgreSQL test databases in a background thread. DROP DATABASE waits for a checkpoint, which on a
+    loaded server can take minutes: no test (and no test's timeout) waits for it. ``pytest_sessionfinish`` waits
+    for the last ones, outside any test."""
+
+    def __init__(self) -> None:
+        self.names: queue.Queue[str | None] = queue.Queue()
+        self.failed: list[str] = []
+        self.thread: threading.Thread | None = None
+
+    def drop(self, name: str) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="drop-test-databases", daemon=True)
+            self.thread.start()
+        self.names.put(name)
+
+    def _run(self) -> None:
+        admin = _pg_admin_engine()
+        while (name := self.names.get()) is not None:
+            try:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            except Exception as exc:  # noqa: BLE001 - reported at the end of the session
+                self.failed.append(f"{name}: {exc}")
+        admin.dispose()
+
+    def finish(self, timeout: float) -> None:
+        if self.thread is not None:
+            self.names.put(None)
+            self.thread.join(timeout)
+
+
+_DROPPER = _Dropper()
+
+
 class Databases:
-    """Creates empty databases for one backend and drops them at the end."""
+    """Creates empty databases for one backend; each is dropped when its fixture ends (the rest at the end)."""
 
     def __init__(self, backend: str, tmp_dir):
         self.backend = backend
@@ -48,13 +85,22 @@ class Databases:
         self.created.append((url, engine))
         return engine
 
+    def drop(self, engine: Engine) -> None:
+        """Drop one database when its fixture ends (PostgreSQL: in the background, see ``_Dropper``)."""
+        for i, (url, created) in enumerate(self.created):
+            if created is engine:
+                del self.created[i]
+                self._drop(url, created)
+                return
+
     def drop_all(self) -> None:
-        for url, engine in self.created:
-            engine.dispose()
-            if self.backend == "postgresql":
-                name = make_url(url).database
-                with _pg_admin_engine().connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        while self.created:
+            self._drop(*self.created.pop())
+
+    def _drop(self, url: str, engine: Engine) -> None:
+        engine.dispose()  # close its pool: PostgreSQL allows ~100 connections in all
+        if self.backend == "postgresql":
+            _DROPPER.drop(make_url(url).database)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -72,9 +118,11 @@ def databases(backend, tmp_path_factory) -> Iterator[Databases]:
 
 
 @pytest.fixture
-def empty_engine(databases) -> Engine:
+def empty_engine(databases) -> Iterator[Engine]:
     """A new database with no tables at all."""
-    return databases.new()
+    eng = databases.new()
+    yield eng
+    databases.drop(eng)
 
 
 @pytest.fixture
@@ -83,10 +131,13 @@ def engine(databases) -> Iterator[Engine]:
     eng = databases.new()
     upgrade(eng)
     yield eng
-    eng.dispose()  # close its pool now: PostgreSQL allows ~100 connections in all
+    databases.drop(eng)
 
 
 DEMO_TODAY = date(2026, 11, 28)
+# The moment the UI tests run at: the demo they open is built for this day and ``db.clock`` is pinned to it, so a
+# page's 本月 / 本年 / 累计 and the test's own reads agree on every real day of the year (see ``pinned_day``).
+PINNED_NOW = datetime.combine(DEMO_TODAY, time(10, 0))
 
 
 @pytest.fixture(scope="session")
@@ -103,7 +154,13 @@ def demo_engine(databases) -> Engine:
     return eng
 
 
+def pytest_sessionfinish(session) -> None:
+    _DROPPER.finish(timeout=900)
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
+    if _DROPPER.failed:
+        terminalreporter.write_line(f"test databases not dropped: {_DROPPER.failed}")
     if not PG_URL:
         terminalreporter.write_line(
             "PostgreSQL tests were skipped: set TEST_DATABASE_URL=postgresql+psycopg://... to run them too.")
@@ -112,23 +169,93 @@ def pytest_terminal_summary(terminalreporter) -> None:
 # ------------------------------------------------------------------------------------------ the app on demo data
 
 
+@pytest.fixture
+def pinned_day(monkeypatch) -> date:
+    """Pins ``db.clock`` to PINNED_NOW for one test: every ``clock.now()`` / ``clock.today()`` (pages run by AppTest
+    in this process, db services, the test itself) reads that moment. Returns the day."""
+    from db import clock
+
+    monkeypatch.setattr(clock, "now", lambda: PINNED_NOW)
+    return PINNED_NOW.date()
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
-    """One demo database per test session (migrated and loaded once), copied by ``app_db`` for each UI test."""
+    """One demo database per test session (migrated and loaded once, for the pinned day), copied by ``app_db``."""
     from tests.ui_helpers import build_demo_database
 
-    return build_demo_database(tmp_path_factory.mktemp("ui-demo") / "template.db")
+    return build_demo_database(tmp_path_factory.mktemp("ui-demo") / "template.db", today=PINNED_NOW.date())
 
 
-@pytest.fixture
-def app_db(demo_template, tmp_path, monkeypatch):
-    """A private copy of the demo database, with the app's settings and caches pointed at it."""
+def _point_app_at_copy(template, tmp_path, monkeypatch):
     from tests.ui_helpers import copy_database, reset_app_caches
 
-    path = copy_database(demo_template, tmp_path / "demo.db")
+    path = copy_database(template, tmp_path / "demo.db")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
     monkeypatch.setenv("LIVE_REFRESH_SECONDS", "0")
     monkeypatch.setenv("LOAD_DEMO", "true")
     reset_app_caches()
-    yield path
+    return path
+
+
+@pytest.fixture
+def app_db(demo_template, pinned_day, tmp_path, monkeypatch):
+    """A private copy of the demo database, with the app's settings and caches pointed at it, on the pinned day."""
+    from tests.ui_helpers import reset_app_caches
+
+    yield _point_app_at_copy(demo_template, tmp_path, monkeypatch)
     reset_app_caches()
+
+
+@pytest.fixture
+def app_db_real_day(demo_template, tmp_path, monkeypatch):
+    """Like ``app_db`` but on the real clock, for the tests about “today” (what is entered today shows up in 本月):
+    the demo's dates lie behind the real day, so such a test makes the rows it looks for itself."""
+    from tests.ui_helpers import reset_app_caches
+
+    yield _point_app_at_copy(demo_template, tmp_path, monkeypatch)
+    reset_app_caches()
+
+
+# ------------------------------------------------------------------------------------------ the shared small world
+
+
+@pytest.fixture(scope="module")
+def world_engine(databases):
+    """One migrated database per test module holding ``tests.factories.build_world`` (two streets, three
+    communities, projects, social workers, 12 volunteers, a user of every role and scope): ``(engine, world)``.
+
+    The database is shared by the tests of a module (users take a while to hash): a test makes its own rows
+    (its own names, dates and volunteers) and compares counts before and after, never absolute totals.
+    """
+    from tests.factories import build_world
+
+    engine = databases.new()
+    upgrade(engine)
+    yield engine, build_world(engine)
+    databases.drop(engine)
+
+
+@pytest.fixture
+def eng(world_engine) -> Engine:
+    """The shared world's database."""
+    return world_engine[0]
+
+
+@pytest.fixture
+def w(world_engine):
+    """The shared world's ids and users (tests.factories.World)."""
+    return world_engine[1]
+
+
+# ------------------------------------------------------------------------------------------ markers
+
+BROWSER_FIXTURES = {"server", "browser", "browser_page", "open_context"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Every test that drives Chromium carries ``@pytest.mark.browser``, so ``-m "not browser"`` is the fast loop."""
+    unmarked = [item.nodeid for item in items
+                if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("browser") is None]
+    if unmarked:
+        raise pytest.UsageError(f"browser tests without @pytest.mark.browser: {unmarked}")

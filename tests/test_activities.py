@@ -12,21 +12,12 @@ from sqlalchemy import select
 from db.activities.writes import activity_for_edit, create_activity, update_activity, validate_activity
 from db.engine import session_scope
 from db.errors import PermissionDenied, ValidationFailed
-from db.migrate import upgrade
 from db.models import Activity, Community, Organization, ServiceRecord, Street, Volunteer
 from db.vocab import FIELD_LABELS
-from tests.factories import activity_input, build_world, hours, make_record, make_volunteers, write_counts
+from tests.asserts import assert_refused
+from tests.factories import activity_input, hours, make_record, make_volunteers, write_counts
 
 TODAY = date(2025, 6, 30)
-
-
-@pytest.fixture(scope="module")
-def world_engine(databases):
-    """One migrated database shared by this module: refused forms write nothing, accepted ones use their own
-    dates and volunteers, so tests do not see each other's rows."""
-    engine = databases.new()
-    upgrade(engine)
-    return engine, build_world(engine)
 
 
 @pytest.fixture(scope="module")
@@ -41,16 +32,6 @@ def elsewhere(world_engine):
         s.add(org)
         s.flush()
         return {"far": far, "near": near, "streetless_org": org.id}
-
-
-@pytest.fixture
-def eng(world_engine):
-    return world_engine[0]
-
-
-@pytest.fixture
-def w(world_engine):
-    return world_engine[1]
 
 
 def valid(w, **overrides):
@@ -70,19 +51,11 @@ def validate(eng, user, data, today=TODAY):
         return validate_activity(session, user, data, today=today)
 
 
-def assert_refused(eng, user, data, field: str, label_of: str | None = None) -> str:
-    """create_activity refuses ``data`` naming exactly ``field``, in Chinese with the field's label; nothing is
-    written (activities, records, audit, submissions, data version). Returns the message."""
-    before = write_counts(eng)
-    with pytest.raises(ValidationFailed) as info:
-        create(eng, user, data)
-    assert write_counts(eng) == before
-    errors = info.value.errors
-    assert set(errors) == {field}, errors
-    message = errors[field]
-    assert FIELD_LABELS[label_of or field] in message
-    assert message in str(info.value)
-    return message
+def refuse_form(eng, user, data, field: str, label_of: str | None = None) -> str:
+    """create_activity refuses ``data`` naming exactly ``field``, in Chinese with the field's label, and nothing in any
+    table changes (tests.asserts.assert_refused). Returns the message."""
+    error = assert_refused(eng, lambda: create(eng, user, data), field, FIELD_LABELS[label_of or field])
+    return error.errors[field]
 
 
 # ------------------------------------------------------------------------------------------- the baseline
@@ -106,7 +79,7 @@ def test_several_wrong_fields_are_all_reported(eng, w):
     data = valid(w, title="", type="聚餐", people_served=-3, unique_persons=None)
     with pytest.raises(ValidationFailed) as info:
         validate(eng, w.admin, data)
-    assert {"title", "type", "people_served"} <= set(info.value.errors)
+    assert set(info.value.errors) == {"title", "type", "people_served"}
 
 
 # ------------------------------------------------------------------------------------------------ title
@@ -114,11 +87,11 @@ def test_several_wrong_fields_are_all_reported(eng, w):
 
 @pytest.mark.parametrize("title", ["", "   ", None])
 def test_empty_title_is_refused(eng, w, title):
-    assert_refused(eng, w.admin, valid(w, title=title), "title")
+    refuse_form(eng, w.admin, valid(w, title=title), "title")
 
 
 def test_title_longer_than_100_characters_is_refused(eng, w):
-    assert_refused(eng, w.admin, valid(w, title="活" * 101), "title")
+    refuse_form(eng, w.admin, valid(w, title="活" * 101), "title")
 
 
 def test_title_of_100_characters_is_accepted(eng, w):
@@ -127,18 +100,18 @@ def test_title_of_100_characters_is_accepted(eng, w):
 
 @pytest.mark.parametrize("type_", ["聚餐", "", None])
 def test_unknown_activity_type_is_refused(eng, w, type_):
-    assert_refused(eng, w.admin, valid(w, type=type_), "type")
+    refuse_form(eng, w.admin, valid(w, type=type_), "type")
 
 
 # ------------------------------------------------------------------------------------------ date and time
 
 
 def test_missing_date_is_refused(eng, w):
-    assert_refused(eng, w.admin, valid(w, activity_date=None), "activity_date")
+    refuse_form(eng, w.admin, valid(w, activity_date=None), "activity_date")
 
 
 def test_date_after_today_is_refused(eng, w):
-    message = assert_refused(eng, w.admin, valid(w, activity_date=date(2025, 7, 1)), "activity_date")
+    message = refuse_form(eng, w.admin, valid(w, activity_date=date(2025, 7, 1)), "activity_date")
     assert "2025-06-30" in message
 
 
@@ -147,7 +120,7 @@ def test_date_of_today_is_accepted(eng, w):
 
 
 def test_date_before_2000_is_refused(eng, w):
-    assert_refused(eng, w.admin, valid(w, activity_date=date(1999, 12, 31)), "activity_date")
+    refuse_form(eng, w.admin, valid(w, activity_date=date(1999, 12, 31)), "activity_date")
 
 
 def test_date_of_first_january_2000_is_accepted(eng, w):
@@ -155,16 +128,16 @@ def test_date_of_first_january_2000_is_accepted(eng, w):
 
 
 def test_missing_start_time_is_refused(eng, w):
-    assert_refused(eng, w.admin, valid(w, start_time=None), "start_time")
+    refuse_form(eng, w.admin, valid(w, start_time=None), "start_time")
 
 
 def test_missing_end_time_is_refused(eng, w):
-    assert_refused(eng, w.admin, valid(w, end_time=None), "end_time")
+    refuse_form(eng, w.admin, valid(w, end_time=None), "end_time")
 
 
 @pytest.mark.parametrize("end", [time(9, 0), time(8, 59)], ids=["equal", "before"])
 def test_end_not_after_start_is_refused(eng, w, end):
-    assert_refused(eng, w.admin, valid(w, start_time=time(9, 0), end_time=end), "end_time")
+    refuse_form(eng, w.admin, valid(w, start_time=time(9, 0), end_time=end), "end_time")
 
 
 # ------------------------------------------------------------------------------------------------ places
@@ -172,7 +145,7 @@ def test_end_not_after_start_is_refused(eng, w, end):
 
 def test_missing_community_is_refused(eng, w):
     # An admin has no community of their own to default to.
-    assert_refused(eng, w.admin, valid(w, community_id=None, project_id=None), "community_id")
+    refuse_form(eng, w.admin, valid(w, community_id=None, project_id=None), "community_id")
 
 
 def test_community_staff_defaults_to_their_community(eng, w):
@@ -181,24 +154,24 @@ def test_community_staff_defaults_to_their_community(eng, w):
 
 
 def test_unknown_community_is_refused(eng, w):
-    assert_refused(eng, w.admin, valid(w, community_id=987_654, project_id=None), "community_id")
+    refuse_form(eng, w.admin, valid(w, community_id=987_654, project_id=None), "community_id")
 
 
 def test_unknown_project_is_refused(eng, w):
-    assert_refused(eng, w.admin, valid(w, project_id=987_654), "project_id")
+    refuse_form(eng, w.admin, valid(w, project_id=987_654), "project_id")
 
 
 @pytest.mark.parametrize("value", ["abc", 1.5, True], ids=["text", "fraction", "bool"])
 def test_an_id_of_the_wrong_type_names_no_project(eng, w, value):
-    assert "不存在" in assert_refused(eng, w.admin, valid(w, project_id=value), "project_id")
+    assert "不存在" in refuse_form(eng, w.admin, valid(w, project_id=value), "project_id")
 
 
 def test_project_from_another_street_is_refused(eng, w):
-    assert_refused(eng, w.admin, valid(w, project_id=w.project2), "project_id")
+    refuse_form(eng, w.admin, valid(w, project_id=w.project2), "project_id")
 
 
 def test_unknown_social_worker_is_refused(eng, w):
-    assert_refused(eng, w.admin, valid(w, lead_social_worker_id=987_654), "lead_social_worker_id")
+    refuse_form(eng, w.admin, valid(w, lead_social_worker_id=987_654), "lead_social_worker_id")
 
 
 # ------------------------------------------------------------------------------------------------ people
@@ -206,17 +179,17 @@ def test_unknown_social_worker_is_refused(eng, w):
 
 @pytest.mark.parametrize("value", [-1, "-5"])
 def test_negative_people_served_is_refused(eng, w, value):
-    assert_refused(eng, w.admin, valid(w, people_served=value, unique_persons=None), "people_served")
+    refuse_form(eng, w.admin, valid(w, people_served=value, unique_persons=None), "people_served")
 
 
 @pytest.mark.parametrize("value", [1.5, "abc", "12人", "1.5", float("nan"), float("inf"), True],
                          ids=["fraction", "text", "text-with-unit", "fraction-text", "nan", "inf", "bool"])
 def test_non_integer_people_served_is_refused(eng, w, value):
-    assert_refused(eng, w.admin, valid(w, people_served=value, unique_persons=None), "people_served")
+    refuse_form(eng, w.admin, valid(w, people_served=value, unique_persons=None), "people_served")
 
 
 def test_people_served_above_100000_is_refused(eng, w):
-    assert_refused(eng, w.admin, valid(w, people_served=100_001, unique_persons=None), "people_served")
+    refuse_form(eng, w.admin, valid(w, people_served=100_001, unique_persons=None), "people_served")
 
 
 def test_people_served_of_100000_is_accepted(eng, w):
@@ -228,7 +201,7 @@ def test_people_served_as_text_digits_is_accepted(eng, w):
 
 
 def test_unique_persons_above_people_served_is_refused(eng, w):
-    assert_refused(eng, w.admin, valid(w, people_served=10, unique_persons=11), "unique_persons")
+    refuse_form(eng, w.admin, valid(w, people_served=10, unique_persons=11), "unique_persons")
 
 
 def test_unique_persons_equal_to_people_served_is_accepted(eng, w):
@@ -237,7 +210,7 @@ def test_unique_persons_equal_to_people_served_is_accepted(eng, w):
 
 def test_invalid_people_served_does_not_also_blame_unique_persons(eng, w):
     # 服务人次 = -5 is the one wrong field; 服务人数 = 3 is fine and must not be reported as “more than 人次”.
-    assert_refused(eng, w.admin, valid(w, people_served=-5, unique_persons=3), "people_served")
+    refuse_form(eng, w.admin, valid(w, people_served=-5, unique_persons=3), "people_served")
 
 
 # ------------------------------------------------------------------------------------------------ actors
@@ -245,7 +218,7 @@ def test_invalid_people_served_does_not_also_blame_unique_persons(eng, w):
 
 def test_no_actor_is_refused(eng, w):
     data = valid(w, lead_social_worker_id=None, actors=set(), volunteers=[])
-    assert_refused(eng, w.admin, data, "actors")
+    refuse_form(eng, w.admin, data, "actors")
 
 
 def test_lead_social_worker_and_volunteers_set_their_actor_flags(eng, w):
@@ -265,7 +238,7 @@ def test_volunteer_actor_without_volunteers_is_dropped(eng, w):
 
 
 def test_volunteer_not_chosen_is_refused(eng, w):
-    assert_refused(eng, w.admin, valid(w, volunteers=hours((None, 2))), "volunteers")
+    refuse_form(eng, w.admin, valid(w, volunteers=hours((None, 2))), "volunteers")
 
 
 def test_blank_volunteer_row_is_ignored(eng, w):
@@ -274,28 +247,28 @@ def test_blank_volunteer_row_is_ignored(eng, w):
 
 
 def test_unknown_volunteer_is_refused(eng, w):
-    assert_refused(eng, w.admin, valid(w, volunteers=hours((987_654, 1))), "volunteers")
+    refuse_form(eng, w.admin, valid(w, volunteers=hours((987_654, 1))), "volunteers")
 
 
 def test_duplicate_volunteer_is_refused(eng, w):
     v = w.volunteers[0]
-    assert_refused(eng, w.admin, valid(w, volunteers=hours((v, 1), (v, 1))), "volunteers")
+    refuse_form(eng, w.admin, valid(w, volunteers=hours((v, 1), (v, 1))), "volunteers")
 
 
 @pytest.mark.parametrize("value", [0, -1, "0"])
 def test_hours_not_positive_are_refused(eng, w, value):
-    assert_refused(eng, w.admin, valid(w, volunteers=hours((w.volunteers[0], value))), "volunteers", "hours")
+    refuse_form(eng, w.admin, valid(w, volunteers=hours((w.volunteers[0], value))), "volunteers", "hours")
 
 
 @pytest.mark.parametrize("value", [float("nan"), "abc", "两小时"], ids=["nan", "text", "chinese-text"])
 def test_hours_not_a_number_are_refused(eng, w, value):
-    assert_refused(eng, w.admin, valid(w, volunteers=hours((w.volunteers[0], value))), "volunteers", "hours")
+    refuse_form(eng, w.admin, valid(w, volunteers=hours((w.volunteers[0], value))), "volunteers", "hours")
 
 
 @pytest.mark.parametrize("value", [2.01, 2.5, float("inf")])
 def test_hours_longer_than_the_activity_are_refused(eng, w, value):
     # 09:00–11:00 is two hours.
-    message = assert_refused(eng, w.admin, valid(w, volunteers=hours((w.volunteers[0], value))),
+    message = refuse_form(eng, w.admin, valid(w, volunteers=hours((w.volunteers[0], value))),
                              "volunteers", "hours")
     assert "活动时长" in message
 
@@ -327,7 +300,7 @@ def test_volunteer_on_an_overlapping_activity_is_refused(eng, w):
                    volunteers=hours((volunteer, 1)))
     with session_scope(eng) as session:
         name = session.get(Volunteer, volunteer).name
-    message = assert_refused(eng, w.admin, second, "volunteers")
+    message = refuse_form(eng, w.admin, second, "volunteers")
     assert "邻里互助联动服务" in message  # names the clashing activity
     assert name not in message  # the volunteer's name is shown masked
 
@@ -339,7 +312,7 @@ def test_volunteer_on_an_activity_inside_another_is_refused(eng, w):
                                volunteers=hours((volunteer, 1))))
     inner = valid(w, activity_date=day, start_time=time(9, 0), end_time=time(10, 0),
                   volunteers=hours((volunteer, 1)))
-    assert_refused(eng, w.admin, inner, "volunteers")
+    refuse_form(eng, w.admin, inner, "volunteers")
 
 
 def test_volunteer_on_an_activity_that_only_touches_is_accepted(eng, w):
@@ -376,7 +349,7 @@ def test_rejected_record_does_not_block_an_overlapping_activity(eng, w):
 ])
 def test_markup_that_would_reach_outside_is_refused(eng, w, field, text):
     """A Markdown image or link, or an HTML tag, is refused where it enters: pages show this text in Markdown."""
-    message = assert_refused(eng, w.staff_a, valid(w, **{field: text}), field)
+    message = refuse_form(eng, w.staff_a, valid(w, **{field: text}), field)
     assert "不能包含链接、图片或网页标记" in message
 
 
@@ -434,7 +407,7 @@ def test_street_staff_cannot_use_a_project_of_another_street(eng, w):
 
 def test_an_organisation_without_a_street_needs_a_community(eng, w, elsewhere):
     data = valid(w, community_id=None, organization_id=elsewhere["streetless_org"], project_id=None)
-    assert "未归属街道" in assert_refused(eng, w.admin, data, "organization_id")
+    assert "未归属街道" in refuse_form(eng, w.admin, data, "organization_id")
 
 
 def test_an_edit_checks_the_references_too(eng, w, elsewhere):

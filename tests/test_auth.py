@@ -23,13 +23,14 @@ from db.auth import (
     user_from_token,
 )
 from db.engine import session_scope
-from db.errors import LoginFailed, PermissionDenied, ValidationFailed
+from db.errors import LoginFailed, PermissionDenied
 from db.migrate import upgrade
 from db.models import AppUser, AuditLog
 from db.settings import get_settings
 from db.vocab import FIELD_LABELS
 from db.write import data_version
-from tests.factories import PASSWORD, make_community, make_street, make_user, user_count
+from tests.asserts import assert_refused, in_session
+from tests.factories import PASSWORD, make_street, make_user
 
 _names = itertools.count(1)
 T0 = datetime(2025, 6, 1, 10, 0, 0)
@@ -39,25 +40,10 @@ def fresh_name() -> str:
     return f"user_{next(_names)}"
 
 
-@pytest.fixture(scope="module")
-def auth_engine(databases):
-    engine = databases.new()
-    upgrade(engine)
-    with session_scope(engine, write=True) as session:
-        street = make_street(session)
-        community = make_community(session, street)
-        admin = make_user(session, "admin", username="root_admin")
-    return engine, {"street": street.id, "community": community.id, "admin": admin}
-
-
 @pytest.fixture
-def eng(auth_engine):
-    return auth_engine[0]
-
-
-@pytest.fixture
-def ref(auth_engine):
-    return auth_engine[1]
+def ref(w):
+    """The shared world's first street, its community A and its admin, by name."""
+    return {"street": w.street1, "community": w.community_a, "admin": w.admin}
 
 
 def new_user(eng, role="staff", scope_type="all", scope_id=None, username=None):
@@ -105,11 +91,11 @@ def test_stored_password_is_an_argon2id_hash(eng):
 # -------------------------------------------------------------------------------------------------- login
 
 
-def test_right_password_logs_in(eng, ref):
-    user = new_user(eng, "staff", "community", ref["community"])
+def test_right_password_logs_in(eng, w):
+    user = new_user(eng, "staff", "community", w.community_a)
     current = login(eng, user.username, now=T0)
     assert (current.id, current.role, current.scope_type, current.scope_id) == \
-        (user.id, "staff", "community", ref["community"])
+        (user.id, "staff", "community", w.community_a)
     assert stored(eng, user.id).last_login_at == T0
 
 
@@ -219,56 +205,39 @@ BAD_USERS = {
 
 
 @pytest.mark.parametrize("case", list(BAD_USERS), ids=list(BAD_USERS))
-def test_create_user_refuses_bad_input_and_writes_nothing(eng, ref, case):
+def test_create_user_refuses_bad_input_and_writes_nothing(eng, w, case):
     overrides, field = BAD_USERS[case]
     values = {"username": fresh_name(), "password": PASSWORD, "role": "staff", "scope_type": "all",
               "scope_id": None, **overrides}
-    before = user_count(eng)
-    with session_scope(eng) as session:
-        version_before = data_version(session)
-    with pytest.raises(ValidationFailed) as info:
-        with session_scope(eng, write=True) as session:
-            create_user(session=session, actor=ref["admin"], **values)
-    assert set(info.value.errors) == {field}
-    assert FIELD_LABELS[field] in info.value.errors[field]
-    assert user_count(eng) == before
-    with session_scope(eng) as session:
-        assert data_version(session) == version_before
+    assert_refused(eng, in_session(eng, lambda s: create_user(session=s, actor=w.admin, **values)), field,
+                   FIELD_LABELS[field])
 
 
-def test_create_user_refuses_duplicate_username(eng, ref):
+def test_create_user_refuses_duplicate_username(eng, w):
     user = new_user(eng)
-    before = user_count(eng)
-    with pytest.raises(ValidationFailed) as info:
-        with session_scope(eng, write=True) as session:
-            create_user(session=session, actor=ref["admin"], username=user.username, password=PASSWORD,
-                        role="staff")
-    assert set(info.value.errors) == {"username"}
-    assert "已存在" in info.value.errors["username"]
-    assert user_count(eng) == before
+    assert_refused(eng, in_session(eng, lambda s: create_user(session=s, actor=w.admin, username=user.username,
+                                                              password=PASSWORD, role="staff")),
+                   "username", "已存在")
 
 
 @pytest.mark.parametrize("role", ["staff", "leader"])
-def test_only_admin_may_create_users(eng, ref, role):
-    actor = new_user(eng, role, "street", ref["street"])
-    before = user_count(eng)
-    with pytest.raises(PermissionDenied) as info:
-        with session_scope(eng, write=True) as session:
-            create_user(session=session, actor=actor, username=fresh_name(), password=PASSWORD, role="staff")
-    assert "管理员" in str(info.value)
-    assert user_count(eng) == before
+def test_only_admin_may_create_users(eng, w, role):
+    actor = new_user(eng, role, "street", w.street1)
+    assert_refused(eng, in_session(eng, lambda s: create_user(session=s, actor=actor, username=fresh_name(),
+                                                              password=PASSWORD, role="staff")),
+                   None, "管理员", error=PermissionDenied)
 
 
-def test_admin_creates_user_with_audit_row_without_password(eng, ref):
-    admin = ref["admin"]
+def test_admin_creates_user_with_audit_row_without_password(eng, w):
+    admin = w.admin
     with session_scope(eng) as session:
         version_before = data_version(session)
     name = fresh_name()
     with session_scope(eng, write=True) as session:
         user_id = create_user(session=session, actor=admin, username=name, password=PASSWORD, role="leader",
-                              scope_type="street", scope_id=ref["street"])
+                              scope_type="street", scope_id=w.street1)
     row = stored(eng, user_id)
-    assert (row.username, row.role, row.scope_type, row.scope_id) == (name, "leader", "street", ref["street"])
+    assert (row.username, row.role, row.scope_type, row.scope_id) == (name, "leader", "street", w.street1)
     with session_scope(eng) as session:
         audit = session.execute(select(AuditLog).where(AuditLog.table_name == "appuser",
                                                        AuditLog.record_id == user_id)).scalars().all()
@@ -290,8 +259,8 @@ def test_scope_id_is_dropped_for_all_scope(eng):
 # ------------------------------------------------------------------------------------------------ tokens
 
 
-def test_token_round_trip(eng, ref):
-    user = new_user(eng, "staff", "community", ref["community"])
+def test_token_round_trip(eng, w):
+    user = new_user(eng, "staff", "community", w.community_a)
     with session_scope(eng) as session:
         token = issue_token(session, user)
     with session_scope(eng) as session:
@@ -299,8 +268,8 @@ def test_token_round_trip(eng, ref):
 
 
 @pytest.fixture(scope="module")
-def token_user(auth_engine):
-    return new_user(auth_engine[0])
+def token_user(world_engine):
+    return new_user(world_engine[0])
 
 
 @pytest.mark.parametrize("tamper", ["flip-char", "truncate", "garbage", "empty"])
@@ -365,15 +334,18 @@ def test_concurrent_wrong_passwords_all_count_towards_the_lock(eng):
             with session_scope(eng) as session:
                 authenticate(session=session, username=user.username, password=f"guess-{i}", now=T0)
         except LoginFailed:
-            pass
+            return  # the one outcome a wrong password may have
         except BaseException as exc:  # noqa: BLE001 - reported below
             unexpected.append(exc)
+            return
+        unexpected.append(AssertionError(f"a wrong password (guess-{i}) logged in"))
 
     threads = [threading.Thread(target=guess, args=(i,)) for i in range(settings.max_failed_logins)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(300)  # generous: Argon2 on a loaded 2-core machine is slow; a hang still fails
+        t.join(90)  # generous on a loaded machine, inside the 120 s per-test timeout
+    assert not any(t.is_alive() for t in threads), "a thread hung"
     assert unexpected == []
     assert "锁定" in login_error(eng, user.username, PASSWORD, now=T0 + timedelta(minutes=1))
 
@@ -397,7 +369,8 @@ def test_concurrent_logins_of_different_users_all_succeed(eng):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(300)  # generous: Argon2 on a loaded 2-core machine is slow; a hang still fails
+        t.join(90)  # generous on a loaded machine, inside the 120 s per-test timeout
+    assert not any(t.is_alive() for t in threads), "a thread hung"
     assert errors == []
     assert sorted(logged_in) == sorted(u.id for u in users)
 
@@ -632,11 +605,10 @@ def test_token_carries_the_expiry_of_the_login(eng):
 
 
 ROLE_PREDICATES = {
-    # role: is_admin, is_leader, may_write, may_approve, may_certify, may_manage_users, may_manage_reference,
-    #       may_read_audit
-    "admin": (True, False, True, True, True, True, True, True),
-    "staff": (False, False, True, True, True, False, False, False),
-    "leader": (False, True, False, False, False, False, False, False),
+    # role: is_admin, may_write, may_approve, may_certify, may_manage_users, may_manage_reference, may_read_audit
+    "admin": (True, True, True, True, True, True, True),
+    "staff": (False, True, True, True, False, False, False),
+    "leader": (False, False, False, False, False, False, False),
 }
 
 
@@ -646,7 +618,7 @@ def test_role_predicates(role):
 
     user = CurrentUser(id=1, username="x_user", display_name="x", role=role, scope_type="all", scope_id=None,
                        session_epoch=1)
-    got = (user.is_admin, user.is_leader, user.may_write, user.may_approve, user.may_certify, user.may_manage_users,
+    got = (user.is_admin, user.may_write, user.may_approve, user.may_certify, user.may_manage_users,
            user.may_manage_reference, user.may_read_audit)
     assert got == ROLE_PREDICATES[role]
 

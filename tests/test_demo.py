@@ -42,6 +42,7 @@ from db.models import (
 )
 from db.periods import period_of
 from db.scope import ALL
+from tests.asserts import assert_refused
 from tests.conftest import DEMO_TODAY
 
 # ------------------------------------------------------------------------------------- load and reset
@@ -104,8 +105,7 @@ def test_only_an_admin_may_load_or_reset(engine):
     with Session(engine) as session:
         leader = authenticate(session=session, username="demo_leader", password=DEMO_PASSWORD)
         admin = authenticate(session=session, username="demo_admin", password=DEMO_PASSWORD)
-    with pytest.raises(PermissionDenied):
-        reset_demo(engine, today=DEMO_TODAY, actor=leader)
+    assert_refused(engine, lambda: reset_demo(engine, today=DEMO_TODAY, actor=leader), None, error=PermissionDenied)
     assert load_demo(engine, today=DEMO_TODAY, actor=admin) is False
 
 

@@ -13,8 +13,7 @@ from sqlalchemy import select, update
 
 from db import figures, vocab
 from db.engine import session_scope
-from db.errors import PermissionDenied, StaleEdit, ValidationFailed, WriteError
-from db.migrate import upgrade
+from db.errors import PermissionDenied, StaleEdit
 from db.models import (
     AuditLog,
     GradeBand,
@@ -51,7 +50,8 @@ from db.organizations.writes import (
 from db.periods import period_of
 from db.scope import Scope
 from db.write import submit
-from tests.factories import build_world, count_rows, make_user
+from tests.asserts import assert_refused, in_session
+from tests.factories import count_rows, make_user
 from tests.factories import write_counts as _write_counts
 
 TODAY = date(2025, 6, 30)
@@ -63,11 +63,10 @@ def counts(engine) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def world(databases):
-    """One database per module (users take a while to hash); tests use their own names and compare counts."""
-    engine = databases.new()
-    upgrade(engine)
-    w = build_world(engine, n_volunteers=1)
+def world(world_engine):
+    """The shared world (conftest.world_engine) plus organisations and a team; tests use their own names and compare
+    counts."""
+    engine, w = world_engine
     with session_scope(engine, write=True) as s:
         s.execute(update(Street).where(Street.id == w.street2).values(city="杭州市"))
         registered = Organization(name="杨金泉纠纷调解服务中心", kind="服务中心", street_id=w.street2, reg_status="登记")
@@ -89,13 +88,8 @@ def run(engine, create, user, data, key=None) -> int:
 
 
 def refused(engine, create, user, data, labels, field, reason) -> None:
-    """The service refuses ``data`` naming ``field`` with ``reason``, and writes nothing."""
-    before = counts(engine)
-    with pytest.raises(ValidationFailed) as exc:
-        run(engine, create, user, data)
-    message = exc.value.errors[field]
-    assert message.startswith(f"「{labels[field]}」") and reason in message, message
-    assert counts(engine) == before
+    """The service refuses ``data`` naming ``field`` with its label and ``reason``, and nothing in any table changes."""
+    assert_refused(engine, lambda: run(engine, create, user, data), field, f"「{labels[field]}」", reason)
 
 
 def _name() -> str:
@@ -131,10 +125,12 @@ def test_an_organisation_is_saved_once_with_an_audit_row(world):
 def test_organisations_respect_role_and_scope(world):
     engine, w = world
     before = counts(engine)
-    with pytest.raises(PermissionDenied):
-        run(engine, create_organization, w.leader, org_form(street_id=w.street1))
-    with pytest.raises(PermissionDenied):
-        run(engine, create_organization, w.staff_s1, org_form(street_id=w.street2))
+    assert_refused(
+        engine, lambda: run(engine, create_organization, w.leader, org_form(street_id=w.street1)),
+        None, error=PermissionDenied)
+    assert_refused(
+        engine, lambda: run(engine, create_organization, w.staff_s1, org_form(street_id=w.street2)),
+        None, error=PermissionDenied)
     assert counts(engine) == before
     oid = run(engine, create_organization, w.staff_a, org_form(reg_status="备案", category="社区社会组织"))
     with session_scope(engine) as s:
@@ -231,10 +227,14 @@ def test_two_grades_on_the_same_day_are_refused(world):
 
 def test_grades_respect_role_and_scope(world):
     engine, w = world
-    with pytest.raises(PermissionDenied):
-        run(engine, create_grade, w.leader, GradeInput(w.registered, "3A", date(2021, 1, 5), None))
-    with pytest.raises(PermissionDenied):
-        run(engine, create_grade, w.staff_a, GradeInput(w.registered, "3A", date(2021, 1, 5), None))
+    assert_refused(
+        engine, lambda: run(engine, create_grade, w.leader, GradeInput(w.registered, "3A", date(2021, 1, 5),
+                                                                       None)),
+        None, error=PermissionDenied)
+    assert_refused(
+        engine, lambda: run(engine, create_grade, w.staff_a, GradeInput(w.registered, "3A", date(2021, 1, 5),
+                                                                        None)),
+        None, error=PermissionDenied)
     assert run(engine, create_grade, w.staff_a, GradeInput(w.local, "3A", date(2021, 1, 5), None)) > 0
 
 
@@ -262,8 +262,10 @@ BANDS = {"5A": 950, "4A": 850, "3A": 750, "2A": 650, "1A": 550}
 def test_only_an_admin_sets_bands_and_a_stale_edit_is_refused(engine):
     with session_scope(engine, write=True) as s:
         admin, staff = make_user(s, "admin"), make_user(s, "staff")
-    with pytest.raises(PermissionDenied), session_scope(engine, write=True) as s:
-        update_grade_bands(session=s, user=staff, city="", bands=BANDS, expected_versions={})
+    assert_refused(
+        engine, in_session(engine, lambda s: update_grade_bands(session=s, user=staff, city="", bands=BANDS,
+                                                                expected_versions={})),
+        None, error=PermissionDenied)
     with session_scope(engine) as s:
         versions = dict(s.execute(select(GradeBand.grade, GradeBand.version).where(GradeBand.city == "")).all())
     with session_scope(engine, write=True) as s:
@@ -271,8 +273,10 @@ def test_only_an_admin_sets_bands_and_a_stale_edit_is_refused(engine):
     with session_scope(engine) as s:
         assert grade_bands(s) == BANDS
         assert s.execute(select(AuditLog.action).where(AuditLog.table_name == "gradeband")).scalar_one() == "update"
-    with pytest.raises(StaleEdit), session_scope(engine, write=True) as s:
-        update_grade_bands(session=s, user=admin, city="", bands=BANDS, expected_versions=versions)
+    assert_refused(
+        engine, in_session(engine, lambda s: update_grade_bands(session=s, user=admin, city="", bands=BANDS,
+                                                                expected_versions=versions)),
+        None, error=StaleEdit)
 
 
 def test_a_city_gets_its_own_bands_and_can_drop_them(engine):
@@ -286,8 +290,7 @@ def test_a_city_gets_its_own_bands_and_can_drop_them(engine):
         drop_city_bands(session=s, user=admin, city="杭州市")
     with session_scope(engine) as s:
         assert grade_bands(s, "杭州市")["5A"] == 900
-    with pytest.raises(ValidationFailed), session_scope(engine, write=True) as s:
-        drop_city_bands(session=s, user=admin, city="")
+    assert_refused(engine, in_session(engine, lambda s: drop_city_bands(session=s, user=admin, city="")), "city")
 
 
 @pytest.mark.parametrize(("bands", "field", "reason"), [
@@ -300,11 +303,8 @@ def test_a_city_gets_its_own_bands_and_can_drop_them(engine):
 def test_bad_bands_are_refused(engine, bands, field, reason):
     with session_scope(engine, write=True) as s:
         admin = make_user(s, "admin")
-    before = count_rows(engine, GradeBand, AuditLog)
-    with pytest.raises(ValidationFailed) as exc, session_scope(engine, write=True) as s:
-        update_grade_bands(session=s, user=admin, city="杭州市", bands=bands, expected_versions={})
-    assert reason in exc.value.errors[field], exc.value.errors
-    assert count_rows(engine, GradeBand, AuditLog) == before
+    assert_refused(engine, in_session(engine, lambda s: update_grade_bands(
+        session=s, user=admin, city="杭州市", bands=bands, expected_versions={})), field, reason)
 
 
 # ---------------------------------------------------------------------------------------- social workers
@@ -324,10 +324,14 @@ def test_a_social_worker_is_saved_in_the_users_community(world):
         worker = s.get(SocialWorker, sid)
     assert (worker.street_id, worker.community_id, worker.level, worker.training_hours) == (
         w.street1, w.community_a, "高级社会工作师", 320)
-    with pytest.raises(PermissionDenied):
-        run(engine, create_social_worker, w.staff_s1, worker_form(organization_id=w.registered))
-    with pytest.raises(WriteError):  # another street's organisation contradicts the user's own community
-        run(engine, create_social_worker, w.staff_a, worker_form(organization_id=w.registered))
+    assert_refused(
+        engine, lambda: run(engine, create_social_worker, w.staff_s1,
+                            worker_form(organization_id=w.registered)),
+        None, error=PermissionDenied)
+    # Another street's organisation contradicts the user's own community.
+    assert_refused(engine, lambda: run(engine, create_social_worker, w.staff_a,
+                                       worker_form(organization_id=w.registered)),
+                   "organization_id", "「所属机构」", "不在该社区所属街道")
 
 
 BAD_WORKERS = [
@@ -371,10 +375,13 @@ def test_a_training_is_saved_with_sessions_trainees_and_hours(world):
 
 def test_trainings_respect_role_and_scope(world):
     engine, w = world
-    with pytest.raises(PermissionDenied):
-        run(engine, create_training, w.leader, training_form(street_id=w.street1))
-    with pytest.raises(PermissionDenied):  # a street-level training is not the community's
-        run(engine, create_training, w.staff_a, training_form(street_id=w.street1))
+    assert_refused(
+        engine, lambda: run(engine, create_training, w.leader, training_form(street_id=w.street1)),
+        None, error=PermissionDenied)
+    # a street-level training is not the community's
+    assert_refused(
+        engine, lambda: run(engine, create_training, w.staff_a, training_form(street_id=w.street1)),
+        None, error=PermissionDenied)
     assert run(engine, create_training, w.staff_a, training_form(organization_id=w.local)) > 0
 
 
@@ -450,18 +457,21 @@ BAD_CASES = [
                          ids=[f"{f}-{i}" for i, (f, _c, _r) in enumerate(BAD_CASES)])
 def test_bad_mediation_input_is_refused(world, field, change, reason):
     engine, w = world
-    if change.get("team_id") == "other":
-        change = {"team_id": w.team}
+    if change.get("team_id") == "other":  # a team of street 1 on a case of street 2 (no organisation)
+        change = {"team_id": w.team, "organization_id": None, "street_id": w.street2}
     refused(engine, create_mediation_case, w.admin, case_form(**{"organization_id": w.registered, **change}),
             vocab.MEDIATION_FIELD_LABELS, field, reason)
 
 
 def test_mediation_respects_role_and_scope(world):
     engine, w = world
-    with pytest.raises(PermissionDenied):
-        run(engine, create_mediation_case, w.leader, case_form(community_id=w.community_a))
-    with pytest.raises(PermissionDenied):
-        run(engine, create_mediation_case, w.staff_s1, case_form(organization_id=w.registered))
+    assert_refused(
+        engine, lambda: run(engine, create_mediation_case, w.leader, case_form(community_id=w.community_a)),
+        None, error=PermissionDenied)
+    assert_refused(
+        engine, lambda: run(engine, create_mediation_case, w.staff_s1,
+                            case_form(organization_id=w.registered)),
+        None, error=PermissionDenied)
     with session_scope(engine) as s:
         assert s.get(Project, w.project1) is not None
 
@@ -525,29 +535,20 @@ def test_bad_conclusions_are_refused(world, field, change, reason):
     engine, w = world
     cid = run(engine, create_mediation_case, w.admin, case_form(outcome="处理中", resolved_on=None,
                                                                 organization_id=w.registered))
-    before = counts(engine)
-    with pytest.raises(ValidationFailed) as exc:
-        conclude(engine, w.admin, cid, **change)
-    message = exc.value.errors[field]
-    assert message.startswith(f"「{vocab.MEDIATION_FIELD_LABELS[field]}」") and reason in message, message
-    assert counts(engine) == before
+    assert_refused(engine, lambda: conclude(engine, w.admin, cid, **change), field,
+                   f"「{vocab.MEDIATION_FIELD_LABELS[field]}」", reason)
 
 
 def test_a_concluded_case_stale_or_out_of_scope_is_refused(world):
     engine, w = world
     cid = run(engine, create_mediation_case, w.staff_a, case_form(outcome="处理中", resolved_on=None))
-    with pytest.raises(PermissionDenied):
-        conclude(engine, w.leader, cid)
+    assert_refused(engine, lambda: conclude(engine, w.leader, cid), None, error=PermissionDenied)
     with session_scope(engine, write=True) as s:
         staff_b = make_user(s, "staff", "community", w.community_b)
-    with pytest.raises(PermissionDenied):
-        conclude(engine, staff_b, cid)
-    with pytest.raises(StaleEdit):
-        conclude(engine, w.staff_a, cid, version=7)
+    assert_refused(engine, lambda: conclude(engine, staff_b, cid), None, error=PermissionDenied)
+    assert_refused(engine, lambda: conclude(engine, w.staff_a, cid, version=7), None, error=StaleEdit)
     conclude(engine, w.staff_a, cid, outcome="未化解")
-    with pytest.raises(ValidationFailed) as exc:
-        conclude(engine, w.staff_a, cid)
-    assert "该案件已办结" in exc.value.errors["outcome"]
+    assert_refused(engine, lambda: conclude(engine, w.staff_a, cid), "outcome", "该案件已办结")
     with session_scope(engine) as s:
         assert s.get(MediationCase, cid).outcome == "未化解"
 
@@ -577,8 +578,9 @@ def test_an_organisation_is_edited_from_filed_to_registered_with_an_audit_row(wo
                           .order_by(AuditLog.id)).scalars().all()
     assert (org.reg_status, org.incubation_stage, org.version) == ("登记", "出壳", 2)
     assert [a.action for a in audit] == ["create", "update"] and audit[1].old_values["reg_status"] == "备案"
-    with pytest.raises(StaleEdit):
-        edit(engine, update_organization, w.staff_a, "organization_id", oid, data, version=1)
+    assert_refused(
+        engine, lambda: edit(engine, update_organization, w.staff_a, "organization_id", oid, data, version=1),
+        None, error=StaleEdit)
 
 
 def test_an_organisation_edit_is_validated_and_scoped(world):
@@ -587,20 +589,18 @@ def test_an_organisation_edit_is_validated_and_scoped(world):
     with session_scope(engine) as s:
         data, _ = organization_for_edit(s, w.staff_a, oid)
         taken = s.get(Organization, w.local).name
-    before = counts(engine)
     for change, field, reason in (({"name": taken}, "name", "与本街道已有机构重名"), ({"name": " "}, "name", "不能为空"),
                                   ({"kind": "企业", "reg_status": "登记"}, "reg_status", "只适用于社会组织")):
-        with pytest.raises(ValidationFailed) as exc:
-            edit(engine, update_organization, w.staff_a, "organization_id", oid, OrganizationInput(
-                **{**data.__dict__, **change}))
-        assert exc.value.errors[field].startswith(f"「{vocab.ORG_FIELD_LABELS[field]}」") and reason in \
-            exc.value.errors[field], exc.value.errors
-    with pytest.raises(PermissionDenied):
-        edit(engine, update_organization, w.leader, "organization_id", oid, data, version=1)
-    with pytest.raises(PermissionDenied):  # staff of community A may not move it to community B
-        edit(engine, update_organization, w.staff_a, "organization_id", oid,
-             OrganizationInput(**{**data.__dict__, "community_id": w.community_b}))
-    assert counts(engine) == before
+        changed = OrganizationInput(**{**data.__dict__, **change})
+        assert_refused(engine, lambda d=changed: edit(engine, update_organization, w.staff_a, "organization_id", oid, d),
+                       field, f"「{vocab.ORG_FIELD_LABELS[field]}」", reason)
+    assert_refused(
+        engine, lambda: edit(engine, update_organization, w.leader, "organization_id", oid, data, version=1),
+        None, error=PermissionDenied)
+    # Staff of community A may not move it to community B.
+    assert_refused(engine, lambda: edit(engine, update_organization, w.staff_a, "organization_id", oid,
+                                        OrganizationInput(**{**data.__dict__, "community_id": w.community_b})),
+                   None, error=PermissionDenied)
 
 
 def test_a_social_worker_is_promoted(world):
@@ -613,12 +613,12 @@ def test_a_social_worker_is_promoted(world):
     with session_scope(engine) as s:
         worker = s.get(SocialWorker, sid)
     assert (worker.level, worker.certified_year, worker.version) == ("社会工作师", 2025, version + 1)
-    with pytest.raises(ValidationFailed) as exc:
-        edit(engine, update_social_worker, w.staff_a, "worker_id", sid, SocialWorkerInput(
-            **{**data.__dict__, "level": "特级社工"}))
-    assert "「职业水平等级」" in exc.value.errors["level"]
-    with pytest.raises(PermissionDenied):
-        edit(engine, update_social_worker, w.leader, "worker_id", sid, data, version=version + 1)
+    assert_refused(engine, lambda: edit(engine, update_social_worker, w.staff_a, "worker_id", sid, SocialWorkerInput(
+        **{**data.__dict__, "level": "特级社工"})), "level", "「职业水平等级」")
+    assert_refused(
+        engine, lambda: edit(engine, update_social_worker, w.leader, "worker_id", sid, data,
+                             version=version + 1),
+        None, error=PermissionDenied)
 
 
 def test_an_organisation_name_with_a_markdown_image_is_refused(world):

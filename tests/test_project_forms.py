@@ -12,8 +12,7 @@ from sqlalchemy import select
 
 from db import vocab
 from db.engine import session_scope
-from db.errors import PermissionDenied, StaleEdit, ValidationFailed, WriteError
-from db.migrate import upgrade
+from db.errors import PermissionDenied, StaleEdit
 from db.models import AuditLog, Organization, Project, ProjectTarget, ReportedIndicator, Submission
 from db.projects.writes import (
     IndicatorInput,
@@ -27,7 +26,8 @@ from db.projects.writes import (
     update_project,
 )
 from db.write import submit
-from tests.factories import build_world, count_rows
+from tests.asserts import assert_refused, in_session
+from tests.factories import count_rows
 from tests.factories import write_counts as _write_counts
 
 TODAY = date(2025, 6, 30)
@@ -39,11 +39,10 @@ def counts(engine) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def world(databases):
-    """One database per module (users take a while to hash); tests use their own names and compare counts."""
-    engine = databases.new()
-    upgrade(engine)
-    w = build_world(engine, n_volunteers=1)
+def world(world_engine):
+    """The shared world (conftest.world_engine) plus an organisation in street 2; tests use their own names and
+    compare counts."""
+    engine, w = world_engine
     with session_scope(engine, write=True) as s:
         org = Organization(name="心灵守乔社会工作服务站", kind="工作站", street_id=w.street2, reg_status="登记")
         s.add(org)
@@ -102,10 +101,8 @@ def test_one_submission_writes_once(world):
 
 def test_a_leader_cannot_create_a_project(world):
     engine, w = world
-    before = counts(engine)
-    with pytest.raises(PermissionDenied):
-        create(engine, w.leader, project_form(street_id=w.street1))
-    assert counts(engine) == before
+    assert_refused(engine, lambda: create(engine, w.leader, project_form(street_id=w.street1)), None,
+                   error=PermissionDenied)
 
 
 def test_staff_write_inside_their_community_only(world):
@@ -113,12 +110,10 @@ def test_staff_write_inside_their_community_only(world):
     pid = create(engine, w.staff_a, project_form())  # no place given: their own community
     with session_scope(engine) as s:
         assert s.get(Project, pid).community_id == w.community_a
-    before = counts(engine)
-    with pytest.raises(PermissionDenied):
-        create(engine, w.staff_s1, project_form(street_id=w.street2))
-    with pytest.raises(PermissionDenied):
-        create(engine, w.staff_a, project_form(community_id=w.community_b))
-    assert counts(engine) == before
+    assert_refused(engine, lambda: create(engine, w.staff_s1, project_form(street_id=w.street2)), None,
+                   error=PermissionDenied)
+    assert_refused(engine, lambda: create(engine, w.staff_a, project_form(community_id=w.community_b)), None,
+                   error=PermissionDenied)
 
 
 def _too_long(n: int) -> str:
@@ -133,7 +128,7 @@ BAD_PROJECTS = [
     ("status", {"status": "完成"}, "须为：筹备中"),
     ("brand_level", {"brand_level": "省级"}, "须为：市级、区级"),
     ("beneficiary_groups", {"beneficiary_groups": ["外星人"]}, "未知的服务对象：外星人"),
-    ("end_date", {"end_date": date(2024, 12, 31)}, "不能早于开始日期"),
+    ("end_date", {"end_date": date(2024, 12, 31), "targets": []}, "不能早于开始日期"),
     ("end_date", {"status": "已结项"}, "已结项的项目须填写结束日期"),
     ("start_date", {"start_date": TODAY + timedelta(days=1)}, "请把「项目状态」设为筹备中"),
     ("start_date", {"start_date": date(1999, 12, 31)}, "不能早于 2000-01-01"),
@@ -159,45 +154,38 @@ BAD_PROJECTS = [
                          ids=[f"{f}-{i}" for i, (f, _c, _r) in enumerate(BAD_PROJECTS)])
 def test_bad_project_input_is_refused_with_a_clear_message(world, field, change, reason):
     engine, w = world
-    before = counts(engine)
     data = project_form(**{"street_id": w.street1, **change})
-    with pytest.raises(ValidationFailed) as exc:
-        create(engine, w.admin, data)
-    message = exc.value.errors[field]
-    assert message.startswith(f"「{vocab.PROJECT_FIELD_LABELS[field]}」"), message
-    assert reason in message, message
-    assert counts(engine) == before
+    assert_refused(engine, lambda: create(engine, w.admin, data), field, f"「{vocab.PROJECT_FIELD_LABELS[field]}」",
+                   reason)
 
 
 def test_no_place_at_all_is_refused(world):
     engine, w = world
-    with pytest.raises(ValidationFailed) as exc:
-        create(engine, w.admin, project_form())
-    assert exc.value.errors["street_id"] == "「所属街道」不能为空：请选择所属街道"
+    error = assert_refused(engine, lambda: create(engine, w.admin, project_form()), "street_id")
+    assert error.errors["street_id"] == "「所属街道」不能为空：请选择所属街道"
 
 
 def test_an_organisation_of_another_street_is_refused(world):
     engine, w = world
-    with pytest.raises(ValidationFailed) as exc:
-        create(engine, w.admin, project_form(community_id=w.community_a, organization_id=w.org2))
-    assert "「实施机构」" in exc.value.errors["organization_id"]
+    assert_refused(engine, lambda: create(engine, w.admin, project_form(community_id=w.community_a,
+                                                                        organization_id=w.org2)),
+                   "organization_id", "「实施机构」")
 
 
 def test_a_duplicate_project_name_in_the_street_is_refused(world):
     engine, w = world
     create(engine, w.admin, project_form(name="乔心守护、医路同行", street_id=w.street1))
-    with pytest.raises(ValidationFailed) as exc:
-        create(engine, w.admin, project_form(name="乔心守护、医路同行", street_id=w.street1))
-    assert exc.value.errors["name"] == "「项目名称」与本街道已有项目重名"
+    error = assert_refused(engine, lambda: create(engine, w.admin, project_form(name="乔心守护、医路同行",
+                                                                                street_id=w.street1)), "name")
+    assert error.errors["name"] == "「项目名称」与本街道已有项目重名"
     create(engine, w.admin, project_form(name="乔心守护、医路同行", street_id=w.street2))  # another street may
 
 
 def test_every_wrong_field_is_reported_at_once(world):
     engine, w = world
-    with pytest.raises(ValidationFailed) as exc:
-        create(engine, w.admin, project_form(name="", area="体育", status="?", street_id=w.street1,
-                                             targets=[TargetInput("activities", -1, None)]))
-    assert set(exc.value.errors) == {"name", "area", "status", "targets"}
+    assert_refused(engine, lambda: create(engine, w.admin, project_form(
+        name="", area="体育", status="?", street_id=w.street1, targets=[TargetInput("activities", -1, None)])),
+        {"name", "area", "status", "targets"})
 
 
 # ------------------------------------------------------------------------------------------ edits
@@ -218,8 +206,10 @@ def test_an_edit_saves_and_a_stale_edit_is_refused(world):
                           ).scalar_one()
     assert project.status == "已结项" and project.version == version + 1 and len(targets) == 2
     assert audit.old_values["status"] == "进行中" and audit.new_values["status"] == "已结项"
-    with pytest.raises(StaleEdit), session_scope(engine, write=True) as s:
-        update_project(session=s, user=w.admin, project_id=pid, expected_version=version, data=data, today=TODAY)
+    assert_refused(
+        engine, in_session(engine, lambda s: update_project(session=s, user=w.admin, project_id=pid,
+                                                            expected_version=version, data=data, today=TODAY)),
+        None, error=StaleEdit)
 
 
 def test_an_edit_is_validated_like_a_new_project(world):
@@ -228,10 +218,13 @@ def test_an_edit_is_validated_like_a_new_project(world):
     with session_scope(engine) as s:
         data, version = project_for_edit(s, w.admin, pid)
     data.area = "体育"
-    with pytest.raises(ValidationFailed), session_scope(engine, write=True) as s:
-        update_project(session=s, user=w.admin, project_id=pid, expected_version=version, data=data, today=TODAY)
-    with pytest.raises(PermissionDenied), session_scope(engine, write=True) as s:
-        update_project(session=s, user=w.staff_a, project_id=pid, expected_version=version, data=data, today=TODAY)
+    assert_refused(engine, in_session(engine, lambda s: update_project(
+        session=s, user=w.admin, project_id=pid, expected_version=version, data=data, today=TODAY)),
+        "area", "「服务领域」")
+    assert_refused(
+        engine, in_session(engine, lambda s: update_project(session=s, user=w.staff_a, project_id=pid,
+                                                            expected_version=version, data=data, today=TODAY)),
+        None, error=PermissionDenied)
 
 
 # ------------------------------------------------------------------------------------------ targets
@@ -259,25 +252,21 @@ def test_a_target_is_added_to_a_project(world):
 ])
 def test_a_bad_target_is_refused(world, project, target, field, reason):
     engine, w = world
-    before = counts(engine)
-    with pytest.raises(ValidationFailed) as exc:
-        add_target(engine, w.admin, w.project1 if project == "p1" else project, target)
-    assert reason in exc.value.errors[field]
-    assert counts(engine) == before
+    assert_refused(engine, lambda: add_target(engine, w.admin, w.project1 if project == "p1" else project, target),
+                   field, reason)
 
 
 def test_the_same_target_twice_is_refused(world):
     engine, w = world
     add_target(engine, w.admin, w.project1, TargetInput("hours", 500, date(2025, 10, 31)))
-    with pytest.raises(ValidationFailed) as exc:
-        add_target(engine, w.admin, w.project1, TargetInput("hours", 600, date(2025, 10, 31)))
-    assert "已有相同指标和截止日期的目标" in exc.value.errors["targets"]
+    assert_refused(engine, lambda: add_target(engine, w.admin, w.project1, TargetInput("hours", 600, date(2025, 10, 31))),
+                   "targets", "已有相同指标和截止日期的目标")
 
 
 def test_a_target_outside_the_users_scope_is_refused(world):
     engine, w = world
-    with pytest.raises(PermissionDenied):
-        add_target(engine, w.staff_a, w.project2, TargetInput("hours", 5, date(2025, 12, 31)))
+    assert_refused(engine, lambda: add_target(engine, w.staff_a, w.project2, TargetInput("hours", 5, date(2025, 12, 31))),
+                   None, error=PermissionDenied)
 
 
 # -------------------------------------------------------------------------------------- reported indicators
@@ -326,22 +315,21 @@ BAD_INDICATORS = [
                          ids=[f"{f}-{i}" for i, (f, _c, _r) in enumerate(BAD_INDICATORS)])
 def test_bad_indicator_input_is_refused_with_a_clear_message(world, field, change, reason):
     engine, w = world
-    before = counts(engine)
-    with pytest.raises(ValidationFailed) as exc:
-        save_indicator(engine, w.admin, indicator_form(**{"street_id": w.street2, **change}))
-    message = exc.value.errors[field]
-    assert message.startswith(f"「{vocab.INDICATOR_FIELD_LABELS[field]}」") and reason in message, message
-    assert counts(engine) == before
+    assert_refused(engine, lambda: save_indicator(engine, w.admin, indicator_form(**{"street_id": w.street2, **change})),
+                   field, f"「{vocab.INDICATOR_FIELD_LABELS[field]}」", reason)
 
 
 def test_indicators_respect_role_and_scope(world):
     engine, w = world
-    with pytest.raises(PermissionDenied):
-        save_indicator(engine, w.leader, indicator_form(street_id=w.street1))
-    with pytest.raises(WriteError):  # another street's project: refused (its place contradicts the user's)
-        save_indicator(engine, w.staff_a, indicator_form(project_id=w.project2))
-    with pytest.raises(PermissionDenied):
-        save_indicator(engine, w.staff_s1, indicator_form(project_id=w.project2))
+    assert_refused(
+        engine, lambda: save_indicator(engine, w.leader, indicator_form(street_id=w.street1)),
+        None, error=PermissionDenied)
+    # Another street's project: refused (its place, the user's community, is not in the project's street).
+    assert_refused(engine, lambda: save_indicator(engine, w.staff_a, indicator_form(project_id=w.project2)),
+                   "community_id", "「所属社区」", "不在所选街道")
+    assert_refused(
+        engine, lambda: save_indicator(engine, w.staff_s1, indicator_form(project_id=w.project2)),
+        None, error=PermissionDenied)
     iid = save_indicator(engine, w.staff_a, indicator_form())  # their own community by default
     with session_scope(engine) as s:
         assert s.get(ReportedIndicator, iid).community_id == w.community_a

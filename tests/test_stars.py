@@ -11,13 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from db.engine import session_scope
-from db.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from db.errors import NotFound, PermissionDenied, StaleEdit
 from db.migrate import upgrade
 from db.models import Activity, AuditLog, StarAward, StreetStarPreset
 from db.scope import Scope
 from db.volunteers import stars as stars
 from db.volunteers.writes import LevelInput, award_star, choose_street_preset, revoke_star, save_preset
-from tests.factories import build_world, make_record, make_user, make_volunteers
+from tests.asserts import assert_refused, in_session
+from tests.factories import make_record, make_user, make_volunteers
 
 PRESET_NAMES = ("全国（默认）", "北京", "惠州")
 EXPECTED = {
@@ -25,23 +26,6 @@ EXPECTED = {
     "北京": [100, 200, 500, 800, 1000],
     "惠州": [100, 300, 600, 1000, 1500, 2000, 3000, 4000],
 }
-
-
-@pytest.fixture(scope="module")
-def world_engine(databases):
-    engine = databases.new()
-    upgrade(engine)
-    return engine, build_world(engine)
-
-
-@pytest.fixture
-def eng(world_engine):
-    return world_engine[0]
-
-
-@pytest.fixture
-def w(world_engine):
-    return world_engine[1]
 
 
 def preset_by_name(eng, name: str) -> stars.Preset:
@@ -210,9 +194,9 @@ def make_admin(eng):
 def test_only_an_admin_chooses_a_street_preset(eng, w):
     beijing = preset_by_name(eng, "北京")
     for user in (w.leader, w.staff_s1, w.staff_a):
-        with pytest.raises(PermissionDenied), session_scope(eng, write=True) as session:
-            choose_street_preset(session=session, user=user, street_id=w.street1, preset_id=beijing.id,
-                                       expected_version=None)
+        assert_refused(eng, in_session(eng, lambda s, u=user: choose_street_preset(
+            session=s, user=u, street_id=w.street1, preset_id=beijing.id, expected_version=None)),
+            None, error=PermissionDenied)
 
 
 def test_choosing_a_preset_is_versioned_and_audited(eng, w):
@@ -228,9 +212,9 @@ def test_choosing_a_preset_is_versioned_and_audited(eng, w):
     with session_scope(eng) as session:
         assert stars.preset_for_street(session, street_id).name == "北京"
     # Someone who opened the page before that choice (no choice then) is refused, not silently applied.
-    with pytest.raises(StaleEdit), session_scope(eng, write=True) as session:
-        choose_street_preset(session=session, user=admin, street_id=street_id, preset_id=national.id,
-                                   expected_version=None)
+    assert_refused(eng, in_session(eng, lambda s: choose_street_preset(
+        session=s, user=admin, street_id=street_id, preset_id=national.id, expected_version=None)),
+        None, error=StaleEdit)
     with session_scope(eng, write=True) as session:
         choose_street_preset(session=session, user=admin, street_id=street_id, preset_id=national.id,
                                    expected_version=1)
@@ -261,9 +245,9 @@ def test_admin_creates_and_edits_a_preset(eng):
         edited = stars.preset(session, preset_id)
     assert [lv.min_hours for lv in edited.levels] == [60.0, 160.0, 400.0]
     # An edit from a page opened before that change is refused.
-    with pytest.raises(StaleEdit), session_scope(eng, write=True) as session:
-        save_preset(session=session, user=admin, preset_id=preset_id, name=name, description="",
-                          levels=levels(("一星", 70)), expected_version=created.version)
+    assert_refused(eng, in_session(eng, lambda s: save_preset(
+        session=s, user=admin, preset_id=preset_id, name=name, description="", levels=levels(("一星", 70)),
+        expected_version=created.version)), None, error=StaleEdit)
 
 
 @pytest.mark.parametrize(("rows", "fragment"), [
@@ -278,25 +262,23 @@ def test_admin_creates_and_edits_a_preset(eng):
 ])
 def test_bad_levels_are_refused_with_a_message(eng, rows, fragment):
     admin = make_admin(eng)
-    with pytest.raises(ValidationFailed) as caught, session_scope(eng, write=True) as session:
-        save_preset(session=session, user=admin, preset_id=None, name=f"坏{uuid.uuid4().hex[:6]}",
-                          description="", levels=levels(*rows))
-    assert "「星级档位」" in caught.value.errors["levels"] and fragment in caught.value.errors["levels"]
+    assert_refused(eng, in_session(eng, lambda s: save_preset(
+        session=s, user=admin, preset_id=None, name=f"坏{uuid.uuid4().hex[:6]}", description="",
+        levels=levels(*rows))), "levels", "「星级档位」", fragment)
 
 
 def test_preset_name_must_be_unique_and_present(eng):
     admin = make_admin(eng)
     for name, fragment in (("北京", "已存在"), ("  ", "不能为空")):
-        with pytest.raises(ValidationFailed) as caught, session_scope(eng, write=True) as session:
-            save_preset(session=session, user=admin, preset_id=None, name=name, description="",
-                              levels=levels(("一星", 1)))
-        assert fragment in caught.value.errors["preset_name"]
+        assert_refused(eng, in_session(eng, lambda s, n=name: save_preset(
+            session=s, user=admin, preset_id=None, name=n, description="", levels=levels(("一星", 1)))),
+            "preset_name", fragment)
 
 
 def test_staff_cannot_edit_presets(eng, w):
-    with pytest.raises(PermissionDenied), session_scope(eng, write=True) as session:
-        save_preset(session=session, user=w.staff_s1, preset_id=None, name="员工的标准", description="",
-                          levels=levels(("一星", 1)))
+    assert_refused(eng, in_session(eng, lambda s: save_preset(
+        session=s, user=w.staff_s1, preset_id=None, name="员工的标准", description="", levels=levels(("一星", 1)))),
+        None, error=PermissionDenied)
 
 
 # -------------------------------------------------------------------------------------------- awards
@@ -310,10 +292,7 @@ def award(eng, user, volunteer_id, rank, key=None, awarded_on=date(2025, 1, 2)):
 
 def test_awarding_needs_the_hours(eng, w):
     (short, enough) = volunteers_with_hours(eng, w.street2, w.community_c, [[99.9], [100.0]])
-    with pytest.raises(ValidationFailed) as caught:
-        award(eng, w.admin, short, 1)
-    message = caught.value.errors["rank"]
-    assert "「星级」" in message and "99.9 小时" in message and "「一星」所需的 100 小时" in message
+    assert_refused(eng, lambda: award(eng, w.admin, short, 1), "rank", "「星级」", "99.9 小时", "「一星」所需的 100 小时")
     award_id = award(eng, w.admin, enough, 1)
     with session_scope(eng) as session:
         row = session.get(StarAward, award_id)
@@ -329,16 +308,12 @@ def test_award_is_refused_twice_and_never_downgraded(eng, w):
     (vid,) = volunteers_with_hours(eng, w.street2, w.community_c, [[150.0, 150.0]])
     award(eng, w.admin, vid, 2)
     for rank in (1, 2):
-        with pytest.raises(ValidationFailed) as caught:
-            award(eng, w.admin, vid, rank)
-        assert "已认定为「二星」" in caught.value.errors["rank"]
+        assert_refused(eng, lambda r=rank: award(eng, w.admin, vid, r), "rank", "已认定为「二星」")
 
 
 def test_award_of_an_unknown_level_is_refused(eng, w):
     (vid,) = volunteers_with_hours(eng, w.street2, w.community_c, [[100.0]])
-    with pytest.raises(ValidationFailed) as caught:
-        award(eng, w.admin, vid, 9)
-    assert "不在「全国（默认）」标准中" in caught.value.errors["rank"]
+    assert_refused(eng, lambda: award(eng, w.admin, vid, 9), "rank", "不在「全国（默认）」标准中")
 
 
 def test_a_repeated_submission_awards_once(eng, w):
@@ -353,11 +328,9 @@ def test_a_repeated_submission_awards_once(eng, w):
 
 def test_leaders_and_staff_of_another_scope_cannot_award(eng, w):
     (vid,) = volunteers_with_hours(eng, w.street2, w.community_c, [[100.0]])
-    with pytest.raises(PermissionDenied):
-        award(eng, w.leader, vid, 1)
+    assert_refused(eng, lambda: award(eng, w.leader, vid, 1), None, error=PermissionDenied)
     for staff in (w.staff_a, w.staff_s1):  # community A / street 1; the volunteer is in street 2
-        with pytest.raises(PermissionDenied):
-            award(eng, staff, vid, 1)
+        assert_refused(eng, lambda u=staff: award(eng, u, vid, 1), None, error=PermissionDenied)
 
 
 def test_staff_award_within_their_scope(eng, w):
@@ -375,12 +348,10 @@ def revoke(eng, user, award_id, reason="认定时误用了另一名志愿者的�
 def test_revoking_the_highest_award_with_a_reason(eng, w):
     (vid,) = volunteers_with_hours(eng, w.street1, w.community_a, [[150.0, 160.0]])
     first, second = award(eng, w.staff_a, vid, 1), award(eng, w.staff_a, vid, 2)
-    with pytest.raises(ValidationFailed) as caught:  # the lower one while the higher one stands, and no reason
-        revoke(eng, w.staff_a, first, reason=" ")
-    assert "「撤销原因」不能为空" in caught.value.errors["revoke_reason"]
-    assert "须先撤销最高的一级" in caught.value.errors["rank"]
-    with pytest.raises(PermissionDenied):
-        revoke(eng, w.leader, second)
+    # The lower one while the higher one stands, and no reason: both said.
+    assert_refused(eng, lambda: revoke(eng, w.staff_a, first, reason=" "), {"revoke_reason", "rank"},
+                   "「撤销原因」不能为空", "须先撤销最高的一级")
+    assert_refused(eng, lambda: revoke(eng, w.leader, second), None, error=PermissionDenied)
     assert revoke(eng, w.staff_a, second) == vid
     with session_scope(eng) as session:
         row = stars.star_table(session, Scope(), volunteer_id=vid).iloc[0]
@@ -390,16 +361,14 @@ def test_revoking_the_highest_award_with_a_reason(eng, w):
     assert row["awarded_rank"] == 1 and row["pending"]  # eligible for 二星 again, awarded 一星
     assert [a.action for a in audit] == ["create", "delete"]
     assert audit[1].old_values["rank"] == 2 and audit[1].new_values == {"reason": "认定时误用了另一名志愿者的时长"}
-    with pytest.raises(NotFound):
-        revoke(eng, w.staff_a, second)
+    assert_refused(eng, lambda: revoke(eng, w.staff_a, second), None, error=NotFound)
 
 
 def test_revoking_is_checked_for_role_and_scope(eng, w):
     (vid,) = volunteers_with_hours(eng, w.street2, w.community_c, [[100.0]])
     award_id = award(eng, w.admin, vid, 1)
     for user in (w.leader, w.staff_a, w.staff_s1):  # a leader; staff of community A / street 1
-        with pytest.raises(PermissionDenied):
-            revoke(eng, user, award_id)
+        assert_refused(eng, lambda u=user: revoke(eng, u, award_id), None, error=PermissionDenied)
     with session_scope(eng) as session:
         assert session.get(StarAward, award_id) is not None
 
@@ -421,10 +390,9 @@ def test_preset_edit_may_not_drop_an_awarded_level(eng, w):
     (vid,) = volunteers_with_hours(eng, street_id, community_id, [[25.0]])
     award(eng, admin, vid, 2)
     version = preset_by_name(eng, name).version
-    with pytest.raises(ValidationFailed) as caught, session_scope(eng, write=True) as session:
-        save_preset(session=session, user=admin, preset_id=preset_id, name=name, description="",
-                          levels=levels(("一星", 10)), expected_version=version)
-    assert "不能减少到 1 级" in caught.value.errors["levels"]
+    assert_refused(eng, in_session(eng, lambda s: save_preset(
+        session=s, user=admin, preset_id=preset_id, name=name, description="", levels=levels(("一星", 10)),
+        expected_version=version)), "levels", "不能减少到 1 级")
 
 
 def test_level_counts(eng, w):
@@ -475,8 +443,7 @@ def test_presets_arrive_with_migration_0003(empty_engine):
 def test_the_default_preset_keeps_its_name(eng):
     admin = make_admin(eng)
     national = preset_by_name(eng, stars.DEFAULT_PRESET)
-    with pytest.raises(ValidationFailed) as caught, session_scope(eng, write=True) as session:
-        save_preset(session=session, user=admin, preset_id=national.id, name="全国", description="",
-                          levels=levels(*[(lv.label, lv.min_hours) for lv in national.levels]),
-                          expected_version=national.version)
-    assert "不能改名" in caught.value.errors["preset_name"]
+    assert_refused(eng, in_session(eng, lambda s: save_preset(
+        session=s, user=admin, preset_id=national.id, name="全国", description="",
+        levels=levels(*[(lv.label, lv.min_hours) for lv in national.levels]), expected_version=national.version)),
+        "preset_name", "不能改名")

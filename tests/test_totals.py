@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, time
 
-import pytest
 from sqlalchemy import func, insert, select
 
 from db.activities.writes import activity_for_edit, create_activity, delete_activity, update_activity
@@ -16,7 +15,7 @@ from db.engine import session_scope
 from db.migrate import upgrade
 from db.models import Activity, ServiceRecord, VolunteerTotal
 from db.volunteers.writes import BackfillInput, backfill_hours, review_records
-from tests.factories import activity_input, build_world, hours, make_community, make_street, make_volunteers
+from tests.factories import activity_input, hours, make_community, make_street, make_volunteers
 
 TODAY = date(2025, 6, 30)
 
@@ -38,43 +37,38 @@ def assert_in_step(engine) -> dict[int, tuple[float, int]]:
     return expected
 
 
-@pytest.fixture
-def world(engine):
-    return build_world(engine, n_volunteers=4)
-
-
-def test_totals_follow_every_write(engine, world):
-    a, b, c, d = world.volunteers
-    place = {"community_id": world.community_a, "project_id": world.project1}
-    with session_scope(engine, write=True) as s:
-        aid = create_activity(session=s, user=world.staff_a, idempotency_key=uuid.uuid4().hex, today=TODAY,
+def test_totals_follow_every_write(eng, w):
+    a, b, c, d = w.volunteers[:4]
+    place = {"community_id": w.community_a, "project_id": w.project1}
+    with session_scope(eng, write=True) as s:
+        aid = create_activity(session=s, user=w.staff_a, idempotency_key=uuid.uuid4().hex, today=TODAY,
                               data=activity_input(**place, volunteers=hours((a, 2), (b, 1.5), (c, 2))))
-    totals = assert_in_step(engine)
+    totals = assert_in_step(eng)
     assert totals[a] == (2.0, 1) and totals[b] == (1.5, 1)
 
-    with session_scope(engine) as s:  # edit: b taken off, a's hours changed
-        data, version = activity_for_edit(s, world.staff_a, aid)
+    with session_scope(eng) as s:  # edit: b taken off, a's hours changed
+        data, version = activity_for_edit(s, w.staff_a, aid)
     data.volunteers = hours((a, 1), (c, 2))
-    with session_scope(engine, write=True) as s:
-        update_activity(session=s, user=world.staff_a, activity_id=aid, expected_version=version, data=data,
+    with session_scope(eng, write=True) as s:
+        update_activity(session=s, user=w.staff_a, activity_id=aid, expected_version=version, data=data,
                         today=TODAY)
-    totals = assert_in_step(engine)
+    totals = assert_in_step(eng)
     assert totals[a] == (1.0, 1) and b not in totals
 
-    with session_scope(engine, write=True) as s:  # 荣誉 hours: pending (not counted), then approved
-        rid = backfill_hours(session=s, user=world.staff_a, idempotency_key=uuid.uuid4().hex,
+    with session_scope(eng, write=True) as s:  # 荣誉 hours: pending (not counted), then approved
+        rid = backfill_hours(session=s, user=w.staff_a, idempotency_key=uuid.uuid4().hex,
                              data=BackfillInput(volunteer_id=d, activity_id=aid, hours=1.5, reason="现场未签到"))
-    assert d not in assert_in_step(engine)
-    with session_scope(engine, write=True) as s:
+    assert d not in assert_in_step(eng)
+    with session_scope(eng, write=True) as s:
         # Approved by someone else: who enters a backfill does not approve it.
-        review_records(session=s, user=world.staff_s1, records={rid: 1}, approve=True)
-    assert assert_in_step(engine)[d] == (1.5, 1)
+        review_records(session=s, user=w.staff_s1, records={rid: 1}, approve=True)
+    assert assert_in_step(eng)[d] == (1.5, 1)
 
-    with session_scope(engine) as s:
-        version = activity_for_edit(s, world.staff_a, aid)[1]
-    with session_scope(engine, write=True) as s:
-        delete_activity(session=s, user=world.staff_a, activity_id=aid, expected_version=version)
-    assert assert_in_step(engine) == {}
+    with session_scope(eng) as s:
+        version = activity_for_edit(s, w.staff_a, aid)[1]
+    with session_scope(eng, write=True) as s:
+        delete_activity(session=s, user=w.staff_a, activity_id=aid, expected_version=version)
+    assert not set(assert_in_step(eng)) & {a, b, c, d}  # the only activity of these four is gone
 
 
 def test_the_demo_data_has_its_totals(demo_engine):

@@ -12,33 +12,16 @@ from sqlalchemy import func, select
 
 from db.activities.writes import create_activity
 from db.engine import session_scope
-from db.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
-from db.migrate import upgrade
+from db.errors import NotFound, PermissionDenied, StaleEdit
 from db.models import AuditLog, ServiceRecord, Submission, TeamMember, Volunteer, VolunteerTeam
 from db.periods import period_of
 from db.scope import ALL, Scope
 from db.volunteers import reads as vol
 from db.volunteers import writes as vf
-from tests.factories import activity_input, build_world, count_rows, hours
+from tests.asserts import assert_refused, in_session
+from tests.factories import activity_input, count_rows, hours
 
 TODAY = date(2025, 6, 30)
-
-
-@pytest.fixture(scope="module")
-def world_engine(databases):
-    engine = databases.new()
-    upgrade(engine)
-    return engine, build_world(engine)
-
-
-@pytest.fixture
-def eng(world_engine):
-    return world_engine[0]
-
-
-@pytest.fixture
-def w(world_engine):
-    return world_engine[1]
 
 
 def counts(eng) -> dict[str, int]:
@@ -58,18 +41,11 @@ def create_volunteer(eng, user, data, key=None) -> int:
                                    today=TODAY)
 
 
-def refused(eng, call, field: str, *fragments: str) -> str:
-    """``call(session)`` is refused naming ``field``; nothing at all is written."""
-    before = counts(eng)
-    with pytest.raises(ValidationFailed) as caught, session_scope(eng, write=True) as s:
-        call(s)
-    assert field in caught.value.errors, caught.value.errors
-    message = caught.value.errors[field]
-    assert message.startswith("「") and "」" in message
-    for fragment in fragments:
-        assert fragment in message, message
-    assert counts(eng) == before
-    return message
+def refused(eng, call, field: str | set[str], *fragments: str) -> str:
+    """``call(session)`` is refused naming exactly ``field`` (tests.asserts.assert_refused: nothing in any table
+    changes); returns the message."""
+    error = assert_refused(eng, in_session(eng, call), field, *fragments)
+    return error.errors[field] if isinstance(field, str) else str(error)
 
 
 # ============================================================================================ volunteers
@@ -108,17 +84,18 @@ def test_a_repeated_submission_registers_once(eng, w):
 
 
 def test_leaders_cannot_register(eng, w):
-    before = counts(eng)
-    with pytest.raises(PermissionDenied):
-        create_volunteer(eng, w.leader, volunteer_input(w))
-    assert counts(eng) == before
+    assert_refused(
+        eng, lambda: create_volunteer(eng, w.leader, volunteer_input(w)),
+        None, error=PermissionDenied)
 
 
 def test_staff_cannot_register_outside_their_scope(eng, w):
-    with pytest.raises(PermissionDenied):
-        create_volunteer(eng, w.staff_a, volunteer_input(w, community_id=w.community_b))
-    with pytest.raises(PermissionDenied):
-        create_volunteer(eng, w.staff_s1, volunteer_input(w, community_id=w.community_c))
+    assert_refused(
+        eng, lambda: create_volunteer(eng, w.staff_a, volunteer_input(w, community_id=w.community_b)),
+        None, error=PermissionDenied)
+    assert_refused(
+        eng, lambda: create_volunteer(eng, w.staff_s1, volunteer_input(w, community_id=w.community_c)),
+        None, error=PermissionDenied)
 
 
 @pytest.mark.parametrize(("field", "value", "fragment"), [
@@ -140,7 +117,8 @@ def test_staff_cannot_register_outside_their_scope(eng, w):
 ])
 def test_each_wrong_volunteer_field_is_refused(eng, w, field, value, fragment):
     data = volunteer_input(w, **{field: value})
-    refused(eng, lambda s: vf.create_volunteer(session=s, user=w.admin, data=data, idempotency_key=uuid.uuid4().hex,
+    refused(eng, lambda s: vf.create_volunteer(session=s, user=w.admin, data=data,
+                                               idempotency_key=uuid.uuid4().hex,
                                                today=TODAY), field, fragment)
 
 
@@ -151,7 +129,8 @@ def test_full_width_phone_and_landline_are_accepted(eng, w):
 
 def test_missing_community_is_refused(eng, w):
     data = volunteer_input(w, community_id=None)
-    refused(eng, lambda s: vf.create_volunteer(session=s, user=w.admin, data=data, idempotency_key=uuid.uuid4().hex,
+    refused(eng, lambda s: vf.create_volunteer(session=s, user=w.admin, data=data,
+                                               idempotency_key=uuid.uuid4().hex,
                                                today=TODAY), "community_id", "不能为空")
 
 
@@ -162,7 +141,8 @@ def test_team_of_another_street_is_refused(eng, w):
         s.flush()
         team_id = team.id
     data = volunteer_input(w, team_ids=[team_id])
-    refused(eng, lambda s: vf.create_volunteer(session=s, user=w.admin, data=data, idempotency_key=uuid.uuid4().hex,
+    refused(eng, lambda s: vf.create_volunteer(session=s, user=w.admin, data=data,
+                                               idempotency_key=uuid.uuid4().hex,
                                                today=TODAY), "team_ids", "只能选择本街道的队伍")
 
 
@@ -202,9 +182,9 @@ def test_edit_a_volunteer_is_versioned_and_audited(eng, w):
         audit = s.execute(select(AuditLog).where(AuditLog.table_name == "volunteer", AuditLog.record_id == vid,
                                                  AuditLog.action == "update")).scalar_one()
     assert audit.old_values["leaderboard_opt_out"] is False and audit.new_values["leaderboard_opt_out"] is True
-    with pytest.raises(StaleEdit), session_scope(eng, write=True) as s:
-        vf.update_volunteer(session=s, user=w.staff_a, volunteer_id=vid, expected_version=version, data=data,
-                            today=TODAY)
+    assert_refused(eng, in_session(eng, lambda s: vf.update_volunteer(
+        session=s, user=w.staff_a, volunteer_id=vid, expected_version=version, data=data, today=TODAY)),
+        None, error=StaleEdit)
 
 
 def test_editing_someone_outside_the_scope_is_refused(eng, w):
@@ -213,10 +193,14 @@ def test_editing_someone_outside_the_scope_is_refused(eng, w):
         vf.volunteer_for_edit(s, w.staff_a, vid)
     with session_scope(eng) as s:
         data, version = vf.volunteer_for_edit(s, w.admin, vid)
-    with pytest.raises(PermissionDenied), session_scope(eng, write=True) as s:
-        vf.update_volunteer(session=s, user=w.staff_a, volunteer_id=vid, expected_version=version, data=data)
-    with pytest.raises(NotFound), session_scope(eng, write=True) as s:
-        vf.update_volunteer(session=s, user=w.admin, volunteer_id=987654, expected_version=1, data=data)
+    assert_refused(
+        eng, in_session(eng, lambda s: vf.update_volunteer(session=s, user=w.staff_a, volunteer_id=vid,
+                                                           expected_version=version, data=data)),
+        None, error=PermissionDenied)
+    assert_refused(
+        eng, in_session(eng, lambda s: vf.update_volunteer(session=s, user=w.admin, volunteer_id=987654,
+                                                           expected_version=1, data=data)),
+        None, error=NotFound)
 
 
 # ================================================================================================= teams
@@ -233,9 +217,9 @@ def test_create_and_edit_a_team(eng, w):
     with session_scope(eng, write=True) as s:
         vf.update_team(session=s, user=w.staff_a, team_id=team_id, expected_version=1,
                        data=vf.TeamInput(name=name, community_id=w.community_a, description="改过"), today=TODAY)
-    with pytest.raises(StaleEdit), session_scope(eng, write=True) as s:
-        vf.update_team(session=s, user=w.staff_a, team_id=team_id, expected_version=1,
-                       data=vf.TeamInput(name=name, community_id=w.community_a), today=TODAY)
+    assert_refused(eng, in_session(eng, lambda s: vf.update_team(
+        session=s, user=w.staff_a, team_id=team_id, expected_version=1,
+        data=vf.TeamInput(name=name, community_id=w.community_a), today=TODAY)), None, error=StaleEdit)
     refused(eng, lambda s: vf.create_team(session=s, user=w.staff_a, data=vf.TeamInput(name=name),
                                           idempotency_key=uuid.uuid4().hex, today=TODAY), "team_name", "已存在")
 
@@ -248,14 +232,15 @@ def test_create_and_edit_a_team(eng, w):
 ])
 def test_each_wrong_team_field_is_refused(eng, w, field, values, fragment):
     data = vf.TeamInput(**{"name": f"队{uuid.uuid4().hex[:4]}", "community_id": w.community_a, **values})
-    refused(eng, lambda s: vf.create_team(session=s, user=w.admin, data=data, idempotency_key=uuid.uuid4().hex,
+    refused(eng, lambda s: vf.create_team(session=s, user=w.admin, data=data,
+                                          idempotency_key=uuid.uuid4().hex,
                                           today=TODAY), field, fragment)
 
 
 def test_leader_cannot_create_a_team(eng, w):
-    with pytest.raises(PermissionDenied), session_scope(eng, write=True) as s:
-        vf.create_team(session=s, user=w.leader, data=vf.TeamInput(name="领导队", community_id=w.community_a),
-                       idempotency_key=uuid.uuid4().hex)
+    assert_refused(eng, in_session(eng, lambda s: vf.create_team(
+        session=s, user=w.leader, data=vf.TeamInput(name="领导队", community_id=w.community_a),
+        idempotency_key=uuid.uuid4().hex)), None, error=PermissionDenied)
 
 
 # ========================================================================================= activities
@@ -350,7 +335,7 @@ def test_backfill_needs_a_reason(eng, w, reason):
 def test_backfill_of_unknown_activity_or_volunteer_is_refused(eng, w):
     refused_backfill(eng, w, w.volunteers[0], 987654, 1, "activity_id", "不存在")
     refused_backfill(eng, w, 987654, new_activity(eng, w), 1, "volunteer_id", "不存在")
-    refused_backfill(eng, w, None, None, 1, "activity_id", "不能为空")
+    refused_backfill(eng, w, None, None, 1, {"activity_id", "volunteer_id"}, "「活动」不能为空", "「志愿者」不能为空")
 
 
 def test_backfill_is_idempotent_and_scoped(eng, w):
@@ -359,10 +344,12 @@ def test_backfill_is_idempotent_and_scoped(eng, w):
     first = backfill(eng, w.staff_a, w.volunteers[4], activity, 1, key=key)
     assert backfill(eng, w.staff_a, w.volunteers[4], activity, 1, key=key) == first
     other_street = new_activity(eng, w, community=w.community_c)
-    with pytest.raises(PermissionDenied):
-        backfill(eng, w.staff_a, w.volunteers[5], other_street, 1)
-    with pytest.raises(PermissionDenied):
-        backfill(eng, w.leader, w.volunteers[5], activity, 1)
+    assert_refused(
+        eng, lambda: backfill(eng, w.staff_a, w.volunteers[5], other_street, 1),
+        None, error=PermissionDenied)
+    assert_refused(
+        eng, lambda: backfill(eng, w.leader, w.volunteers[5], activity, 1),
+        None, error=PermissionDenied)
 
 
 def _far_volunteer(eng, w) -> int:
@@ -456,7 +443,8 @@ def test_approve_counts_the_hours_on_the_board_but_not_as_credit(eng, w):
 
 def test_reject_needs_a_reason_and_records_it(eng, w):
     records = _pending(eng, w)
-    refused(eng, lambda s: vf.review_records(session=s, user=w.admin, records=records, approve=False, reason=""),
+    refused(eng, lambda s: vf.review_records(session=s, user=w.admin, records=records, approve=False,
+                                             reason=""),
             "reason", "驳回时须填写原因")
     with session_scope(eng, write=True) as s:
         vf.review_records(session=s, user=w.admin, records=records, approve=False, reason="时长与签到记录不符")
@@ -470,11 +458,10 @@ def test_a_record_reviewed_meanwhile_is_not_reviewed_again(eng, w):
     first = dict(list(records.items())[:1])
     with session_scope(eng, write=True) as s:  # approved by someone other than the admin who entered them
         vf.review_records(session=s, user=w.staff_s1, records=first, approve=True)
-    before = counts(eng)
-    with pytest.raises(StaleEdit) as caught, session_scope(eng, write=True) as s:
-        vf.review_records(session=s, user=w.admin, records=records, approve=False, reason="重复提交")
-    assert "已被审核为「已通过」" in str(caught.value)
-    assert counts(eng) == before  # the other record was not rejected either
+    # The other record is not rejected either: nothing changes.
+    assert_refused(eng, in_session(eng, lambda s: vf.review_records(
+        session=s, user=w.admin, records=records, approve=False, reason="重复提交")), None, "已被审核为「已通过」",
+        error=StaleEdit)
     with session_scope(eng) as s:
         statuses = s.execute(select(ServiceRecord.status).where(ServiceRecord.id.in_(list(records)))).scalars().all()
     assert sorted(statuses) == ["approved", "pending"]
@@ -482,14 +469,18 @@ def test_a_record_reviewed_meanwhile_is_not_reviewed_again(eng, w):
 
 def test_review_is_refused_to_leaders_and_outside_the_scope(eng, w):
     records = _pending(eng, w, 1)
-    with pytest.raises(PermissionDenied), session_scope(eng, write=True) as s:
-        vf.review_records(session=s, user=w.leader, records=records, approve=True)
+    assert_refused(
+        eng, in_session(eng, lambda s: vf.review_records(session=s, user=w.leader, records=records,
+                                                         approve=True)),
+        None, error=PermissionDenied)
     with session_scope(eng, write=True) as s:
         from tests.factories import make_user
 
         other = make_user(s, "staff", "community", w.community_c)
-    with pytest.raises(PermissionDenied), session_scope(eng, write=True) as s:
-        vf.review_records(session=s, user=other, records=records, approve=True)
+    assert_refused(
+        eng, in_session(eng, lambda s: vf.review_records(session=s, user=other, records=records,
+                                                         approve=True)),
+        None, error=PermissionDenied)
     refused(eng, lambda s: vf.review_records(session=s, user=w.admin, records={}, approve=True), "record_ids")
 
 

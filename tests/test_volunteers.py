@@ -297,8 +297,12 @@ def test_credit_only_ranking_leaves_out_honour_hours(world):
         if rec["kind"] == "荣誉":
             honour[rec["volunteer_id"]] += rec["hours"]
     assert honour
+    flagged = raw[1]  # opted out of rankings, or staff: never on a board
+    assert any(flagged[v] for v in honour) and not all(flagged[v] for v in honour)
     for v, h in honour.items():
-        if v in both.index:
+        if flagged[v]:
+            assert v not in both.index and v not in credit.index
+        else:
             assert both.loc[v, "hours"] == pytest.approx((credit.loc[v, "hours"] if v in credit.index else 0) + h)
 
 
@@ -357,7 +361,8 @@ def test_active_rate_of_a_community_with_no_volunteers_is_none(world):
         empty = make_community(s, s.get(Street, d.street1), "空社区").id
     with session_scope(engine) as s:
         df = vol.active_by_community(s, Scope(community_id=empty), PERIODS["year"])
-    assert df.empty or df["active_rate"].isna().all()
+        rate = figures.value(s, "active_rate", Scope(community_id=empty), PERIODS["year"])
+    assert df.empty and rate is None  # no row to show, and the rate is “—”, not 0
 
 
 def test_active_by_month_matches_the_monthly_kpis(world):
@@ -456,8 +461,9 @@ def test_certificate_is_for_staff_and_admins_within_scope(world):
             vol.certificate(s, d.leader, vid, issued_on=TODAY)
         with pytest.raises(NotFound):
             vol.certificate(s, other, vid, issued_on=TODAY)
-        with pytest.raises(ValidationFailed):
+        with pytest.raises(ValidationFailed) as caught:
             vol.certificate(s, d.admin, vid, issued_on=TODAY, issuer="长" * 61)
+        assert caught.value.errors == {"issuer": "「出具单位」不能超过 60 个字"}
 
 
 def test_pending_records_and_pickers(world):
@@ -467,7 +473,8 @@ def test_pending_records_and_pickers(world):
         assert len(pending) == vol.pending_count(s, Scope(community_id=d.community_a)) > 0
         assert all("*" in n for n in pending["name"])
         options = vol.volunteer_options(s, Scope(community_id=d.community_a))
-        assert options and all("*" in label.split(" · ")[0] or len(label.split(" · ")[0]) == 1
-                               for _, label in options)
+        names = {v.id: v.name for v in s.execute(select(Volunteer)).scalars()}
+        assert options and all(label.split(" · ")[0] == mask_name(names[vid]) for vid, label in options)
+        assert all(len(names[vid]) >= 2 for vid, _ in options)  # so every shown name has a “*”
         assert [t for t, _ in vol.teams(s, Scope(street_id=d.street1))] == [d.team1]
         assert vol.activity_options(s, Scope(community_id=d.community_a), TODAY)

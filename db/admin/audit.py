@@ -16,7 +16,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from db import vocab
@@ -184,10 +183,6 @@ def audit_choices(session: Session, actor: CurrentUser) -> dict[str, list[str]]:
 
     return {"username": distinct(AuditLog.username), "action": distinct(AuditLog.action),
             "table": distinct(AuditLog.table_name)}
-
-
-def audit_count(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(AuditLog)).one()
 
 
 def _change_text(row: AuditLog) -> str:

@@ -50,7 +50,6 @@ class KioskViewer:
     role: str = KIOSK_ROLE
     # The role predicates of CurrentUser, all False: a kiosk may do nothing but look.
     is_admin: bool = False
-    is_leader: bool = False
     may_write: bool = False
     may_approve: bool = False
     may_certify: bool = False

@@ -179,6 +179,7 @@ class ChainReport:
     broken_id: int | None = None
     broken_at: datetime | None = None
     reason: str = ""
+    head: tuple[int, str] | None = None  # the newest entry's id and hash (db.admin.audit.chain_head)
 
     @property
     def intact(self) -> bool:
@@ -186,7 +187,10 @@ class ChainReport:
 
     def message(self) -> str:
         if self.intact:
-            return f"日志链完整：共 {self.entries:,} 条记录，逐条校验均与其校验值及前一条记录相符。"
+            head = "" if self.head is None else (
+                f"最新一条为第 {self.head[0]} 条，校验值 {self.head[1][:16]}…：请把它另行记下（如写入值班记录），"
+                "日后若末尾的记录被整条删除，可据此发现。")
+            return f"日志链完整：共 {self.entries:,} 条记录，逐条校验均与其校验值及前一条记录相符。{head}"
         when = f"（{self.broken_at:%Y-%m-%d %H:%M:%S}）" if self.broken_at else ""
         return (f"日志链在第 {self.broken_id} 条记录{when}处断开：{self.reason}。"
                 "这条及之后的记录可能被改动过，请保留现场并联系系统维护人员。")
@@ -199,7 +203,7 @@ def check_audit_chain(session: Session, actor: CurrentUser) -> ChainReport:
     entries = session.execute(select(func.count()).select_from(AuditLog)).scalar_one()
     broken = audit.verify_audit_chain(session)
     if broken is None:
-        return ChainReport(entries)
+        return ChainReport(entries, head=audit.chain_head(session))
     at = session.execute(select(AuditLog.at).where(AuditLog.id == broken.id)).scalar()
     return ChainReport(entries, broken.id, at, broken.reason)
 

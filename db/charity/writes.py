@@ -41,6 +41,7 @@ from db.write import (
     finish_submission,
     load_for_write,
     record_audit,
+    require_reviewer,
     snapshot,
     submit,
     update_record,
@@ -275,6 +276,7 @@ def review_need(*, session: Session, user: CurrentUser, need_id: int, expected_v
     earlier = begin_submission(session, user, idempotency_key, "charity_review")
     if earlier is not None:
         return earlier
+    require_reviewer(user)
     to = "approved" if approve else "rejected"
     need = _need_for_write(session, user, need_id, to)
     f = _fields()

@@ -300,7 +300,6 @@ def training_table(session: Session, scope: Scope, period: Period) -> pd.DataFra
 
 # --------------------------------------------------------------------------------------------- mediation
 
-MEDIATION_GROUPS = {"handler": "调解队伍/机构", "type": "纠纷类型", "month": "月份", "source": "来源"}
 
 
 def _mediation_group(session: Session, by: str):

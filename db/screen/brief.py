@@ -61,7 +61,6 @@ class Brief:
 
     title: str
     place: str
-    period_text: str
     period: Period
     sections: tuple[Section, ...]
     table: pd.DataFrame  # 指标, 本期, 环比, 同比
@@ -199,7 +198,7 @@ def work_brief(session: Session, scope: Scope, period: Period, today: date, *,
     stamp = generated_at.strftime("%Y-%m-%d %H:%M") if generated_at else _cn_date(today)
     footnote = (f"数据来源：五社联动数据看板（{place}，{words}），生成于 {stamp}。文中数字与看板同一地区、同一时段的指标卡一致；"
                 "报道数据按原文的限定词（以上、约）列示，并注明来源和日期，未计入记录数。")
-    return Brief(title=f"{place}五社联动工作简报（{period_name(period)}）", place=place, period_text=words, period=period,
+    return Brief(title=f"{place}五社联动工作简报（{period_name(period)}）", place=place, period=period,
                  sections=tuple(sections), table=table, figures=changes, texts=texts, has_records=has_records,
                  footnote=footnote)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from openpyxl import Workbook
@@ -236,6 +237,7 @@ _REQUIRED_FONT = Font(bold=True, color="C00000")
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
+@lru_cache(maxsize=16)  # a template depends on its kind only: built once per process
 def template_workbook(kind: str) -> bytes:
     """The template of ``kind`` as .xlsx bytes: a header row (required columns in red), one example row, column
     widths, drop-downs for fixed choices, and a 说明 sheet listing every column."""

@@ -61,7 +61,7 @@ from db.write import (
     load_for_write,
     record_audit,
     require_admin,
-    require_writer,
+    require_reviewer,
     run_write,
     snapshot,
     update_record,
@@ -288,7 +288,7 @@ def review_records(*, session: Session, user: CurrentUser, records: dict[int, in
     user would approve a record they entered themselves (a 荣誉 backfill is approved by someone else).
     Returns how many records were reviewed."""
     begin_write(session)
-    require_writer(user)
+    require_reviewer(user)
     reason = _text(reason)
     f = Fields(LABELS)
     if not records:
