@@ -121,6 +121,19 @@ class Fields:
             return None
         return value
 
+    def ref(self, name: str, value: Any, *, required: bool = False) -> int | None:
+        """The id of a record a form refers to (a community, a volunteer, a project …) as an int, before it is
+        looked up: anything else than a positive int that fits the database's INTEGER is 「…」无效 (a session.get
+        with a text, a list or a 2**70 fails in the database driver, not with a message)."""
+        if value is None:
+            if required:
+                self.fail(name, "不能为空")
+            return None
+        if not is_id(value):
+            self.fail(name, "无效：请从列表中选择")
+            return None
+        return value
+
     def raise_if_any(self) -> None:
         if self.errors:
             raise ValidationFailed(self.errors)
@@ -139,7 +152,9 @@ _CONTROL_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e
 
 
 def markup_problem(text: str) -> str | None:
-    """Why ``text`` may not be stored (a Markdown image or link, or an HTML tag), or None."""
+    """Why ``text`` may not be stored (a Markdown image or link, or an HTML tag; or it is no text), or None."""
+    if not isinstance(text, str):
+        return "须为文字"
     if _MARKUP.search(text):
         return "不能包含链接、图片或网页标记（如 ![…](…)、[…](…)、<…>）"
     return None
@@ -147,6 +162,8 @@ def markup_problem(text: str) -> str | None:
 
 def control_problem(text: str, *, multiline: bool = False) -> str | None:
     """Why ``text`` may not be stored because of a character in it (see ``_CONTROL``), or None."""
+    if not isinstance(text, str):
+        return "须为文字"
     match = (_CONTROL if multiline else _CONTROL_SINGLE_LINE).search(text)
     if match is None:
         return None
@@ -167,6 +184,14 @@ def control_problem(text: str, *, multiline: bool = False) -> str | None:
 def text_problem(text: str, *, multiline: bool = False) -> str | None:
     """Why ``text`` may not be stored (control characters, markup), or None: the one check of every stored text."""
     return control_problem(text, multiline=multiline) or markup_problem(text)
+
+
+MAX_ID = 2**31 - 1  # INTEGER ids (PostgreSQL's INTEGER; SQLite's are kept to the same range)
+
+
+def is_id(value: Any) -> bool:
+    """True for a value that can be a record's id: a positive int (not a bool) within INTEGER."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def as_int(value: Any) -> int | None:

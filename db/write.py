@@ -30,6 +30,7 @@ from sqlmodel import Session, SQLModel, select
 from db import clock, guard
 from db.engine import session_scope
 from db.errors import NotFound, PermissionDenied, StaleEdit
+from db.fields import MAX_ID, is_id
 from db.models import AuditLog, DataVersion, Submission
 from db.scope import Scope
 
@@ -137,6 +138,9 @@ def update_versioned(session: Session, model: type[SQLModel], record_id: int, ex
                      values: dict[str, Any], label: str = "记录") -> None:
     """UPDATE ... WHERE id = :id AND version = :expected; refuses a stale edit instead of overwriting."""
     table = model.__table__  # type: ignore[attr-defined]
+    if not is_id(record_id) or not isinstance(expected_version, int) or isinstance(expected_version, bool) \
+            or not 0 <= expected_version <= MAX_ID:
+        raise StaleEdit(label)  # no such row and version: what a form shows is never of another type
     guard.check_row(table, values)  # a core UPDATE is not a flush: the same check as every flushed row
     result = session.execute(
         update(model).where(table.c.id == record_id, table.c.version == expected_version)
@@ -148,6 +152,8 @@ def update_versioned(session: Session, model: type[SQLModel], record_id: int, ex
 
 def load_in_scope(session: Session, user: CurrentUser, model: type[SQLModel], record_id: int, missing: str) -> Any:
     """The row to change: ``NotFound(missing)`` if it is gone, ``PermissionDenied`` if outside the user's scope."""
+    if not is_id(record_id):
+        raise NotFound(missing)
     row = session.get(model, record_id)
     if row is None:
         raise NotFound(missing)

@@ -44,12 +44,14 @@ def changed_tables(before: dict[str, tuple[int, str]], after: dict[str, tuple[in
     return sorted(name for name in after if before.get(name) != after[name])
 
 
-def invalid_values(engine: Engine) -> list[tuple[str, Any, str, Any, str]]:
-    """Every stored value its column may not hold (db.guard.value_problem): (table, key, column, value, why).
-    Empty for a database that only the write services and the demo loader wrote to."""
+def invalid_values(engine: Engine, tables: list[str] | None = None) -> list[tuple[str, Any, str, Any, str]]:
+    """Every stored value its column may not hold (db.guard.value_problem): (table, key, column, value, why), in
+    every table (or ``tables``). Empty for a database that only the write services and the demo loader wrote to."""
     problems: list[tuple[str, Any, str, Any, str]] = []
     with engine.connect() as conn:
         for table in SQLModel.metadata.sorted_tables:
+            if tables is not None and table.name not in tables:
+                continue
             keys = list(table.primary_key.columns)
             for row in conn.execute(select(table)):
                 mapping = row._mapping
