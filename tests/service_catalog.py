@@ -241,13 +241,18 @@ def _preset(ctx: Ctx, place: str) -> dict[str, Any]:
 
 
 def _choose_preset(ctx: Ctx, place: str) -> dict[str, Any]:
-    with session_scope(ctx.engine) as s:
-        from db.models import StreetStarPreset
+    """A change of the street's choice (the street has chosen once already, so the version is checked)."""
+    from db.models import StreetStarPreset
 
+    with session_scope(ctx.engine) as s:
+        preset_ids = s.execute(select(StarPreset.id).order_by(StarPreset.id)).scalars().all()
+        chosen = s.get(StreetStarPreset, ctx.street[place]) is not None
+    if not chosen:
+        admin_call(ctx, stars.choose_street_preset, street_id=ctx.street[place], preset_id=preset_ids[0],
+                   expected_version=None)
+    with session_scope(ctx.engine) as s:
         current = s.get(StreetStarPreset, ctx.street[place])
-        preset_id = s.execute(select(StarPreset.id).order_by(StarPreset.id)).scalars().first()
-    return {"street_id": ctx.street[place], "preset_id": preset_id,
-            "expected_version": current.version if current else None}
+    return {"street_id": ctx.street[place], "preset_id": preset_ids[ctx.seq() % 2], "expected_version": current.version}
 
 
 def resource_input(ctx: Ctx, place: str, **overrides: Any) -> charity.ResourceInput:

@@ -29,7 +29,9 @@ from sqlalchemy import (
     String,
     Table,
     Time,
+    func,
     select,
+    text,
 )
 from sqlalchemy import insert as sa_insert
 
@@ -85,15 +87,23 @@ def fill(engine) -> dict[str, dict[tuple, dict[str, Any]]]:
         for table in meta.sorted_tables:
             if table.name == "alembic_version":
                 continue
+            pk = list(table.primary_key.columns)
+            auto = pk[0] if len(pk) == 1 and isinstance(pk[0].type, Integer) and not pk[0].foreign_keys else None
+            # A table a migration seeded with explicit ids (the data version row): go on after them, and tell
+            # PostgreSQL's sequence.
+            taken = conn.execute(select(func.max(auto))).scalar() if auto is not None else None
             for i in range(2):
                 values = {}
                 for column in table.columns:
-                    auto = column.primary_key and isinstance(column.type, Integer) and not column.foreign_keys \
-                        and len(table.primary_key.columns) == 1
-                    if auto:
+                    if column is auto:
+                        if taken is not None:
+                            values[column.name] = taken + 1 + i
                         continue
                     values[column.name] = _value(table, column, i, parents)
                 conn.execute(sa_insert(table).values(**values))
+            if taken is not None and conn.dialect.name == "postgresql":
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', '{auto.name}'), "
+                                  f"(SELECT max({auto.name}) FROM {table.name}))"))
             parents[table.name] = [dict(r._mapping) for r in conn.execute(select(table))]
     return read(engine, [t for t in meta.sorted_tables if t.name != "alembic_version"])
 
