@@ -135,6 +135,18 @@ KNOWN = [
     ("update_volunteer", "data.organization_id", 2**70, (DataError, OverflowError,), "db/volunteers/writes.py:83"),
     ("update_volunteer", "data.tags", True, (TypeError,), "db/volunteers/writes.py:132"),
     ("update_volunteer", "data.team_ids", True, (TypeError,), "db/volunteers/writes.py:137"),
+    ("award_star", "rank", Decimal("sNaN"), (InvalidOperation,), "db/volunteers/stars.py:440"),
+    ("offer_resource", "data.street_id", Decimal("sNaN"), (InvalidOperation,), "db/charity/writes.py:188"),
+    ("record_donation", "data.street_id", Decimal("sNaN"), (InvalidOperation,), "db/charity/writes.py:188"),
+    ("create_organization", "data.street_id", Decimal("sNaN"), (InvalidOperation,), "db/projects/writes.py:61"),
+    ("update_organization", "data.street_id", Decimal("sNaN"), (InvalidOperation,), "db/projects/writes.py:61"),
+    ("create_social_worker", "data.street_id", Decimal("sNaN"), (InvalidOperation,), "db/projects/writes.py:61"),
+    ("update_social_worker", "data.street_id", Decimal("sNaN"), (InvalidOperation,), "db/projects/writes.py:61"),
+    ("create_training", "data.street_id", Decimal("sNaN"), (InvalidOperation,), "db/projects/writes.py:65"),
+    ("create_mediation_case", "data.street_id", Decimal("sNaN"), (InvalidOperation,), "db/projects/writes.py:61"),
+    ("create_project", "data.street_id", Decimal("sNaN"), (InvalidOperation,), "db/projects/writes.py:61"),
+    ("update_project", "data.street_id", Decimal("sNaN"), (InvalidOperation,), "db/projects/writes.py:61"),
+    ("create_indicator", "data.street_id", Decimal("sNaN"), (InvalidOperation,), "db/projects/writes.py:61"),
 ]
 
 
