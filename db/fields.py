@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date
+import unicodedata
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from db.errors import ValidationFailed
@@ -26,22 +28,40 @@ class Fields:
     def fail(self, name: str, reason: str) -> None:
         self.errors.setdefault(name, f"{self.label(name)}{reason}")
 
-    def text(self, name: str, value: Any, max_len: int, *, required: bool = False) -> str:
-        text = "" if value is None else str(value).strip()
+    def text(self, name: str, value: Any, max_len: int, *, required: bool = False,
+             multiline: bool | None = None) -> str:
+        """Text stripped of surrounding spaces. Refused: anything but a string (or None for blank), more than
+        ``max_len`` characters, control characters (line feed and tab only in multi-line text: ``multiline``, by
+        default the fields of ``MULTILINE_FIELDS``), and links, images or HTML (``text_problem``)."""
+        if multiline is None:
+            multiline = name in MULTILINE_FIELDS
+        if value is None:
+            text = ""
+        elif isinstance(value, str):
+            text = value
+        else:
+            self.fail(name, "须为文字")
+            return ""
+        if multiline:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = text.strip()
         if required and not text:
             self.fail(name, "不能为空")
         elif len(text) > max_len:
             self.fail(name, f"不能超过 {max_len} 个字")
-        elif markup_problem(text):
-            self.fail(name, markup_problem(text))
+        else:
+            problem = text_problem(text, multiline=multiline)
+            if problem:
+                self.fail(name, problem)
         return text
 
     def choice(self, name: str, value: Any, options, *, required: bool = True) -> Any:
-        if value is None or value == "":
+        if value is None or (isinstance(value, str) and value == ""):
             if required:
                 self.fail(name, f"不能为空，须为：{'、'.join(options)}")
             return None
-        if value not in options:
+        # Options are words (str): a value of any other type is refused, also one equal to an option (True == 1).
+        if not isinstance(value, str) or value not in options:
             self.fail(name, f"须为：{'、'.join(options)}")
             return None
         return value
@@ -69,9 +89,7 @@ class Fields:
                 self.fail(name, "不能为空")
             return None
         try:
-            if isinstance(value, bool):
-                raise ValueError
-            number = float(str(value).strip()) if isinstance(value, str) else float(value)
+            number = as_float(value)
         except (TypeError, ValueError, OverflowError):
             self.fail(name, "须填写数字")
             return None
@@ -85,9 +103,12 @@ class Fields:
 
     def day(self, name: str, value: Any, today: date, *, required: bool = True, future_ok: bool = False
             ) -> date | None:
-        if value is None or value == "":
+        if value is None or (isinstance(value, str) and value == ""):
             if required:
                 self.fail(name, "不能为空")
+            return None
+        if isinstance(value, datetime):
+            self.fail(name, "须为日期（不含时间）")
             return None
         if not isinstance(value, date):
             self.fail(name, "须为日期")
@@ -100,6 +121,19 @@ class Fields:
             return None
         return value
 
+    def ref(self, name: str, value: Any, *, required: bool = False) -> int | None:
+        """The id of a record a form refers to (a community, a volunteer, a project …) as an int, before it is
+        looked up: anything else than a positive int that fits the database's INTEGER is 「…」无效 (a session.get
+        with a text, a list or a 2**70 fails in the database driver, not with a message)."""
+        if value is None:
+            if required:
+                self.fail(name, "不能为空")
+            return None
+        if not is_id(value):
+            self.fail(name, "无效：请从列表中选择")
+            return None
+        return value
+
     def raise_if_any(self) -> None:
         if self.errors:
             raise ValidationFailed(self.errors)
@@ -108,23 +142,83 @@ class Fields:
 # Pages show user text in Markdown (titles, captions, messages): a Markdown image would make every browser that
 # shows it fetch an outside address, and a link could lead users anywhere. Such text is refused where it enters.
 _MARKUP = re.compile(r"!\[|\]\s*\(|<\s*/?\s*[A-Za-z]")
+# Text fields where a user may break lines (the forms' text areas): line feed and tab are allowed there only.
+MULTILINE_FIELDS = frozenset({"description", "note", "reason", "reject_reason", "revoke_reason"})
+# Characters no stored text may hold: C0 and C1 control characters (NUL among them: PostgreSQL cannot store it,
+# SQLite would), lone surrogates (not text at all), and the bidirectional embeddings, overrides and isolates
+# (they make a name read differently from what is stored). Line feed and tab are allowed in multi-line text.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_CONTROL_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 
 
 def markup_problem(text: str) -> str | None:
-    """Why ``text`` may not be stored (a Markdown image or link, or an HTML tag), or None."""
+    """Why ``text`` may not be stored (a Markdown image or link, or an HTML tag; or it is no text), or None."""
+    if not isinstance(text, str):
+        return "须为文字"
     if _MARKUP.search(text):
         return "不能包含链接、图片或网页标记（如 ![…](…)、[…](…)、<…>）"
     return None
 
 
+def control_problem(text: str, *, multiline: bool = False) -> str | None:
+    """Why ``text`` may not be stored because of a character in it (see ``_CONTROL``), or None."""
+    if not isinstance(text, str):
+        return "须为文字"
+    match = (_CONTROL if multiline else _CONTROL_SINGLE_LINE).search(text)
+    if match is None:
+        return None
+    ch = match.group()
+    if ch == "\x00":
+        return "不能含有空字符（NUL）"
+    if ch == "\n" or (ch == "\r" and not multiline):
+        return "不能换行，请写在一行内"
+    if ch == "\t":
+        return "不能含有制表符（Tab）"
+    if "\ud800" <= ch <= "\udfff":
+        return "含有无效的字符（不成对的代理码位），请重新输入"
+    if unicodedata.category(ch) == "Cf":
+        return f"不能含有文字方向控制字符（U+{ord(ch):04X}）"
+    return f"不能含有控制字符（U+{ord(ch):04X}）"
+
+
+def text_problem(text: str, *, multiline: bool = False) -> str | None:
+    """Why ``text`` may not be stored (control characters, markup), or None: the one check of every stored text."""
+    return control_problem(text, multiline=multiline) or markup_problem(text)
+
+
+MAX_ID = 2**31 - 1  # INTEGER ids (PostgreSQL's INTEGER; SQLite's are kept to the same range)
+
+
+def is_id(value: Any) -> bool:
+    """True for a value that can be a record's id: a positive int (not a bool) within INTEGER."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
 def as_int(value: Any) -> int | None:
-    """An integer from form or import input; ValueError for fractions, infinities, NaN, text and booleans."""
-    if value is None or value == "":
+    """An integer from form or import input; ValueError for fractions, infinities, NaN, text and booleans,
+    TypeError for any other type than int, float, Decimal and str."""
+    if value is None or (isinstance(value, str) and value == ""):
         return None
     if isinstance(value, bool):
         raise ValueError
-    if isinstance(value, float):
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float | Decimal):
         if not math.isfinite(value) or value != int(value):
             raise ValueError
         return int(value)
-    return int(str(value).strip())
+    if isinstance(value, str):
+        return int(value.strip())
+    raise TypeError(f"not a number: {type(value).__name__}")
+
+
+def as_float(value: Any) -> float:
+    """A finite or infinite float from form or import input; ValueError for text that is no number and booleans,
+    TypeError for any other type than int, float, Decimal and str, OverflowError for an int too big for a float."""
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, str):
+        return float(value.strip())
+    if isinstance(value, int | float | Decimal):
+        return float(value)
+    raise TypeError(f"not a number: {type(value).__name__}")

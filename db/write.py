@@ -21,18 +21,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import random
+import time as _time
 from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, delete, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, SQLModel, select
 
-from db import clock
+from db import clock, guard
 from db.engine import session_scope
 from db.errors import NotFound, PermissionDenied, StaleEdit
+from db.fields import MAX_ID, is_id
 from db.models import AuditLog, DataVersion, Submission
 from db.scope import Scope
 
@@ -40,6 +44,7 @@ if TYPE_CHECKING:
     from db.auth import CurrentUser
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 
 def begin_write(session: Session) -> None:
@@ -215,6 +220,10 @@ def update_versioned(session: Session, model: type[SQLModel], record_id: int, ex
                      values: dict[str, Any], label: str = "记录") -> None:
     """UPDATE ... WHERE key = :id AND version = :expected; refuses a stale edit instead of overwriting."""
     table = model.__table__  # type: ignore[attr-defined]
+    if not is_id(record_id) or not isinstance(expected_version, int) or isinstance(expected_version, bool) \
+            or not 0 <= expected_version <= MAX_ID:
+        raise StaleEdit(label)  # no such row and version: what a form shows is never of another type
+    guard.check_row(table, values)  # a core UPDATE is not a flush: the same check as every flushed row
     result = session.execute(
         update(model).where(_key(model) == record_id, table.c.version == expected_version)
         .values(**values, version=table.c.version + 1)
@@ -244,6 +253,8 @@ def delete_versioned(session: Session, model: type[SQLModel], record_id: int, ex
 
 def load_in_scope(session: Session, user: CurrentUser, model: type[SQLModel], record_id: int, missing: str) -> Any:
     """The row to change: ``NotFound(missing)`` if it is gone, ``PermissionDenied`` if outside the user's scope."""
+    if not is_id(record_id):
+        raise NotFound(missing)
     row = session.get(model, record_id)
     if row is None:
         raise NotFound(missing)
@@ -299,9 +310,30 @@ def create_checked(session: Session, user: CurrentUser, key: str, kind: str, mod
     return create_record(session, user, key, kind, build)
 
 
-def run_write(engine: Engine | None, key: str | None, work: Callable[[Session], T]) -> T:
-    """Run ``work(session)`` in its own write transaction. With an idempotency ``key``, a racing duplicate
-    submission (two servers took the same key at once, PostgreSQL) returns the first record's id."""
+# How long run_write keeps trying a write that failed only because another transaction held the lock.
+RETRY_SECONDS = 60.0
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+# PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
+_PG_RETRY = ("40001", "40P01", "55P03")
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True if ``exc`` means the transaction lost a race for a lock and was rolled back whole, so running it again
+    is safe: SQLite "database is locked" / "database table is locked", PostgreSQL serialization failures, deadlocks
+    and lock timeouts."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in _PG_RETRY
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    return False
+
+
+def _run_once(engine: Engine | None, key: str | None, work: Callable[[Session], T]) -> T:
     try:
         with session_scope(engine, write=True) as session:
             return work(session)
@@ -313,6 +345,26 @@ def run_write(engine: Engine | None, key: str | None, work: Callable[[Session], 
         if record_id is None:
             raise
         return record_id  # type: ignore[return-value]
+
+
+def run_write(engine: Engine | None, key: str | None, work: Callable[[Session], T]) -> T:
+    """Run ``work(session)`` in its own write transaction. With an idempotency ``key``, a racing duplicate
+    submission (two servers took the same key at once, PostgreSQL) returns the first record's id.
+
+    A transaction that lost a race for the write lock (``is_retryable``) was rolled back whole; it is run again,
+    after a growing pause, for up to ``RETRY_SECONDS``. That is safe: nothing of it was written, and a retried
+    submission carries the same key, so it cannot be written twice even if an earlier attempt did commit."""
+    started = _time.monotonic()
+    pause = 0.05
+    while True:
+        try:
+            return _run_once(engine, key, work)
+        except DBAPIError as exc:
+            if not is_retryable(exc) or _time.monotonic() - started > RETRY_SECONDS:
+                raise
+            _log.warning("write retried after %s", exc.orig)
+        _time.sleep(pause * random.uniform(0.5, 1.5))
+        pause = min(pause * 2, 2.0)
 
 
 def submit(service: Callable[..., int], *, user: CurrentUser, idempotency_key: str, engine: Engine | None = None,

@@ -139,8 +139,8 @@ def is_rate(key: str) -> bool:
 
 
 def is_known(key: str) -> bool:
-    """A key of a figure or a rate."""
-    return key in FIGURES or key in RATES
+    """A key of a figure or a rate (anything else, also a value that is no text, is not)."""
+    return isinstance(key, str) and (key in FIGURES or key in RATES)
 
 
 def figure(key: str) -> Kpi:

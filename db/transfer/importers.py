@@ -79,6 +79,7 @@ from db.transfer.templates import ACTOR_ALIASES, TEMPLATES, Template
 from db.volunteers.writes import VolunteerInput, create_volunteer
 from db.write import record_audit, require_writer
 
+IMPORT_CHUNK_ROWS = 200  # rows per committed part of a "valid rows only" import (the write lock is held per part)
 MODES = {"all_or_nothing": "全部导入或都不导入", "valid_only": "只导入通过检查的行"}
 STATUS_LABELS = {"ok": "可导入", "imported": "已导入", "already": "已导入过，跳过", "duplicate": "重复行，跳过",
                  "rejected": "未通过"}
@@ -684,6 +685,23 @@ def _run(engine: Engine | None, user: CurrentUser, kind: str, data: bytes, file_
             pending.append((outcome, prepared, key))
         earlier = _submitted(session, [key for _o, _p, key in pending])
         alive = _existing(session, spec.model, [r for r in earlier.values() if r is not None])
+        # "Valid rows only" commits every IMPORT_CHUNK_ROWS written rows, each part with its own audit row, so that
+        # the write lock is held for one part at a time (a 5,000-row file held it for 28 s in one transaction).
+        # Safe: rows are independent in this mode, and a file interrupted half-way is imported again without
+        # doubles (its written rows are recognised by their keys: 已导入过). All-or-nothing stays one transaction.
+        chunked = mode == "valid_only" and not dry_run
+        part: list[RowResult] = []
+        parts = 0
+
+        def commit_part() -> None:
+            nonlocal parts
+            parts += 1
+            _audit_import(session, user, spec, result, part, file_name, mode, parts)
+            session.commit()
+            result.written = True
+            part.clear()
+            session.connection(execution_options={"sqlite_immediate": True})
+
         for outcome, prepared, key in pending:
             if key in earlier:
                 record_id = earlier[key]
@@ -703,16 +721,13 @@ def _run(engine: Engine | None, user: CurrentUser, kind: str, data: bytes, file_
                 outcome.status, outcome.note = "already", "已导入过，跳过"
                 continue
             outcome.status, outcome.counts = "ok", prepared.counts
-        ok = result.with_status("ok")
+            part.append(outcome)
+            if chunked and len(part) >= IMPORT_CHUNK_ROWS:
+                commit_part()
         rejected = result.with_status("rejected")
-        commit = not dry_run and bool(ok) and (mode == "valid_only" or not rejected)
+        commit = not dry_run and bool(part) and (mode == "valid_only" or not rejected)
         if commit:
-            record_audit(session, user, "import", spec.model.__tablename__, None, None, {  # type: ignore[attr-defined]
-                "file": file_name, "kind": kind, "mode": mode, "imported": len(ok), "rejected": len(rejected),
-                "already": len(result.with_status("already")), "duplicate": len(result.with_status("duplicate")),
-                "skipped": sum(s.last - s.row + 1 for s in result.skipped), "counts": result.counts,
-                "records": [r.record_id for r in ok],
-            })
+            _audit_import(session, user, spec, result, part, file_name, mode, parts + 1 if parts else None)
             session.commit()
             result.written = True
         else:
@@ -723,6 +738,25 @@ def _run(engine: Engine | None, user: CurrentUser, kind: str, data: bytes, file_
     finally:
         session.close()
     return result
+
+
+def _audit_import(session: Session, user: CurrentUser, spec: Kind, result: ImportResult, rows: list[RowResult],
+                  file_name: str, mode: str, part: int | None) -> None:
+    """One audit row for the rows a commit writes (the whole file, or one part of a chunked import)."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        for noun, n in row.counts.items():
+            counts[noun] = counts.get(noun, 0) + n
+    detail: dict[str, Any] = {
+        "file": file_name, "kind": result.kind, "mode": mode, "imported": len(rows),
+        "rejected": len(result.with_status("rejected")), "already": len(result.with_status("already")),
+        "duplicate": len(result.with_status("duplicate")),
+        "skipped": sum(s.last - s.row + 1 for s in result.skipped), "counts": counts,
+        "records": [r.record_id for r in rows],
+    }
+    if part is not None:
+        detail["part"] = part
+    record_audit(session, user, "import", spec.model.__tablename__, None, None, detail)  # type: ignore[attr-defined]
 
 
 def preview(engine: Engine | None, user: CurrentUser, kind: str, data: bytes, file_name: str = "", *,

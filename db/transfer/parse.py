@@ -745,6 +745,9 @@ def file_size_problem(size: int) -> str | None:
 def parse_file(template: Template, data: bytes, file_name: str = "", max_rows: int | None = None) -> Parsed:
     """Read an uploaded .xlsx or .csv file against ``template``. Never raises: problems are in the result."""
     max_rows = max_rows if max_rows is not None else get_settings().import_max_rows
+    if not isinstance(data, bytes | bytearray | memoryview):
+        return Parsed(template.kind, error="无法读取该文件：请上传 Excel（.xlsx）或 CSV 文件。")
+    data = bytes(data)
     size_problem = file_size_problem(len(data))
     if size_problem:
         return Parsed(template.kind, error=size_problem)
