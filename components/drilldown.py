@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from components import cards, data
+from components.downloads import download
 from db import clock, figures, vocab
 from db.export import to_csv_bytes
 from db.periods import Period
@@ -32,8 +33,9 @@ def _table(key: str, scope: Scope, period: Period, data_ver: int) -> None:
     view = df[[c for c in df.columns if c not in _HIDDEN]]
     view = view.rename(columns=vocab.COLUMN_LABELS)
     st.dataframe(view, hide_index=True, width="stretch", height=380)
-    st.download_button("导出 CSV", to_csv_bytes(view), file_name=f"{kpi.label}_{period.start}_{period.end}.csv",
-                       mime="text/csv", key=f"export_{key}")
+    download("导出 CSV", to_csv_bytes(view), file_name=f"{kpi.label}_{period.start}_{period.end}.csv",
+             mime="text/csv", key=f"export_{key}", table="figure",
+             detail={"figure": kpi.label, "rows": len(view), "period": period.label()})
 
 
 @st.dialog("数据明细", width="large")

@@ -11,6 +11,7 @@ import streamlit as st
 
 from components import data, filters
 from components.cache import engine
+from components.downloads import download
 from db import clock
 from db.auth import CurrentUser
 from db.engine import session_scope
@@ -85,8 +86,8 @@ def _show_result(result: ImportResult) -> None:
         st.dataframe(_skipped_frame(result), hide_index=True, width="stretch")
     if rejected or result.skipped:
         stem = result.file_name.rsplit(".", 1)[0] or "导入"
-        st.download_button("下载未导入行报告（Excel）", report_workbook(result), file_name=f"{stem}_未导入行报告.xlsx",
-                           mime=XLSX, key="import_report", icon=":material/download:", on_click="ignore")
+        download("下载未导入行报告（Excel）", report_workbook(result), file_name=f"{stem}_未导入行报告.xlsx",
+                 mime=XLSX, key="import_report", icon=":material/download:", table="import_report")
 
 
 def import_section(user: CurrentUser) -> None:
@@ -177,8 +178,8 @@ def ledger_section(user: CurrentUser) -> None:
         st.session_state[_LEDGER] = (request, name, content)
     held = st.session_state.get(_LEDGER)
     if held is not None and held[0] == request:
-        st.download_button(f"下载 {held[1]}", held[2], file_name=held[1], mime=XLSX, key="ledger_download",
-                           type="primary", icon=":material/download:", on_click="ignore")
+        download(f"下载 {held[1]}", held[2], file_name=held[1], mime=XLSX, key="ledger_download",
+                 type="primary", icon=":material/download:", table="ledger")
 
 
 def table_exports(user: CurrentUser) -> None:
@@ -206,7 +207,7 @@ def table_exports(user: CurrentUser) -> None:
         _request, stem, xlsx, csv, lines = held
         st.caption(f"共 {max(lines - 1, 0)} 条记录（最后一行为合计）。")
         with st.container(horizontal=True):
-            st.download_button("下载 Excel", xlsx, file_name=f"{stem}.xlsx", mime=XLSX, key="export_xlsx",
-                               icon=":material/download:", on_click="ignore")
-            st.download_button("下载 CSV", csv, file_name=f"{stem}.csv", mime="text/csv", key="export_csv",
-                               icon=":material/download:", on_click="ignore")
+            download("下载 Excel", xlsx, file_name=f"{stem}.xlsx", mime=XLSX, key="export_xlsx",
+                     icon=":material/download:", table="export")
+            download("下载 CSV", csv, file_name=f"{stem}.csv", mime="text/csv", key="export_csv",
+                     icon=":material/download:", table="export")

@@ -224,6 +224,7 @@ TABLE_LABELS = {
     "training": "培训", "mediationcase": "调解案件", "charityresource": "慈善资源", "charityneed": "需求",
     "charitymatch": "资源对接", "donation": "捐赠", "reportedindicator": "报道指标", "staraward": "星级认定",
     "backup": "备份",
+    "figure": "指标明细", "brief": "工作简报", "ledger": "月度台账", "export": "数据导出", "import_report": "导入报告"
 }
 
 # Form fields of the reference data (系统管理 › 基础数据: streets, communities, compounds), 「字段」原因.

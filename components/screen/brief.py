@@ -10,6 +10,7 @@ import streamlit as st
 
 from components import filters
 from components.cache import cached
+from components.downloads import download
 from db.periods import Period, period_of
 from db.scope import Scope, narrow
 from db.screen.brief import Brief, brief_with_docx
@@ -84,9 +85,9 @@ def brief_html(doc: Brief) -> str:
 def show(doc: Brief, docx: bytes) -> None:
     """Download (Word), print, and the brief itself."""
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.download_button("下载 Word（.docx）", data=docx, mime=DOCX_MIME, type="primary",
-                           file_name=f"{doc.place}工作简报_{doc.period.start:%Y%m%d}-{doc.period.end:%Y%m%d}.docx",
-                           icon=":material/download:", key="brief_docx")
+        download("下载 Word（.docx）", docx, mime=DOCX_MIME, type="primary",
+                 file_name=f"{doc.place}工作简报_{doc.period.start:%Y%m%d}-{doc.period.end:%Y%m%d}.docx",
+                 icon=":material/download:", key="brief_docx", table="brief", detail={"place": doc.place})
         st.html('<button onclick="window.print()" style="padding:0.4rem 1rem;border:1px solid #C8102E;'
                 'border-radius:0.5rem;background:#fff;color:#C8102E;cursor:pointer;font-size:1rem">打印简报</button>',
                 unsafe_allow_javascript=True, width="content")

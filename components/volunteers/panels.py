@@ -9,6 +9,7 @@ import streamlit as st
 from components import cards, data, filters, fmt
 from components.cards import Tile, tile_grid
 from components.charts import chart_or_info
+from components.downloads import download
 from components.forms import pick
 from components.volunteers import charts
 from components.volunteers import data as vd
@@ -115,10 +116,10 @@ def leaderboard_tab(scope: Scope, ver: int) -> None:
         else:
             _podium(people, metric)
             _board_table(people, metric, "name", ["community"])
-            st.download_button("导出志愿者光荣榜 CSV", to_csv_bytes(_view(people, ["rank", "name", "community", "street",
-                                                                         "hours", "activities"])),
-                               file_name=f"志愿者光荣榜_{f.period.start}_{f.period.end}.csv", mime="text/csv",
-                               key="board_export_people")
+            download("导出志愿者光荣榜 CSV", to_csv_bytes(_view(people, ["rank", "name", "community", "street",
+                                                                "hours", "activities"])),
+                     file_name=f"志愿者光荣榜_{f.period.start}_{f.period.end}.csv", mime="text/csv",
+                     key="board_export_people", table="volunteer", detail={"rows": len(people)})
     with right:
         st.subheader(f"队伍光荣榜 · 按{vocab.LEADERBOARD_METRICS[metric]}")
         if teams.empty:
@@ -126,10 +127,10 @@ def leaderboard_tab(scope: Scope, ver: int) -> None:
         else:
             _board_table(teams, metric, "team", [])
             st.caption("队伍按成员的服务记录统计（含不参加个人排行的成员）；导出文件另含参与成员人数。")
-            st.download_button("导出队伍光荣榜 CSV", to_csv_bytes(_view(teams, ["rank", "team", "community", "street",
-                                                                       "hours", "activities", "members"])),
-                               file_name=f"队伍光荣榜_{f.period.start}_{f.period.end}.csv", mime="text/csv",
-                               key="board_export_teams")
+            download("导出队伍光荣榜 CSV", to_csv_bytes(_view(teams, ["rank", "team", "community", "street",
+                                                              "hours", "activities", "members"])),
+                     file_name=f"队伍光荣榜_{f.period.start}_{f.period.end}.csv", mime="text/csv",
+                     key="board_export_teams", table="volunteerteam", detail={"rows": len(teams)})
     with st.expander("排名规则"):
         st.markdown(
             f"- 统计所选时段内**已审核**的服务记录（按服务发生的街道、社区、项目筛选）；选择队伍时只统计该队成员。\n"
@@ -202,8 +203,8 @@ def stars_tab(user: CurrentUser, scope: Scope, ver: int) -> None:
         st.info("所选范围内还没有达到星级的志愿者。")
     else:
         st.dataframe(_star_view(listed), hide_index=True, width="stretch", column_config=STAR_CONFIG, height=420)
-        st.download_button("导出星级志愿者 CSV", to_csv_bytes(_star_view(listed)), file_name="星级志愿者.csv",
-                           mime="text/csv", key="stars_export")
+        download("导出星级志愿者 CSV", to_csv_bytes(_star_view(listed)), file_name="星级志愿者.csv",
+                 mime="text/csv", key="stars_export", table="staraward", detail={"rows": len(listed)})
     if not near.empty:
         with st.expander(f"即将达标：距一星不足 20 小时（{len(near)} 人）"):
             st.dataframe(_star_view(near.sort_values("to_next")), hide_index=True, width="stretch",

@@ -9,6 +9,7 @@ import streamlit as st
 
 from components import fmt
 from components.cards import Tile, tile_grid
+from components.downloads import download
 from components.volunteers import data as vd
 from db import clock, figures, vocab
 from db.auth import CurrentUser
@@ -139,9 +140,10 @@ def certificate_panel(user: CurrentUser, volunteer_id: int, ver: int, today: dat
         st.error(str(exc))
         return
     html_doc = vol.certificate_html(cert)
-    st.download_button("下载志愿服务记录证明（HTML，可直接打印或另存为 PDF）", html_doc.encode("utf-8"),
-                       file_name=f"志愿服务记录证明_{cert.number}.html", mime="text/html", type="primary",
-                       key="cert_download", icon=":material/download:")
+    download("下载志愿服务记录证明（HTML，可直接打印或另存为 PDF）", html_doc.encode("utf-8"),
+             file_name=f"志愿服务记录证明_{cert.number}.html", mime="text/html", type="primary",
+             key="cert_download", icon=":material/download:", action="certificate", table="volunteer",
+             record_id=volunteer_id, detail={"number": cert.number, "activities": len(cert.lines)})
     st.caption(f"证明编号 {cert.number} · {len(cert.lines)} 场活动 · 合计 {cert.total_hours:,.1f} 小时 · "
                "证明载有真实姓名，请妥善保管。")
     st.iframe(html_doc, height=760)
