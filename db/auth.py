@@ -43,6 +43,7 @@ from sqlmodel import Session, select
 from db import clock, vocab
 from db.engine import session_scope
 from db.errors import LoginFailed, PermissionDenied, ValidationFailed
+from db.inputs import typed_inputs
 from db.models import AppUser, Community, Organization, Street
 from db.scope import Scope, user_scope
 from db.secret import secret_key
@@ -182,6 +183,7 @@ def _validate_new_user(session: Session, username: str, password: str, role: str
     return errors
 
 
+@typed_inputs
 def create_user(*, session: Session, actor: CurrentUser | None, username: str, password: str, role: str,
                 scope_type: str = "all", scope_id: int | None = None, display_name: str = "",
                 is_demo: bool = False, must_change_password: bool = False) -> int:
@@ -366,6 +368,7 @@ def end_sessions(*, session: Session, user_id: int) -> None:
     session.execute(update(AppUser).where(AppUser.id == user_id).values(session_epoch=AppUser.session_epoch + 1))
 
 
+@typed_inputs
 def log_out(*, session: Session, user: CurrentUser, source: str | None = None) -> None:
     """Log out (every session of this user ends) and record it. Call in a write session."""
     lock_writes(session)

@@ -121,19 +121,6 @@ class Fields:
             return None
         return value
 
-    def ref(self, name: str, value: Any, *, required: bool = False) -> int | None:
-        """The id of a record a form refers to (a community, a volunteer, a project …) as an int, before it is
-        looked up: anything else than a positive int that fits the database's INTEGER is 「…」无效 (a session.get
-        with a text, a list or a 2**70 fails in the database driver, not with a message)."""
-        if value is None:
-            if required:
-                self.fail(name, "不能为空")
-            return None
-        if not is_id(value):
-            self.fail(name, "无效：请从列表中选择")
-            return None
-        return value
-
     def raise_if_any(self) -> None:
         if self.errors:
             raise ValidationFailed(self.errors)

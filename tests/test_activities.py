@@ -162,8 +162,8 @@ def test_unknown_project_is_refused(eng, w):
 
 
 @pytest.mark.parametrize("value", ["abc", 1.5, True], ids=["text", "fraction", "bool"])
-def test_an_id_of_the_wrong_type_names_no_project(eng, w, value):
-    assert "不存在" in refuse_form(eng, w.admin, valid(w, project_id=value), "project_id")
+def test_an_id_of_the_wrong_type_is_refused_naming_the_field(eng, w, value):
+    assert "「所属项目」须为整数" in refuse_form(eng, w.admin, valid(w, project_id=value), "project_id")
 
 
 def test_project_from_another_street_is_refused(eng, w):

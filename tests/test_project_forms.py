@@ -324,9 +324,9 @@ def test_indicators_respect_role_and_scope(world):
     assert_refused(
         engine, lambda: save_indicator(engine, w.leader, indicator_form(street_id=w.street1)),
         None, error=PermissionDenied)
-    # Another street's project: refused (its place, the user's community, is not in the project's street).
+    # Another street's project: refused, as a reference outside the user's scope (before any place check).
     assert_refused(engine, lambda: save_indicator(engine, w.staff_a, indicator_form(project_id=w.project2)),
-                   "community_id", "「所属社区」", "不在所选街道")
+                   None, "「所属项目」", "不在您的数据范围内", error=PermissionDenied)
     assert_refused(
         engine, lambda: save_indicator(engine, w.staff_s1, indicator_form(project_id=w.project2)),
         None, error=PermissionDenied)

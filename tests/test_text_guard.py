@@ -69,7 +69,7 @@ def _preset(engine, user, name: str, labels=("一星", "二星")) -> int:
 
 def test_a_star_preset_named_with_a_markdown_image_is_refused(engine, w):
     # Before the fix this preset was stored and the 志愿者 page showed its name as an image from outside.
-    refused(engine, lambda: _preset(engine, w.admin, IMAGE), "name", "「标准名称」", "图片")
+    refused(engine, lambda: _preset(engine, w.admin, IMAGE), "preset_name", "「标准名称」", "图片")
 
 
 def test_a_star_level_named_with_a_link_is_refused(engine, w):

@@ -1,4 +1,4 @@
-"""Reading 台账 files (db.transfer.parse, db.transfer.templates): pure functions over bytes, no database.
+"""Reading 台账 files (db.transfer.parse, db.transfer.cells, db.transfer.templates): pure functions over bytes, no database.
 
 Every messiness staff files have is built here with openpyxl or as CSV bytes, and the exact typed values, row
 numbers, skipped rows and Chinese messages are checked. Hypothesis checks that any bytes and any cell values give
@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from db.transfer import parse
+from db.transfer import cells, parse
 from db.transfer.parse import CellError, Problem, Skipped, VolunteerEntry, parse_file, parse_rows
 from db.transfer.templates import TEMPLATES, template_workbook
 
@@ -56,7 +56,7 @@ def csv_bytes(lines: list[str], encoding: str) -> bytes:
     ("2024-03-05 00:00:00", date(2024, 3, 5)), (20240305, date(2024, 3, 5)),
 ])
 def test_dates_in_every_form_staff_write(text, expected):
-    assert parse.read_date(text) == expected
+    assert cells.read_date(text) == expected
 
 
 @pytest.mark.parametrize("text, message", [
@@ -68,7 +68,7 @@ def test_dates_in_every_form_staff_write(text, expected):
 ])
 def test_unreadable_dates_say_why(text, message):
     with pytest.raises(CellError) as info:
-        parse.read_date(text)
+        cells.read_date(text)
     assert str(info.value) == message
 
 
@@ -79,7 +79,7 @@ def test_unreadable_dates_say_why(text, message):
     (datetime(1899, 12, 30, 16, 45), time(16, 45)), ("2pm", time(14)),
 ])
 def test_times(value, expected):
-    assert parse.read_time(value) == expected
+    assert cells.read_time(value) == expected
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -88,18 +88,18 @@ def test_times(value, expected):
     ("9:00—10:00", (time(9), time(10))),
 ])
 def test_time_ranges(value, expected):
-    assert parse.read_time_range(value) == expected
+    assert cells.read_time_range(value) == expected
 
 
 def test_unreadable_times_say_why():
     with pytest.raises(CellError) as info:
-        parse.read_time("上班前")
+        cells.read_time("上班前")
     assert str(info.value) == "无法识别“上班前”：请填写时间，如 09:00、9点 或 9点半"
     with pytest.raises(CellError) as info:
-        parse.read_time("25:00")
+        cells.read_time("25:00")
     assert str(info.value) == "“25:00”不是有效的时间"
     with pytest.raises(CellError) as info:
-        parse.read_time_range("上午")
+        cells.read_time_range("上午")
     assert str(info.value) == "无法识别“上午”：请写成开始和结束时间，如 9:00-11:30"
 
 
@@ -108,7 +108,7 @@ def test_unreadable_times_say_why():
     ("1,000元", ("元",), 1000.0), ("-2", (), -2.0), (7, (), 7.0), ("２", (), 2.0),
 ])
 def test_numbers(value, units, expected):
-    assert parse.read_number(value, units) == expected
+    assert cells.read_number(value, units) == expected
 
 
 @pytest.mark.parametrize("value, message", [
@@ -118,14 +118,14 @@ def test_numbers(value, units, expected):
 ])
 def test_numbers_refused(value, message):
     with pytest.raises(CellError) as info:
-        parse.read_number(value)
+        cells.read_number(value)
     assert str(info.value) == message
 
 
 def test_integers_refuse_fractions():
-    assert parse.read_int("40人次", ("人次", "人")) == 40
+    assert cells.read_int("40人次", ("人次", "人")) == 40
     with pytest.raises(CellError) as info:
-        parse.read_int("2.5")
+        cells.read_int("2.5")
     assert str(info.value) == "“2.5”须为整数"
 
 
@@ -143,37 +143,37 @@ def test_integers_refuse_fractions():
     ("买买提·艾力", [VolunteerEntry("买买提·艾力", text="买买提·艾力")]),
 ])
 def test_volunteer_lists(value, expected):
-    assert parse.read_volunteers(value) == expected
+    assert cells.read_volunteers(value) == expected
 
 
 def test_volunteer_list_entries_refused():
     with pytest.raises(CellError) as info:
-        parse.read_volunteers("张三、2小时")
+        cells.read_volunteers("张三、2小时")
     assert str(info.value) == ("中“2小时”没有姓名：请写成“姓名”或“姓名:时长”，如“张三:2”；同名志愿者写成“王芳(3418)”（手机尾号）"
                                "或“王芳(#123)”（编号）")
     with pytest.raises(CellError) as info:
-        parse.read_volunteers("张三(abc)")
+        cells.read_volunteers("张三(abc)")
     assert str(info.value).startswith("中“张三(abc)”无法识别：")
 
 
 def test_choices_are_folded_and_aliased():
-    assert parse.read_choice("联动 服务", ACTIVITIES.column("type")) == "联动服务"
-    assert parse.read_choice("资金", DONATIONS.column("form")) == "善款"
-    assert parse.read_choice("gcj02", TEMPLATES["resources"].column("coord_system")) == "GCJ-02"
-    assert parse.read_choice("郊游", ACTIVITIES.column("type")) == "郊游"  # judged (and named) by the write service
+    assert cells.read_choice("联动 服务", ACTIVITIES.column("type")) == "联动服务"
+    assert cells.read_choice("资金", DONATIONS.column("form")) == "善款"
+    assert cells.read_choice("gcj02", TEMPLATES["resources"].column("coord_system")) == "GCJ-02"
+    assert cells.read_choice("郊游", ACTIVITIES.column("type")) == "郊游"  # judged (and named) by the write service
 
 
 def test_booleans():
-    assert parse.read_bool("是") is True and parse.read_bool("√") is True and parse.read_bool("否") is False
+    assert cells.read_bool("是") is True and cells.read_bool("√") is True and cells.read_bool("否") is False
     with pytest.raises(CellError) as info:
-        parse.read_bool("也许")
+        cells.read_bool("也许")
     assert str(info.value) == "须填写“是”或“否”，而不是“也许”"
 
 
 def test_headers_compare_folded():
-    assert parse.header_key(" 时长（小时） ") == parse.header_key("时长(小时)")
-    assert parse.header_key("活　动 日\n期*") == parse.header_key("活动日期")
-    assert parse.header_key("活动日期（必填）") == "活动日期"
+    assert cells.header_key(" 时长（小时） ") == cells.header_key("时长(小时)")
+    assert cells.header_key("活　动 日\n期*") == cells.header_key("活动日期")
+    assert cells.header_key("活动日期（必填）") == "活动日期"
 
 
 # ------------------------------------------------------------------------------------------- files
@@ -438,7 +438,7 @@ def test_any_cell_values_give_rows_or_chinese_problems(rows, kind):
        st.sampled_from([c for t in TEMPLATES.values() for c in t.columns]))
 def test_any_value_of_any_column_reads_or_says_why_in_chinese(value, column):
     try:
-        parse.read_value(column, value)
+        cells.read_value(column, value)
     except CellError as exc:
         assert CJK.search(str(exc)), str(exc)
 

@@ -15,6 +15,7 @@ from db.auth import CurrentUser
 from db.errors import PermissionDenied
 from db.fields import Fields
 from db.fields import as_int as _as_int
+from db.inputs import typed_inputs
 from db.models import Activity, Community, Project, ServiceRecord, SocialWorker, Volunteer
 from db.places.resolve import refuse_outside, require_in_scope, resolve_place
 from db.privacy import mask_name
@@ -37,10 +38,11 @@ MISSING = "该活动不存在或已被删除。"
 
 @dataclass
 class VolunteerHours:
-    """One volunteer's hours at the activity; ``hours=None`` means the whole activity."""
+    """One volunteer's hours at the activity; ``hours=None`` (or a blank text) means the whole activity. The form's
+    table hands over what was typed: a number, or a text that validation reads or refuses."""
 
     volunteer_id: int | None
-    hours: float | None
+    hours: float | str | None
 
 
 @dataclass
@@ -246,6 +248,7 @@ def _records_snapshot(session: Session, activity_id: int) -> list[dict[str, Any]
     return [dict(r._mapping) for r in rows]
 
 
+@typed_inputs
 def create_activity(*, session: Session, user: CurrentUser, data: ActivityInput, idempotency_key: str,
                     today: date | None = None) -> int:
     """Record an activity with its volunteers' hours. A repeated ``idempotency_key`` returns the first id."""
@@ -263,6 +266,7 @@ def create_activity(*, session: Session, user: CurrentUser, data: ActivityInput,
     return create_record(session, user, idempotency_key, "activity", build, add_records)
 
 
+@typed_inputs
 def update_activity(*, session: Session, user: CurrentUser, activity_id: int, expected_version: int,
                     data: ActivityInput, today: date | None = None) -> None:
     """Edit an activity and replace its 信用 records; refused if someone changed it since ``expected_version``."""
@@ -284,6 +288,7 @@ def update_activity(*, session: Session, user: CurrentUser, activity_id: int, ex
     record_audit(session, user, "update", "activity", activity_id, old, new)
 
 
+@typed_inputs
 def delete_activity(*, session: Session, user: CurrentUser, activity_id: int, expected_version: int) -> None:
     """Delete an activity and its service records; refused if it changed since ``expected_version``."""
     begin_write(session)

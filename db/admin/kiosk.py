@@ -22,6 +22,7 @@ from db import clock
 from db.auth import CurrentUser
 from db.errors import NotFound
 from db.fields import Fields
+from db.inputs import typed_inputs
 from db.models import AppUser, Community, KioskLink, Street
 from db.scope import Scope
 from db.write import begin_write, claim_submission, finish_submission, record_audit, require_admin, snapshot
@@ -72,6 +73,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+@typed_inputs
 def create_kiosk_link(*, session: Session, actor: CurrentUser | None, name: str, street_id: int | None,
                       community_id: int | None = None, idempotency_key: str) -> tuple[int, str | None]:
     """Create a link for a street (``community_id`` None) or one of its communities; returns (id, token).
@@ -107,6 +109,7 @@ def create_kiosk_link(*, session: Session, actor: CurrentUser | None, name: str,
     return link.id, token
 
 
+@typed_inputs
 def revoke_kiosk_link(*, session: Session, actor: CurrentUser | None, link_id: int) -> None:
     """Revoke a link: from the next run on, a screen opened with it shows a refusal and nothing else."""
     begin_write(session)

@@ -28,6 +28,7 @@ from db.auth import (
     verify_password,
 )
 from db.errors import NotFound, PermissionDenied, ValidationFailed
+from db.inputs import typed_inputs
 from db.models import AppUser, Community, Organization, Street
 from db.write import (
     begin_write,
@@ -45,6 +46,7 @@ PASSWORD_RESET_MARK = "已重置"
 # ------------------------------------------------------------------------------------------ services
 
 
+@typed_inputs
 def create_user(*, session: Session, actor: CurrentUser, username: str, password: str, role: str,
                 scope_type: str = "all", scope_id: int | None = None, display_name: str = "",
                 idempotency_key: str | None = None) -> int:
@@ -97,6 +99,7 @@ def _plain(value: Any) -> Any:
     return value.isoformat(sep=" ") if isinstance(value, datetime) else value
 
 
+@typed_inputs
 def reset_password(*, session: Session, actor: CurrentUser, user_id: int, new_password: str,
                    expected_version: int) -> None:
     """Set a new password the user must change at the next login; their open sessions end."""
@@ -110,6 +113,7 @@ def reset_password(*, session: Session, actor: CurrentUser, user_id: int, new_pa
     }, "password_reset")
 
 
+@typed_inputs
 def lock_user(*, session: Session, actor: CurrentUser, user_id: int, expected_version: int) -> None:
     """Lock an account until an admin unlocks it; its open sessions end at their next run."""
     row = _target(session, actor, user_id)
@@ -118,6 +122,7 @@ def lock_user(*, session: Session, actor: CurrentUser, user_id: int, expected_ve
           "lock")
 
 
+@typed_inputs
 def unlock_user(*, session: Session, actor: CurrentUser, user_id: int, expected_version: int) -> None:
     """Lift an admin's lock and an automatic lock after failed logins (the failure count starts again)."""
     row = _target(session, actor, user_id)
@@ -141,6 +146,7 @@ def unlock_by_name(*, session: Session, username: str) -> bool:
     return True
 
 
+@typed_inputs
 def change_role_scope(*, session: Session, actor: CurrentUser, user_id: int, role: str, scope_type: str,
                       scope_id: int | None, expected_version: int) -> None:
     """A new role and data scope; the user's open sessions see them at their next run."""
@@ -159,6 +165,7 @@ def change_role_scope(*, session: Session, actor: CurrentUser, user_id: int, rol
     _edit(session, actor, row, expected_version, values, "role_scope")
 
 
+@typed_inputs
 def deactivate_user(*, session: Session, actor: CurrentUser, user_id: int, expected_version: int) -> None:
     """Deactivate (never delete): no further login, open sessions end at their next run."""
     row = _target(session, actor, user_id)
@@ -167,11 +174,13 @@ def deactivate_user(*, session: Session, actor: CurrentUser, user_id: int, expec
           "deactivate")
 
 
+@typed_inputs
 def reactivate_user(*, session: Session, actor: CurrentUser, user_id: int, expected_version: int) -> None:
     row = _target(session, actor, user_id)
     _edit(session, actor, row, expected_version, {"is_active": True}, "reactivate")
 
 
+@typed_inputs
 def change_own_password(*, session: Session, user: CurrentUser, old_password: str, new_password: str,
                         confirm_password: str | None = None) -> CurrentUser:
     """Any user changes their own password. Returns the user for the session to keep: every other session of

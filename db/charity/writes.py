@@ -31,6 +31,7 @@ from db import clock, geo, vocab
 from db.auth import CurrentUser
 from db.charity.reads import can_transition, resource_left, status_label
 from db.fields import Fields
+from db.inputs import typed_inputs
 from db.models import CharityMatch, CharityNeed, CharityResource, Donation, Organization, Project
 from db.places.resolve import Place, refuse_outside, require_in_scope, resolve_place
 from db.write import (
@@ -225,6 +226,7 @@ def validate_resource(session: Session, user: CurrentUser, data: ResourceInput, 
             "status": "available", "lng": lng, "lat": lat}
 
 
+@typed_inputs
 def offer_resource(*, session: Session, user: CurrentUser, data: ResourceInput, idempotency_key: str,
                    today: date | None = None) -> int:
     """Add a resource to the library (登记资源). A repeated ``idempotency_key`` returns the first id."""
@@ -253,6 +255,7 @@ def validate_need(session: Session, user: CurrentUser, data: NeedInput, today: d
             "status": "pending", "reject_reason": "", "lng": lng, "lat": lat}
 
 
+@typed_inputs
 def file_need(*, session: Session, user: CurrentUser, data: NeedInput, idempotency_key: str,
               today: date | None = None) -> int:
     """File a community's need (提交需求); it starts 待审核. A repeated ``idempotency_key`` returns the first id."""
@@ -270,6 +273,7 @@ def _need_for_write(session: Session, user: CurrentUser, need_id: int, to: str) 
     return need
 
 
+@typed_inputs
 def review_need(*, session: Session, user: CurrentUser, need_id: int, expected_version: int, approve: bool,
                 reason: str | None = "", idempotency_key: str) -> int:
     """审核: 待审核 → 待对接 (approve) or 已拒绝 (a reason is required). Returns the need's id."""
@@ -288,6 +292,7 @@ def review_need(*, session: Session, user: CurrentUser, need_id: int, expected_v
     return need_id
 
 
+@typed_inputs
 def match_need(*, session: Session, user: CurrentUser, need_id: int, expected_version: int, resource_id: int | None,
                amount: Any, matched_on: date | None, idempotency_key: str, today: date | None = None) -> int:
     """对接: join an 待对接 need to a resource (see the module docstring). Returns the match's id."""
@@ -355,6 +360,7 @@ def match_need(*, session: Session, user: CurrentUser, need_id: int, expected_ve
     return match.id
 
 
+@typed_inputs
 def complete_need(*, session: Session, user: CurrentUser, need_id: int, expected_version: int,
                   completed_on: date | None, idempotency_key: str, today: date | None = None) -> int:
     """完成: 已对接 → 已完成; the need's matches get the completion date. Returns the need's id."""
@@ -411,6 +417,7 @@ def validate_donation(session: Session, user: CurrentUser, data: DonationInput, 
             "quantity": None if is_money else quantity, "donated_on": donated_on, "channel": channel}
 
 
+@typed_inputs
 def record_donation(*, session: Session, user: CurrentUser, data: DonationInput, idempotency_key: str,
                     today: date | None = None) -> int:
     """Record a donation (登记捐赠). A repeated ``idempotency_key`` returns the first id."""
@@ -418,6 +425,7 @@ def record_donation(*, session: Session, user: CurrentUser, data: DonationInput,
                           lambda: validate_donation(session, user, data, today or clock.today()))
 
 
+@typed_inputs
 def set_resource_withdrawn(*, session: Session, user: CurrentUser, resource_id: int, expected_version: int,
                            withdrawn: bool) -> str:
     """撤回 an 可对接 resource (the provider took it back: no new match; earlier matches stay), or 恢复 a

@@ -17,6 +17,7 @@ from db import clock, vocab
 from db.auth import CurrentUser
 from db.errors import StaleEdit, ValidationFailed
 from db.fields import Fields
+from db.inputs import typed_inputs
 from db.models import (
     GradeBand,
     MediationCase,
@@ -91,6 +92,7 @@ def validate_organization(session: Session, user: CurrentUser, data: Organizatio
             "community_id": place.community_id}
 
 
+@typed_inputs
 def create_organization(*, session: Session, user: CurrentUser, data: OrganizationInput, idempotency_key: str,
                         today: date | None = None) -> int:
     """Add an organisation (a social organisation registered or filed, a centre, an enterprise …). An
@@ -108,6 +110,7 @@ def organization_for_edit(session: Session, user: CurrentUser, organization_id: 
                              founded_year=org.founded_year, description=org.description), org.version
 
 
+@typed_inputs
 def update_organization(*, session: Session, user: CurrentUser, organization_id: int, expected_version: int,
                         data: OrganizationInput, today: date | None = None) -> None:
     """Edit an organisation (e.g. 备案 → 登记, a new incubation stage); refused if it changed since it was opened."""
@@ -162,6 +165,7 @@ def validate_grade(session: Session, user: CurrentUser, data: GradeInput, today:
             "score": score, "_org": org}
 
 
+@typed_inputs
 def create_grade(*, session: Session, user: CurrentUser, data: GradeInput, idempotency_key: str,
                  today: date | None = None) -> int:
     """Record a grade awarded to a registered social organisation; it expires after GRADE_YEARS years."""
@@ -173,6 +177,7 @@ def create_grade(*, session: Session, user: CurrentUser, data: GradeInput, idemp
     return create_record(session, user, idempotency_key, "org_grade", build)
 
 
+@typed_inputs
 def update_grade_bands(*, session: Session, user: CurrentUser, city: str, bands: dict[str, Any],
                        expected_versions: dict[str, int]) -> None:
     """Set the score bands of ``city`` ("" = the default set). Admin only. A city's first edit creates its own
@@ -180,9 +185,7 @@ def update_grade_bands(*, session: Session, user: CurrentUser, city: str, bands:
     begin_write(session)
     require_admin(user)
     f = Fields(vocab.GRADE_FIELD_LABELS)
-    city = (city or "").strip()
-    if len(city) > 30:
-        f.fail("city", "不能超过 30 个字")
+    city = f.text("city", city, 30)
     values: dict[str, float] = {}
     for grade in vocab.GRADES:
         sub = Fields({grade: f"{grade} 最低分"})
@@ -216,10 +219,14 @@ def update_grade_bands(*, session: Session, user: CurrentUser, city: str, bands:
                  else None, {"city": city, **values})
 
 
+@typed_inputs
 def drop_city_bands(*, session: Session, user: CurrentUser, city: str) -> None:
     """Remove a city's own bands so that it uses the default set again (admin only)."""
     begin_write(session)
     require_admin(user)
+    f = Fields(vocab.GRADE_FIELD_LABELS)
+    city = f.text("city", city, 30)
+    f.raise_if_any()
     if not city:
         raise ValidationFailed({"city": "「适用城市」默认分数段不能删除"})
     rows = {r.grade: r.min_score for r in session.execute(select(GradeBand).where(GradeBand.city == city)).scalars()}
@@ -260,6 +267,7 @@ def validate_social_worker(session: Session, user: CurrentUser, data: SocialWork
             "organization_id": place.organization_id}
 
 
+@typed_inputs
 def create_social_worker(*, session: Session, user: CurrentUser, data: SocialWorkerInput, idempotency_key: str,
                          today: date | None = None) -> int:
     """Add a social worker (助理社会工作师 / 社会工作师 / 高级社会工作师) to the register."""
@@ -275,6 +283,7 @@ def social_worker_for_edit(session: Session, user: CurrentUser, worker_id: int) 
                              training_hours=w.training_hours), w.version
 
 
+@typed_inputs
 def update_social_worker(*, session: Session, user: CurrentUser, worker_id: int, expected_version: int,
                          data: SocialWorkerInput, today: date | None = None) -> None:
     """Edit a social worker (e.g. 助理 → 中级 after the exam, a move to another organisation)."""
@@ -323,6 +332,7 @@ def validate_training(session: Session, user: CurrentUser, data: TrainingInput, 
             "project_id": data.project_id}
 
 
+@typed_inputs
 def create_training(*, session: Session, user: CurrentUser, data: TrainingInput, idempotency_key: str,
                     today: date | None = None) -> int:
     """Record a training with its sessions, trainees (人次) and hours."""
@@ -394,6 +404,7 @@ def validate_mediation(session: Session, user: CurrentUser, data: MediationInput
             "team_id": data.team_id, "project_id": data.project_id}
 
 
+@typed_inputs
 def create_mediation_case(*, session: Session, user: CurrentUser, data: MediationInput, idempotency_key: str,
                           today: date | None = None) -> int:
     """Record a mediation case (type, source, team, outcome, people involved; no names of parties)."""
@@ -401,6 +412,7 @@ def create_mediation_case(*, session: Session, user: CurrentUser, data: Mediatio
                           lambda: validate_mediation(session, user, data, today))
 
 
+@typed_inputs
 def conclude_mediation_case(*, session: Session, user: CurrentUser, case_id: int, expected_version: int,
                             outcome: str | None, resolved_on: date | None, today: date | None = None) -> None:
     """办结 a case received as 处理中: 化解成功 or 未化解, with the date it was concluded (not before it was

@@ -28,6 +28,7 @@ from db import clock, geo, vocab
 from db.auth import CurrentUser
 from db.errors import NotFound, PermissionDenied, StaleEdit
 from db.fields import Fields
+from db.inputs import typed_inputs
 from db.models import Community, Compound, Street
 from db.write import (
     begin_write,
@@ -269,6 +270,7 @@ def validate_compound(session: Session, data: CompoundInput, *, compound_id: int
 # ------------------------------------------------------------------------------------------- services
 
 
+@typed_inputs
 def create_street(*, session: Session, user: CurrentUser, data: StreetInput, idempotency_key: str) -> int:
     """A new street; its id (the earlier one for a repeated submission)."""
     require_reference_admin(user)
@@ -276,6 +278,7 @@ def create_street(*, session: Session, user: CurrentUser, data: StreetInput, ide
                          lambda: Street(**validate_street(session, data)))
 
 
+@typed_inputs
 def create_community(*, session: Session, user: CurrentUser, data: CommunityInput, idempotency_key: str,
                      today: date | None = None) -> int:
     """A new community in a street; its id."""
@@ -284,6 +287,7 @@ def create_community(*, session: Session, user: CurrentUser, data: CommunityInpu
                          lambda: Community(**validate_community(session, data, today=today)))
 
 
+@typed_inputs
 def create_compound(*, session: Session, user: CurrentUser, data: CompoundInput, idempotency_key: str) -> int:
     """A new compound in a community; its id."""
     require_reference_admin(user)
@@ -319,6 +323,7 @@ def _update(session: Session, user: CurrentUser, row: Any, expected_version: int
     return True
 
 
+@typed_inputs
 def update_street(*, session: Session, user: CurrentUser, street_id: int, expected_version: int,
                   data: StreetInput) -> bool:
     """Edit a street; refused if it changed since it was opened. True if anything changed."""
@@ -327,6 +332,7 @@ def update_street(*, session: Session, user: CurrentUser, street_id: int, expect
     return _update(session, user, row, expected_version, values, "街道")
 
 
+@typed_inputs
 def update_community(*, session: Session, user: CurrentUser, community_id: int, expected_version: int,
                      data: CommunityInput, today: date | None = None) -> bool:
     """Edit a community (its street stays); refused if it changed since it was opened. True if anything changed."""
@@ -340,6 +346,7 @@ def update_community(*, session: Session, user: CurrentUser, community_id: int, 
     return _update(session, user, row, expected_version, values, "社区")
 
 
+@typed_inputs
 def update_compound(*, session: Session, user: CurrentUser, compound_id: int, expected_version: int,
                     data: CompoundInput) -> bool:
     """Edit a compound (name, households; it stays in its community). True if anything changed."""

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from db import clock, figures, vocab
 from db.auth import CurrentUser
 from db.fields import Fields
+from db.inputs import typed_inputs
 from db.models import Project, ProjectTarget, ReportedIndicator
 from db.places.resolve import require_in_scope, resolve_place
 from db.write import begin_write, create_checked, create_record, load_for_write, snapshot, update_record
@@ -130,6 +131,7 @@ def validate_project(session: Session, user: CurrentUser, data: ProjectInput, pr
     return values, targets
 
 
+@typed_inputs
 def create_project(*, session: Session, user: CurrentUser, data: ProjectInput, idempotency_key: str,
                    today: date | None = None) -> int:
     """Create a project with its targets. A repeated ``idempotency_key`` returns the first project's id."""
@@ -149,6 +151,7 @@ def create_project(*, session: Session, user: CurrentUser, data: ProjectInput, i
     return create_record(session, user, idempotency_key, "project", build, add_targets)
 
 
+@typed_inputs
 def update_project(*, session: Session, user: CurrentUser, project_id: int, expected_version: int,
                    data: ProjectInput, today: date | None = None) -> None:
     """Edit a project's fields (its targets are kept); refused if it changed since ``expected_version``."""
@@ -168,6 +171,7 @@ class NewTarget:
     target: TargetInput
 
 
+@typed_inputs
 def create_target(*, session: Session, user: CurrentUser, data: NewTarget, idempotency_key: str,
                   today: date | None = None) -> int:
     """Add a target to a project."""
@@ -255,6 +259,7 @@ def validate_indicator(session: Session, user: CurrentUser, data: IndicatorInput
             "project_id": data.project_id}
 
 
+@typed_inputs
 def create_indicator(*, session: Session, user: CurrentUser, data: IndicatorInput, idempotency_key: str,
                      today: date | None = None) -> int:
     """Record a reported figure with its qualifier, unit, as-of date and source."""

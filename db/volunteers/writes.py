@@ -28,6 +28,7 @@ from db.activities.writes import VolunteerHours, validate_volunteers
 from db.auth import CurrentUser
 from db.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from db.fields import Fields
+from db.inputs import typed_inputs
 from db.models import (
     Activity,
     AuditLog,
@@ -186,6 +187,7 @@ def _set_teams(session: Session, volunteer_id: int, team_ids: list[int], joined_
                                               "is_demo": False} for t in sorted(wanted - current)])
 
 
+@typed_inputs
 def create_volunteer(*, session: Session, user: CurrentUser, data: VolunteerInput, idempotency_key: str,
                      today: date | None = None) -> int:
     """Register a volunteer (and their teams). A repeated ``idempotency_key`` returns the first id."""
@@ -204,6 +206,7 @@ def create_volunteer(*, session: Session, user: CurrentUser, data: VolunteerInpu
     return create_record(session, user, idempotency_key, "volunteer", build, add_teams)
 
 
+@typed_inputs
 def update_volunteer(*, session: Session, user: CurrentUser, volunteer_id: int, expected_version: int,
                      data: VolunteerInput, today: date | None = None) -> None:
     """Edit a volunteer and their teams; refused if someone changed them since ``expected_version``."""
@@ -263,12 +266,14 @@ def validate_team(session: Session, user: CurrentUser, data: TeamInput, team_id:
             "founded_year": founded, "description": description}
 
 
+@typed_inputs
 def create_team(*, session: Session, user: CurrentUser, data: TeamInput, idempotency_key: str,
                 today: date | None = None) -> int:
     return create_checked(session, user, idempotency_key, "volunteerteam", VolunteerTeam,
                           lambda: validate_team(session, user, data, today=today))
 
 
+@typed_inputs
 def update_team(*, session: Session, user: CurrentUser, team_id: int, expected_version: int, data: TeamInput,
                 today: date | None = None) -> None:
     begin_write(session)
@@ -281,6 +286,7 @@ def update_team(*, session: Session, user: CurrentUser, team_id: int, expected_v
 # ============================================================================================== reviews
 
 
+@typed_inputs
 def review_records(*, session: Session, user: CurrentUser, records: dict[int, int], approve: bool,
                    reason: str | None = "") -> int:
     """Approve or reject pending service records ({record id: version as shown}). A rejection needs a reason.
@@ -397,6 +403,7 @@ def validate_backfill(session: Session, user: CurrentUser, data: BackfillInput) 
     return activity, hours, reason
 
 
+@typed_inputs
 def backfill_hours(*, session: Session, user: CurrentUser, data: BackfillInput, idempotency_key: str) -> int:
     """Record 荣誉 hours for a volunteer at a past activity, pending review by another user (``review_records``).
     Returns the record id."""
@@ -415,6 +422,7 @@ def backfill_hours(*, session: Session, user: CurrentUser, data: BackfillInput, 
 # ================================================================================================ stars
 
 
+@typed_inputs
 def award_star(*, session: Session, user: CurrentUser, volunteer_id: int, rank: int, idempotency_key: str,
                awarded_on: date | None = None) -> int:
     """Award (认定) a star level of the volunteer's street preset: allowed when the volunteer's approved hours
@@ -452,6 +460,7 @@ def award_star(*, session: Session, user: CurrentUser, volunteer_id: int, rank: 
                          lambda award: {**snapshot(award), **audited})
 
 
+@typed_inputs
 def revoke_star(*, session: Session, user: CurrentUser, award_id: int, reason: str | None) -> int:
     """Revoke (撤销) a star award made in error: only a volunteer's highest award (so no higher star is left
     above a missing lower one), with a reason, kept in the audit trail with the award. Returns the volunteer id."""
@@ -526,6 +535,7 @@ def validate_levels(rows: list[LevelInput]) -> list[Level]:
     return out
 
 
+@typed_inputs
 def save_preset(*, session: Session, user: CurrentUser, preset_id: int | None, name: str | None,
                 description: str | None, levels: list[LevelInput], expected_version: int | None = None) -> int:
     """Create a preset (``preset_id=None``) or replace an existing one's name, description and levels.
@@ -584,6 +594,7 @@ def _levels_snapshot(session: Session, preset_id: int) -> list[dict]:
     return [{"rank": r.rank, "label": r.label, "min_hours": r.min_hours} for r in rows]
 
 
+@typed_inputs
 def choose_street_preset(*, session: Session, user: CurrentUser, street_id: int, preset_id: int,
                          expected_version: int | None) -> None:
     """An admin chooses the preset a street uses. ``expected_version`` is the choice's version as shown
