@@ -125,13 +125,13 @@ def test_security_headers_on_the_root(stack):
     for directive, value in CSP_DIRECTIVES.items():
         assert csp.get(directive) == value, f"CSP {directive}: {csp.get(directive)!r}"
     served = csp["script-src"].split()
-    # Exactly Streamlit's own files, WebAssembly (protobuf's long.js) and the two known inline scripts, by hash:
-    # no 'unsafe-inline', no 'unsafe-eval'.
+    # Exactly Streamlit's own files, WebAssembly (protobuf's long.js) and the known inline scripts (Streamlit's own,
+    # the login cookie, the 大屏's count-up, the 简报's print button), by hash: no 'unsafe-inline', no 'unsafe-eval'.
     wanted = script_src()
-    assert len(wanted) == 4 and sha256_source(COOKIE_SCRIPT) in wanted
+    assert len(wanted) == 6 and sha256_source(COOKIE_SCRIPT) in wanted
     assert sorted(served) == sorted(wanted), (
         f"script-src {served} != {wanted}: after a Streamlit upgrade or a change of components/page.py "
-        "COOKIE_SCRIPT, put the line `python tools/csp_hashes.py` prints into deploy/nginx.conf")
+        "COOKIE_SCRIPT, COUNT_UP_JS or PRINT_JS, put the line `python tools/csp_hashes.py` prints into deploy/nginx.conf")
 
     # The sticky-session cookie is set once, HttpOnly and Secure.
     route = [c for c in headers.get_all("Set-Cookie") or [] if c.startswith("wushe_route=")]
@@ -312,15 +312,28 @@ def test_login_through_the_proxy_renders_the_overview(stack, browser):  # noqa: 
         wait_idle(page)
         expect(page.get_by_text("离线地图")).to_be_visible()
         expect(charts.first.locator("canvas, svg").first).to_be_visible()
-        # Every other page the staff user may open (tables, forms, the data editor, maps) draws under it too.
-        for label in allowed_labels("demo_staff"):
+        # Every other page the staff user may open (tables, forms, the data editor, maps) draws under it too; 大屏
+        # last, as it opens with the sidebar collapsed (for the projector).
+        for label in sorted(allowed_labels("demo_staff"), key=lambda name: name == "大屏"):
             if label in ("总览", "社区画像"):
                 continue
             sidebar(page).get_by_role("link", name=label).click()
             expect(page.get_by_role("heading", name=label).first).to_be_visible()
             wait_idle(page)
             assert "意外错误" not in page.content(), f"{label} failed behind the proxy"
+            if label == "工作简报":  # its print button runs under the CSP (a hashed script, no inline handler)
+                page.locator("#ws-print[data-bound='1']").wait_for()  # the script ran
+                page.evaluate("() => { window.__printed = 0; window.print = () => { window.__printed += 1; }; }")
+                page.get_by_role("button", name="打印简报").click()
+                # (polled here: wait_for_function evaluates its predicate with eval, which the CSP refuses)
+                for _ in range(50):
+                    if page.evaluate("window.__printed") == 1:
+                        break
+                    page.wait_for_timeout(100)
+                assert page.evaluate("window.__printed") == 1, "the print button did not print"
         shot(page, "proxy_last_page.png")
+        page.goto(stack.proxy.url)  # back from 大屏 (its sidebar starts collapsed) to a page with the sidebar open
+        page.locator('[data-testid="stMetric"]').first.wait_for()
 
         violations = page.evaluate("window.__cspViolations")
         # Logging out clears the HttpOnly cookie (through the proxy again): a reload shows the login form.

@@ -45,32 +45,34 @@ CHART_FONT = style.FONT.replace('"', "")
 LABEL_SIZE = alt.ExprRef("max(11, width / 46)")
 _PREVIOUS = "ws_previous_values"  # session key: the figures last shown, so a refresh counts from them
 
+# One constant script (no value inside it), so that a Content-Security-Policy can allow it by its hash
+# (deploy/nginx.conf; tools/csp_hashes.py): it counts up every block of figures not counted yet.
 COUNT_UP_JS = """
 (function () {
-  var root = document.getElementById("%s");
-  if (!root || root.dataset.animated) { return; }
-  root.dataset.animated = "1";
-  var items = [];
-  root.querySelectorAll(".ws-count").forEach(function (el) {
-    var text = el.dataset.final, m = text.match(/^([^0-9-]*)(-?[0-9,]+(?:\\.[0-9]+)?)(.*)$/);
-    if (!m) { return; }
-    var digits = m[2], decimals = (digits.split(".")[1] || "").length, to = parseFloat(digits.replace(/,/g, ""));
-    items.push({el: el, pre: m[1], post: m[3], to: to, from: to * parseFloat(el.dataset.start || "0"),
-                decimals: decimals, grouped: digits.indexOf(",") >= 0, text: text});
-  });
-  var start = performance.now(), duration = 1600;
-  function frame(now) {
-    var p = Math.min(1, (now - start) / duration), e = 1 - Math.pow(1 - p, 3);
-    items.forEach(function (it) {
-      if (p >= 1) { it.el.textContent = it.text; return; }
-      var v = it.from + (it.to - it.from) * e;
-      it.el.textContent = it.pre + v.toLocaleString("en-US", {minimumFractionDigits: it.decimals,
-        maximumFractionDigits: it.decimals, useGrouping: it.grouped}) + it.post;
-    });
-    if (p < 1) { requestAnimationFrame(frame); }
-  }
   if (window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches) { return; }
-  requestAnimationFrame(frame);
+  document.querySelectorAll(".ws-figs:not([data-animated])").forEach(function (root) {
+    root.dataset.animated = "1";
+    var items = [];
+    root.querySelectorAll(".ws-count").forEach(function (el) {
+      var text = el.dataset.final, m = text.match(/^([^0-9-]*)(-?[0-9,]+(?:\\.[0-9]+)?)(.*)$/);
+      if (!m) { return; }
+      var digits = m[2], decimals = (digits.split(".")[1] || "").length, to = parseFloat(digits.replace(/,/g, ""));
+      items.push({el: el, pre: m[1], post: m[3], to: to, from: to * parseFloat(el.dataset.start || "0"),
+                  decimals: decimals, grouped: digits.indexOf(",") >= 0, text: text});
+    });
+    var start = performance.now(), duration = 1600;
+    function frame(now) {
+      var p = Math.min(1, (now - start) / duration), e = 1 - Math.pow(1 - p, 3);
+      items.forEach(function (it) {
+        if (p >= 1) { it.el.textContent = it.text; return; }
+        var v = it.from + (it.to - it.from) * e;
+        it.el.textContent = it.pre + v.toLocaleString("en-US", {minimumFractionDigits: it.decimals,
+          maximumFractionDigits: it.decimals, useGrouping: it.grouped}) + it.post;
+      });
+      if (p < 1) { requestAnimationFrame(frame); }
+    }
+    requestAnimationFrame(frame);
+  });
 })();
 """
 
@@ -125,7 +127,7 @@ def figures_html(data: ScreenData, previous: dict[str, float | None]) -> str:
             f"{_change_html(key, change, data.period)}</div>")
     body = "".join(cells)
     block = "ws-figs-" + hashlib.sha1(body.encode()).hexdigest()[:12]
-    return f'<div class="ws-figs" id="{block}">{body}</div><script>{COUNT_UP_JS % block}</script>'
+    return f'<div class="ws-figs" id="{block}">{body}</div><script>{COUNT_UP_JS}</script>'
 
 
 def areas_html(data: ScreenData) -> str:
