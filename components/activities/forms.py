@@ -97,6 +97,8 @@ def new_activity_form(user: CurrentUser, ver: int | None = None) -> None:
     if community_id is None:
         return
     init = ad.activity_to_copy(ver, user, copied) if copied is not None else None
+    if init is not None:
+        st.info(f"已复制活动「{init.title}」的内容：请填写活动日期，核对志愿者名单与服务人次后保存。")
     with st.form(f"activity_{key}", border=True, enter_to_submit=False):
         entry = _form_fields(f"new_{key}_{copied or 0}_", community_id, ver, init, user)
         submitted = st.form_submit_button("保存活动", type="primary")

@@ -32,8 +32,8 @@ def volunteer_list(prefix: str, community_id: int, ver: int, options: list[tuple
 
     st.markdown("**参与志愿者与服务时长**（时长留空＝按活动时长计；不含路途时间）")
     rows = [{VOLUNTEER_COL: labels.get(v.volunteer_id) if v.volunteer_id is not None else None,
-             HOURS_COL: _number(v.hours)} for v in base]
-    frame = pd.DataFrame(rows, columns=[VOLUNTEER_COL, HOURS_COL]).astype({HOURS_COL: "float"})
+             HOURS_COL: _text(v.hours)} for v in base]
+    frame = pd.DataFrame(rows, columns=[VOLUNTEER_COL, HOURS_COL]).astype({HOURS_COL: "object"})
     edited = st.data_editor(
         frame, num_rows="dynamic", width="stretch", hide_index=True,
         key=f"{prefix}volunteers" if rev == 0 else f"{prefix}volunteers_{rev}",
@@ -41,8 +41,9 @@ def volunteer_list(prefix: str, community_id: int, ver: int, options: list[tuple
             VOLUNTEER_COL: st.column_config.SelectboxColumn(
                 VOLUNTEER_COL, options=list(label_to_id), width="large",
                 help="输入姓名查找；同名者看手机尾号或编号"),
-            # No min/max: a value out of range is refused by the service with its message, never clamped here.
-            HOURS_COL: st.column_config.NumberColumn(HOURS_COL, step=0.5, format="%.1f"),
+            # Text, as typed: a blank cell shows blank (not “None”), and a value out of range (−2, 30) reaches the
+            # service, which refuses it with its message — a number column would clamp or drop it.
+            HOURS_COL: st.column_config.TextColumn(HOURS_COL, help="留空＝按活动时长计；如 2 或 1.5"),
         },
     )
     current = _rows(edited, label_to_id)
@@ -67,18 +68,25 @@ def volunteer_list(prefix: str, community_id: int, ver: int, options: list[tuple
     return current
 
 
-def _number(hours: float | str | None) -> float | None:
-    try:
-        return None if hours is None or hours == "" else float(hours)
-    except (TypeError, ValueError):
+def _text(hours: float | str | None) -> str:
+    if hours is None or (isinstance(hours, float) and math.isnan(hours)):
+        return ""
+    return f"{hours:g}" if isinstance(hours, (int, float)) else str(hours)
+
+
+def _hours(value: object) -> float | str | None:
+    """A cell of the hours column as typed: None when blank, else the number or the text (the service reads it)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
+    if isinstance(value, str):
+        return value.strip() or None
+    return float(value)  # type: ignore[arg-type]
 
 
 def _rows(edited: pd.DataFrame, label_to_id: dict[str, int]) -> list[VolunteerHours]:
     out = []
     for _, row in edited.iterrows():
-        label, hours = row.get(VOLUNTEER_COL), row.get(HOURS_COL)
-        hours = None if hours is None or pd.isna(hours) else float(hours)
+        label, hours = row.get(VOLUNTEER_COL), _hours(row.get(HOURS_COL))
         if (label is None or pd.isna(label)) and hours is None:
             continue
         out.append(VolunteerHours(label_to_id.get(label) if isinstance(label, str) else None, hours))

@@ -1,0 +1,140 @@
+# ruff: noqa: F811 (the fixtures of tests/test_browser.py are taken as arguments)
+"""Browser test of fast entry (issue 10): as demo_staff, enter an activity with 12 volunteers by pasting their
+names from a sign-in sheet, counting the steps (clicks, key presses, text entries) and the time; the activity and
+its 12 records must be in the database. Also: Enter in the title does not submit, Tab leaves the title for the
+next field, and no English framework hint shows in the form. Server, browser and helpers: tests/test_browser.py."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests import test_browser as tb
+from tests.test_browser import ENTRY_URL_PATH, expect, log_in, shot, sidebar, wait_idle
+from tests.ui_helpers import STAFF_COMMUNITY
+
+pytestmark = pytest.mark.browser
+server, browser, open_context = tb.server, tb.browser, tb.open_context  # the fixtures, shared
+
+TITLE = "浏览器测试·签到表粘贴十二人"
+ENGLISH_HINTS = ("Press Enter", "submit form", "yyyy", "YYYY/MM/DD", "Add row", "Search")
+
+
+@dataclass
+class Steps:
+    """What the user does: each click, each key press, each text typed or pasted into a field (counted once,
+    its characters noted apart)."""
+
+    clicks: int = 0
+    keys: int = 0
+    entries: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.clicks + self.keys + len(self.entries)
+
+    def click(self, locator) -> None:
+        locator.click()
+        self.clicks += 1
+
+    def type_into(self, locator, text: str) -> None:
+        locator.fill(text)
+        self.entries.append(text)
+
+
+def _db(server) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{server.db_path}?mode=ro", uri=True)
+
+
+def sign_in_sheet(server, count: int = 12) -> tuple[list[int], str]:
+    """``count`` volunteers of the staff user's community free today, and their names as a sign-in sheet has them:
+    one a line, with the phone tail where the street has a namesake (as staff would copy it from the sheet)."""
+    with _db(server) as conn:
+        rows = conn.execute(
+            "SELECT v.id, v.name, v.phone, v.street_id FROM volunteer v JOIN community c ON c.id = v.community_id "
+            "WHERE c.name = ? AND v.id NOT IN (SELECT volunteer_id FROM servicerecord WHERE service_date = "
+            "date('now', '+8 hours')) ORDER BY v.id LIMIT ?", (STAFF_COMMUNITY, count)).fetchall()
+        lines = []
+        for _vid, name, phone, street_id in rows:
+            namesakes = conn.execute("SELECT count(*) FROM volunteer WHERE name = ? AND street_id = ?",
+                                     (name, street_id)).fetchone()[0]
+            lines.append(f"{name} {phone[-4:]}" if namesakes > 1 else name)
+    assert len(rows) == count, "the demo data has too few free volunteers in the staff user's community"
+    return [r[0] for r in rows], "\n".join(lines)
+
+
+def saved(server, title: str) -> list[tuple]:
+    with _db(server) as conn:
+        return conn.execute(
+            "SELECT a.id, a.with_social_worker, a.with_volunteers, a.people_served, r.volunteer_id, r.hours "
+            "FROM activity a JOIN servicerecord r ON r.activity_id = a.id WHERE a.title = ? "
+            "ORDER BY r.volunteer_id", (title,)).fetchall()
+
+
+def english_on_screen(page) -> list[str]:
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    return [hint for hint in ENGLISH_HINTS if hint.lower() in text.lower()]
+
+
+def test_staff_enters_twelve_volunteers_by_pasting_their_names(server, open_context):
+    ctx, guard = open_context()
+    page = ctx.new_page()
+    log_in(page, server.url, "demo_staff")
+    volunteer_ids, names = sign_in_sheet(server)
+    steps = Steps()
+    started = time.monotonic()
+
+    link = sidebar(page).get_by_role("link", name="数据录入")
+    assert (link.get_attribute("href") or "").rstrip("/").endswith(ENTRY_URL_PATH)
+    steps.click(link)
+    title = page.get_by_label("活动名称")
+    title.wait_for()
+    wait_idle(page)
+    steps.click(title)
+    steps.type_into(title, TITLE)
+    # Enter in the title does not submit the form (no activity written, the form stays), and Tab moves on.
+    page.keyboard.press("Enter")
+    steps.keys += 1
+    wait_idle(page)
+    assert saved(server, TITLE) == []
+    assert english_on_screen(page) == [], "English framework text in the form"
+    lead = page.get_by_role("combobox", name="主责社工", exact=True)
+    steps.click(lead)
+    steps.click(page.get_by_role("option").nth(1))  # the first social worker after （无）
+    expect(lead).not_to_have_value("（无）")
+    people = page.get_by_label("服务人次")
+    steps.click(people)
+    steps.type_into(people, "40")
+    paste = page.get_by_label("粘贴签到表姓名")
+    steps.click(paste)
+    paste.fill(names)  # Ctrl+V of the sign-in column
+    steps.keys += 1
+    steps.click(page.get_by_role("button", name="加入名单"))
+    expect(page.get_by_text("已加入 12 名志愿者，名单共 12 人。")).to_be_visible()
+    wait_idle(page)
+    same = page.get_by_label("统一时长（小时）")
+    steps.click(same)
+    steps.type_into(same, "2")
+    steps.click(page.get_by_role("button", name="全部填入"))
+    expect(page.get_by_text("已为名单中 12 名志愿者填入 2 小时。")).to_be_visible()
+    wait_idle(page)
+    shot(page, "entry_twelve_pasted.png")
+    steps.click(page.get_by_role("button", name="保存活动"))
+    expect(page.get_by_text(re.compile(rf"已保存活动「{TITLE}」.*12 名志愿者"))).to_be_visible()
+    seconds = time.monotonic() - started
+    wait_idle(page)
+    shot(page, "entry_twelve_saved.png")
+
+    print(f"\n12-volunteer entry by paste: {steps.total} steps ({steps.clicks} clicks, {steps.keys} key presses, "
+          f"{len(steps.entries)} fields typed: {sum(len(e) for e in steps.entries)} characters) in {seconds:.1f} s")
+    rows = saved(server, TITLE)
+    assert len({r[0] for r in rows}) == 1, f"expected one activity, got {rows}"
+    assert [r[4] for r in rows] == sorted(volunteer_ids)
+    assert {r[5] for r in rows} == {2.0}
+    assert rows[0][1:4] == (1, 1, 40)  # 社会工作者 from the named lead, 社区志愿者 from the list
+    guard.assert_local()
+
