@@ -6,9 +6,11 @@ tests/service_catalog.py (today = 2025-06-30)."""
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,6 +66,9 @@ CASES = [
     Case("补录", "backfill_hours", "hours", data(hours=-2)),
     Case("补录", "backfill_hours", "hours", data(hours=30)),
     Case("补录", "backfill_hours", "reason", data(reason=long(201)), ("200",)),
+    # 系统管理 › 星级标准 (its levels table had a minimum of 0)
+    Case("星级标准", "save_preset", "preset_name", args(name=long(31)), ("30",)),
+    Case("星级标准", "save_preset", "levels", args(levels=[cat.star_writes.LevelInput("一星", -10)])),
     # 慈善资源 › 资源、需求、捐赠、对接、完成
     Case("资源", "offer_resource", "title", data(title=long(101)), ("100",)),
     Case("资源", "offer_resource", "provider_name", data(provider_name=long(81)), ("80",)),
@@ -93,6 +98,8 @@ CASES = [
     Case("评级", "create_grade", "awarded_on", data(awarded_on=FUTURE)),
     Case("评级", "create_grade", "score", data(score=-1)),
     Case("评级", "create_grade", "score", data(score=1001)),
+    Case("分数段", "update_grade_bands", "5A", args(bands={"5A": 1001, "4A": 850, "3A": 750, "2A": 650, "1A": 550})),
+    Case("分数段", "update_grade_bands", "1A", args(bands={"5A": 950, "4A": 850, "3A": 750, "2A": 650, "1A": -1})),
     Case("社工", "create_social_worker", "name", data(name=long(31)), ("30",)),
     Case("社工", "create_social_worker", "title", data(title=long(101)), ("100",)),
     Case("社工", "create_social_worker", "certified_year", data(certified_year=1999)),
@@ -143,3 +150,45 @@ def test_a_value_a_widget_used_to_bound_is_refused_by_the_service(ctx, case):
     spec = SPECS[case.service]
     kwargs = case.change(spec.prepare(ctx, "A"))
     assert_refused(ctx.engine, lambda: cat.call(ctx, spec, ctx.admin, kwargs), case.field, *case.words)
+
+
+# ------------------------------------------------------------------------------------------ the widgets
+
+ROOT = Path(__file__).resolve().parent.parent
+FORM_FILES = sorted({*ROOT.glob("components/*/forms.py"), *ROOT.glob("components/activities/*.py")})
+WIDGETS = {"text_input", "text_area", "number_input", "date_input", "NumberColumn", "TextColumn"}
+BOUNDS = {"max_chars", "min_value", "max_value"}
+# Forms that are not records (a user's own login and password) keep Enter-to-submit.
+ENTER_SUBMITS = {"components/page.py"}
+
+
+def _calls(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            yield node.func.attr, node
+
+
+def test_no_form_widget_bounds_what_is_typed():
+    found = [f"{path.relative_to(ROOT)}:{call.lineno} {name}({kw.arg}=…)" for path in FORM_FILES
+             for name, call in _calls(path) if name in WIDGETS
+             for kw in call.keywords if kw.arg in BOUNDS]
+    assert found == []
+
+
+def test_every_date_field_of_a_form_takes_any_day():
+    found = [f"{path.relative_to(ROOT)}:{call.lineno}" for path in FORM_FILES for name, call in _calls(path)
+             if name == "date_input" and not any(kw.arg is None and ast.unparse(kw.value) == "ANY_DAY"
+                                                 for kw in call.keywords)]
+    assert found == []
+
+
+def test_enter_never_submits_a_record_form():
+    found = []
+    for path in sorted(ROOT.glob("components/**/*.py")):
+        if str(path.relative_to(ROOT)) in ENTER_SUBMITS:
+            continue
+        for name, call in _calls(path):
+            if name == "form" and not any(kw.arg == "enter_to_submit" and ast.unparse(kw.value) == "False"
+                                          for kw in call.keywords):
+                found.append(f"{path.relative_to(ROOT)}:{call.lineno}")
+    assert found == []
