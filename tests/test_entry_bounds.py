@@ -7,6 +7,7 @@ tests/service_catalog.py (today = 2025-06-30)."""
 from __future__ import annotations
 
 import ast
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -17,6 +18,8 @@ import pytest
 from argon2 import PasswordHasher
 
 from db.migrate import upgrade
+from db.places import writes as places
+from db.write import run_write
 from tests import service_catalog as cat
 from tests.asserts import assert_refused
 
@@ -152,10 +155,53 @@ def test_a_value_a_widget_used_to_bound_is_refused_by_the_service(ctx, case):
     assert_refused(ctx.engine, lambda: cat.call(ctx, spec, ctx.admin, kwargs), case.field, *case.words)
 
 
+# 系统管理 › 基础数据: streets, communities, compounds (db/places/writes.py)
+PLACE_CASES = [
+    ("create_street", "name", {"name": long(61)}, ("60",)),
+    ("create_street", "province", {"province": long(31)}, ("30",)),
+    ("create_community", "name", {"name": long(61)}, ("60",)),
+    ("create_community", "founded_year", {"founded_year": 1900}, ()),
+    ("create_community", "founded_year", {"founded_year": 2999}, ()),
+    ("create_community", "population", {"population": -1}, ()),
+    ("create_community", "population", {"population": places.MAX_POPULATION + 1}, ()),
+    ("create_community", "households", {"population": None, "households": places.MAX_HOUSEHOLDS + 1}, ()),
+    ("create_community", "area_km2", {"area_km2": -1.0}, ()),
+    ("create_community", "area_km2", {"area_km2": places.MAX_AREA_KM2 + 1}, ()),
+    ("create_community", "party_secretary", {"party_secretary": long(31)}, ("30",)),
+    ("create_community", "service_brand", {"service_brand": long(61)}, ("60",)),
+    ("create_community", "pilot_status", {"pilot_status": long(201)}, ("200",)),
+    ("create_community", "description", {"description": long(2001)}, ("2000",)),
+    ("create_compound", "name", {"name": long(61)}, ("60",)),
+    ("create_compound", "households", {"households": -1}, ()),
+]
+
+
+def _place_input(ctx, service: str, values: dict[str, Any]) -> Any:
+    n = ctx.seq()
+    if service == "create_street":
+        return places.StreetInput(**{"name": f"边界街道{n}", "province": "山东省", "city": "青岛市",
+                                     "district": "黄岛区", "district_code": "370211", **values})
+    if service == "create_community":
+        return places.CommunityInput(**{"street_id": ctx.street["A"], "name": f"边界社区{n}", "founded_year": 2003,
+                                        "population": 12000, "households": 4100, "area_km2": 2.5, **values})
+    return places.CompoundInput(**{"community_id": ctx.community["A"], "name": f"边界小区{n}", **values})
+
+
+@pytest.mark.parametrize(("service", "field", "values", "words"), PLACE_CASES,
+                         ids=[f"{c[0]}-{c[1]}-{i}" for i, c in enumerate(PLACE_CASES)])
+def test_a_place_value_a_widget_used_to_bound_is_refused_by_the_service(ctx, service, field, values, words):
+    fn = getattr(places, service)
+    extra = {"today": cat.TODAY} if service == "create_community" else {}
+    data_ = _place_input(ctx, service, values)
+    assert_refused(ctx.engine, lambda: run_write(ctx.engine, None, lambda s: fn(
+        session=s, user=ctx.admin, data=data_, idempotency_key=uuid.uuid4().hex, **extra)), field, *words)
+
+
 # ------------------------------------------------------------------------------------------ the widgets
 
 ROOT = Path(__file__).resolve().parent.parent
-FORM_FILES = sorted({*ROOT.glob("components/*/forms.py"), *ROOT.glob("components/activities/*.py")})
+FORM_FILES = sorted({*ROOT.glob("components/*/forms.py"), *ROOT.glob("components/activities/*.py"),
+                     ROOT / "components/admin/reference.py"})
 WIDGETS = {"text_input", "text_area", "number_input", "date_input", "NumberColumn", "TextColumn"}
 BOUNDS = {"max_chars", "min_value", "max_value"}
 # Forms that are not records (a user's own login and password) keep Enter-to-submit.
