@@ -96,12 +96,6 @@ def test_staff_enters_twelve_volunteers_by_pasting_their_names(server, open_cont
     wait_idle(page)
     steps.click(title)
     steps.type_into(title, TITLE)
-    # Enter in the title does not submit the form (no activity written, the form stays), and Tab moves on.
-    page.keyboard.press("Enter")
-    steps.keys += 1
-    wait_idle(page)
-    assert saved(server, TITLE) == []
-    assert english_on_screen(page) == [], "English framework text in the form"
     lead = page.get_by_role("combobox", name="主责社工", exact=True)
     steps.click(lead)
     steps.click(page.get_by_role("option").nth(1))  # the first social worker after （无）
@@ -138,3 +132,45 @@ def test_staff_enters_twelve_volunteers_by_pasting_their_names(server, open_cont
     assert rows[0][1:4] == (1, 1, 40)  # 社会工作者 from the named lead, 社区志愿者 from the list
     guard.assert_local()
 
+
+
+def focused(page) -> str:
+    return page.evaluate("() => document.activeElement?.getAttribute('aria-label') || document.activeElement?.innerText"
+                         " || document.activeElement?.tagName")
+
+
+def test_the_form_has_a_keyboard_path_and_no_enter_trap(server, open_context):
+    """Tab walks the activity form in reading order, through paste, add, same hours and fill; Enter in the title
+    submits nothing; Enter on 加入名单 adds the pasted names and keeps the focus there; no English hint shows."""
+    ctx, guard = open_context()
+    page = ctx.new_page()
+    log_in(page, server.url, "demo_staff")
+    page.goto(f"{server.url}/{ENTRY_URL_PATH}")
+    title = page.get_by_label("活动名称")
+    title.wait_for()
+    wait_idle(page)
+    title.click()
+    page.keyboard.type("键盘测试")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    assert saved(server, "键盘测试") == [] and title.input_value() == "键盘测试"
+    expect(page.get_by_text(re.compile("已保存活动|未保存"))).to_have_count(0)
+    assert english_on_screen(page) == [], "English framework text in the form"
+    order = [focused(page)]
+    for _ in range(14):
+        page.keyboard.press("Tab")
+        order.append(focused(page))
+    assert order == ["活动名称", "活动类型", "活动地点", "所属项目", "主责社工", "社区", "社会组织", "社会工作者",
+                     "社会慈善资源", "服务人次", "服务人数（可选）", "粘贴签到表姓名", "加入名单", "统一时长（小时）",
+                     "全部填入"], order
+    page.get_by_label("粘贴签到表姓名").click()
+    _ids, names = sign_in_sheet(server, 2)
+    page.keyboard.insert_text(names)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("已加入 2 名志愿者，名单共 2 人。")).to_be_visible()
+    wait_idle(page)
+    assert focused(page) == "加入名单"
+    assert saved(server, "键盘测试") == []
+    shot(page, "entry_keyboard.png")
+    guard.assert_local()

@@ -59,6 +59,7 @@ def _form_fields(prefix: str, community_id: int, ver: int, initial: ActivityInpu
                           key=f"{prefix}type")
     venue = c2.text_input("活动地点", value=init.venue or "", key=f"{prefix}venue")
     project_ids = [None, *project_names]
+    c1, c2 = st.columns(2)  # a row of its own, so that Tab goes 类型 → 地点 → 项目 → 主责社工
     project_id = c1.selectbox("所属项目", project_ids,
                               index=project_ids.index(init.project_id) if init.project_id in project_ids else 0,
                               format_func=lambda p: "（不属于项目）" if p is None else project_names[p],

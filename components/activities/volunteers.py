@@ -31,6 +31,14 @@ def volunteer_list(prefix: str, community_id: int, ver: int, options: list[tuple
     rev = st.session_state.get(rev_state, 0)
 
     st.markdown("**参与志愿者与服务时长**（时长留空＝按活动时长计；不含路途时间）")
+    # Paste and same-hours first (the Tab order follows the work: paste, add, hours, fill, then the table).
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    pasted = c1.text_area(PASTE_LABEL, key=f"{prefix}paste_{rev}", height=68, placeholder=PASTE_HINT)
+    add = c1.form_submit_button("加入名单", help="把粘贴的姓名加入下面的名单（不会保存活动）")
+    same = c2.text_input(SAME_HOURS_LABEL, key=f"{prefix}same_{rev}", placeholder="如 2")
+    fill = c2.form_submit_button("全部填入", help="把统一时长填入名单中每一行（不会保存活动）")
+    for level, text in st.session_state.pop(note_state, []):  # shown once, after the action
+        (st.warning if level == "warning" else st.info)(text)
     rows = [{VOLUNTEER_COL: labels.get(v.volunteer_id) if v.volunteer_id is not None else None,
              HOURS_COL: _text(v.hours)} for v in base]
     frame = pd.DataFrame(rows, columns=[VOLUNTEER_COL, HOURS_COL]).astype({HOURS_COL: "object"})
@@ -48,13 +56,6 @@ def volunteer_list(prefix: str, community_id: int, ver: int, options: list[tuple
     )
     current = _rows(edited, label_to_id)
 
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    pasted = c1.text_area(PASTE_LABEL, key=f"{prefix}paste_{rev}", height=68, placeholder=PASTE_HINT)
-    add = c1.form_submit_button("加入名单", help="把粘贴的姓名加入上面的名单（不会保存活动）")
-    same = c2.text_input(SAME_HOURS_LABEL, key=f"{prefix}same_{rev}", placeholder="如 2")
-    fill = c2.form_submit_button("全部填入", help="把统一时长填入名单中每一行（不会保存活动）")
-    for level, text in st.session_state.pop(note_state, []):  # shown once, after the action
-        (st.warning if level == "warning" else st.info)(text)
     if add or fill:
         notes: list[tuple[str, str]] = []
         if add:
