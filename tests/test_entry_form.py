@@ -178,3 +178,28 @@ def test_a_copied_activity_prefills_all_but_the_date(at):
     assert any("请填写活动日期" in i for i in texts(at.info))
     at = by_label(at.button, SAVE_ACTIVITY).click().run()
     assert any("「活动日期」" in e for e in texts(at.error)), texts(at.error)
+
+
+def test_the_edit_form_takes_a_paste_too(at):
+    first, second = free_labels(at, 2)
+    fill(at, title="UI测试·修改时粘贴", rows=[{VOLUNTEER_COL: first}])
+    at = by_label(at.button, SAVE_ACTIVITY).click().run()
+    assert not at.error, texts(at.error)
+    with session_scope(get_engine()) as session:
+        aid = session.execute(select(Activity.id).where(Activity.title == "UI测试·修改时粘贴")).scalar_one()
+    at = at.selectbox(key="edit_pick").set_value(aid).run()
+    assert_clean(at)
+    second_id = int(re.search(r"#(\d+)$", second).group(1))
+    # The edit form is the second activity form on the page: its paste box is the last one.
+    at.text_area(key=next(t.key for t in reversed(at.text_area) if t.label == PASTE_LABEL)).input(
+        f"{second.split(' · ')[0]}(#{second_id})")
+    at = [b for b in at.button if b.label == "加入名单"][-1].click().run()
+    assert_clean(at)
+    assert "已加入 1 名志愿者，名单共 2 人。" in texts(at.info), texts(at.info) + texts(at.warning)
+    at = by_label(at.button, "保存修改").click().run()
+    assert_clean(at)
+    assert any(f"活动 #{aid} 已修改" in s for s in texts(at.success)), texts(at.success) + texts(at.error)
+    with session_scope(get_engine()) as session:
+        volunteers = set(session.execute(select(ServiceRecord.volunteer_id)
+                                         .where(ServiceRecord.activity_id == aid)).scalars())
+    assert second_id in volunteers and len(volunteers) == 2
