@@ -10,9 +10,11 @@ import re
 import sqlite3
 import time
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import pytest
 
+from db import clock
 from tests import test_browser as tb
 from tests.test_browser import ENTRY_URL_PATH, expect, log_in, shot, sidebar, wait_idle
 from tests.ui_helpers import STAFF_COMMUNITY
@@ -50,14 +52,14 @@ def _db(server) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{server.db_path}?mode=ro", uri=True)
 
 
-def sign_in_sheet(server, count: int = 12) -> tuple[list[int], str]:
-    """``count`` volunteers of the staff user's community free today, and their names as a sign-in sheet has them:
-    one a line, with the phone tail where the street has a namesake (as staff would copy it from the sheet)."""
+def sign_in_sheet(server, count: int = 12, day: date | None = None) -> tuple[list[int], str]:
+    """``count`` volunteers of the staff user's community free on ``day`` (today), and their names as a sign-in
+    sheet has them: one a line, with the phone tail where the street has a namesake (as staff would copy it)."""
     with _db(server) as conn:
         rows = conn.execute(
             "SELECT v.id, v.name, v.phone, v.street_id FROM volunteer v JOIN community c ON c.id = v.community_id "
-            "WHERE c.name = ? AND v.id NOT IN (SELECT volunteer_id FROM servicerecord WHERE service_date = "
-            "date('now', '+8 hours')) ORDER BY v.id LIMIT ?", (STAFF_COMMUNITY, count)).fetchall()
+            "WHERE c.name = ? AND v.id NOT IN (SELECT volunteer_id FROM servicerecord WHERE service_date = ?) "
+            "ORDER BY v.id LIMIT ?", (STAFF_COMMUNITY, (day or clock.today()).isoformat(), count)).fetchall()
         lines = []
         for _vid, name, phone, street_id in rows:
             namesakes = conn.execute("SELECT count(*) FROM volunteer WHERE name = ? AND street_id = ?",
@@ -70,7 +72,8 @@ def sign_in_sheet(server, count: int = 12) -> tuple[list[int], str]:
 def saved(server, title: str) -> list[tuple]:
     with _db(server) as conn:
         return conn.execute(
-            "SELECT a.id, a.with_social_worker, a.with_volunteers, a.people_served, r.volunteer_id, r.hours "
+            "SELECT a.id, a.with_social_worker, a.with_volunteers, a.people_served, r.volunteer_id, r.hours, "
+            "a.starts_at "
             "FROM activity a JOIN servicerecord r ON r.activity_id = a.id WHERE a.title = ? "
             "ORDER BY r.volunteer_id", (title,)).fetchall()
 
@@ -84,7 +87,8 @@ def test_staff_enters_twelve_volunteers_by_pasting_their_names(server, open_cont
     ctx, guard = open_context()
     page = ctx.new_page()
     log_in(page, server.url, "demo_staff")
-    volunteer_ids, names = sign_in_sheet(server)
+    yesterday = clock.today() - timedelta(days=1)  # the typical day: yesterday's activity (DESIGN.md §1)
+    volunteer_ids, names = sign_in_sheet(server, day=yesterday)
     steps = Steps()
     started = time.monotonic()
 
@@ -94,6 +98,9 @@ def test_staff_enters_twelve_volunteers_by_pasting_their_names(server, open_cont
     title = page.get_by_label("活动名称")
     title.wait_for()
     wait_idle(page)
+    steps.click(page.locator('[data-testid="stDateInput"]').filter(has_text="活动日期").locator('[data-type="year"]'))
+    page.keyboard.type(yesterday.strftime("%Y%m%d"))  # the segments move on by themselves: year, month, day
+    steps.entries.append(yesterday.strftime("%Y%m%d"))
     steps.click(title)
     steps.type_into(title, TITLE)
     lead = page.get_by_role("combobox", name="主责社工", exact=True)
@@ -130,6 +137,7 @@ def test_staff_enters_twelve_volunteers_by_pasting_their_names(server, open_cont
     assert [r[4] for r in rows] == sorted(volunteer_ids)
     assert {r[5] for r in rows} == {2.0}
     assert rows[0][1:4] == (1, 1, 40)  # 社会工作者 from the named lead, 社区志愿者 from the list
+    assert rows[0][6].startswith(f"{yesterday.isoformat()} 09:00")
     guard.assert_local()
 
 
