@@ -252,8 +252,10 @@ def _install_friendly_errors() -> None:
 
 
 HIDE_RAW_CSV = '[data-testid="stElementToolbarButton"]:has(button[aria-label="Download as CSV"]) { display: none; }'
-# An empty date field shows Streamlit's English “yyyy-mm-dd” in its segments: 年-月-日 instead.
-CHINESE_DATE_HINTS = "".join(
+# An empty date field shows Streamlit's English “yyyy-mm-dd” in its segments: 年-月-日 instead; and a text field's
+# English “Press Enter to apply / submit form” hint is hidden (record forms do not submit on Enter at all; the login
+# form still does, as users expect).
+CHINESE_DATE_HINTS = '[data-testid="InputInstructions"] { display: none; } ' + "".join(
     f'[data-testid="stDateInput"] [data-placeholder="true"][data-type="{part}"] {{ font-size: 0; }} '
     f'[data-testid="stDateInput"] [data-placeholder="true"][data-type="{part}"]::before '
     f'{{ content: "{word}"; font-size: 0.875rem; }} '
