@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Generic, TypeVar
 
 import streamlit as st
@@ -16,6 +17,11 @@ from components.cache import engine
 from db.auth import CurrentUser
 from db.errors import NotFound, StaleEdit, ValidationFailed, WriteError
 from db.write import run_write, submit
+
+# A date field of a form accepts any day typed, so that the write service refuses a day out of range with its
+# Chinese message (Streamlit's date_input would otherwise turn a later day red and keep the old one); the digits-only
+# format is the least English the widget offers.
+ANY_DAY = {"min_value": date(1900, 1, 1), "max_value": date(2199, 12, 31), "format": "YYYY-MM-DD"}
 
 
 def form_key(state: str) -> str:
@@ -145,7 +151,7 @@ class FormStates:
         service's input) and the button ``submit``; a submission runs ``service`` once (``create``) and shows
         ``message(values, new id)``."""
         key = self.form_key(form)
-        with st.form(f"{form}_{key}", border=True):
+        with st.form(f"{form}_{key}", border=True, enter_to_submit=False):
             entry = fields(key)
             submitted = st.form_submit_button(submit, type="primary")
         if submitted:
@@ -234,7 +240,7 @@ def edit_form(spec: Edit[T], items: Sequence[tuple[int, str]]) -> None:
         return
     key = form_key(spec.key_state) if spec.key_state else None
     name = key or f"edit{record_id}_{opened.version}"
-    with st.form(f"{spec.pick_key}_{name}", border=True):
+    with st.form(f"{spec.pick_key}_{name}", border=True, enter_to_submit=False):
         if spec.heading:
             st.markdown(f"**修改{spec.noun} #{record_id}**（版本 {opened.version}"
                         + (f"；{spec.note}" if spec.note else "") + "）")

@@ -252,6 +252,14 @@ def _install_friendly_errors() -> None:
 
 
 HIDE_RAW_CSV = '[data-testid="stElementToolbarButton"]:has(button[aria-label="Download as CSV"]) { display: none; }'
+# An empty date field shows Streamlit's English “yyyy-mm-dd” in its segments: 年-月-日 instead; and a text field's
+# English “Press Enter to apply / submit form” hint is hidden (record forms do not submit on Enter at all; the login
+# form still does, as users expect).
+CHINESE_DATE_HINTS = '[data-testid="InputInstructions"] { display: none; } ' + "".join(
+    f'[data-testid="stDateInput"] [data-placeholder="true"][data-type="{part}"] {{ font-size: 0; }} '
+    f'[data-testid="stDateInput"] [data-placeholder="true"][data-type="{part}"]::before '
+    f'{{ content: "{word}"; font-size: 0.875rem; }} '
+    for part, word in (("year", "年"), ("month", "月"), ("day", "日")))
 
 
 # ---------------------------------------------------------------------------------------------- kiosk links
@@ -315,7 +323,7 @@ def setup_page(path: str, title: str, *, layout: str = "wide", sidebar: str = "e
         st.stop()
     # Every download goes through our exports, which neutralise cells starting with = + - @ (DESIGN.md §13):
     # the table toolbar's own CSV download would not, so it is hidden (search, fullscreen and columns remain).
-    st.html(f"<style>{HIDE_RAW_CSV}</style>")
+    st.html(f"<style>{HIDE_RAW_CSV} {CHINESE_DATE_HINTS}</style>")
     _install_friendly_errors()
     try:
         engine()

@@ -3,6 +3,11 @@ exports, screens and anything others see show these forms."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from db.auth import CurrentUser
+
 
 def mask_name(name: str | None) -> str:
     """张三 → 张*，张小明 → 张*明，欧阳小明 → 欧**明 (names are kept but shown masked)."""
@@ -25,3 +30,10 @@ def mask_phone(phone: str | None) -> str:
 def phone_tail(phone: str | None) -> str:
     """The last four digits, to tell namesakes apart: 尾号5678 (尾号---- when there is no phone)."""
     return f"尾号{(phone or '----')[-4:]}"
+
+
+def sees_real_names(user: CurrentUser | None) -> bool:
+    """Who sees a volunteer's real name where records are entered: staff and admins, for the volunteers they may
+    credit (their scope's street, the rule of ``db.places.resolve``), with the phone tail to tell namesakes apart.
+    Leaders, and every screen others see (rankings, exports, the 大屏), get the masked forms above."""
+    return user is not None and user.may_write

@@ -64,6 +64,7 @@ def test_deleting_an_activity_takes_the_confirmation(app_db):
     at = open_page("demo_staff", ENTRY_PAGE)
     by_label(at.text_input, TITLE).input("编辑框测试·待删除的活动")
     by_label(at.number_input, "服务人次").set_value(12)
+    by_label(at.checkbox, "社区").check()  # no actor is ticked by default: staff say who took part
     at = by_label(at.button, "保存活动").click().run()
     assert_clean(at)
     with session_scope(get_engine()) as s:

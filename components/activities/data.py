@@ -6,5 +6,8 @@ from components.cache import cached
 from db.activities import reads, writes
 
 form_options = cached(reads.activity_form_options)
+pasted_volunteers = cached(reads.pasted_volunteers)
+copy_choices = cached(reads.copy_choices)
+activity_to_copy = cached(reads.activity_to_copy)
 recent_entries = cached(writes.recent_entries)
 activity_for_edit = cached(writes.activity_for_edit)

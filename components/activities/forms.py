@@ -10,19 +10,16 @@ import streamlit as st
 
 from components import data
 from components.activities import data as ad
-from components.forms import Delete, Edit, edit_form, form_key, run_create, show_flash
+from components.activities.volunteers import volunteer_list
+from components.forms import ANY_DAY, Delete, Edit, edit_form, form_key, run_create, show_flash
 from db import clock, vocab
 from db.activities.writes import (
     ActivityInput,
-    VolunteerHours,
     create_activity,
     delete_activity,
     update_activity,
 )
 from db.auth import CurrentUser
-
-VOLUNTEER_COL = "志愿者"
-HOURS_COL = "时长（小时）"
 
 
 def _pick_community(user: CurrentUser, ver: int, key: str, default: int | None = None) -> int | None:
@@ -39,26 +36,30 @@ def _pick_community(user: CurrentUser, ver: int, key: str, default: int | None =
     return st.selectbox("所属社区", ids, index=index, format_func=names.get, key=key)
 
 
-def _form_fields(prefix: str, community_id: int, ver: int, initial: ActivityInput | None) -> ActivityInput:
-    """Draw the fields (inside an open st.form) and return what they hold."""
-    options = ad.form_options(ver, community_id)
-    projects, workers, volunteers = options.projects, options.social_workers, options.volunteers
-    project_names, worker_names, volunteer_labels = dict(projects), dict(workers), dict(volunteers)
-    label_to_id = {label: vid for vid, label in volunteers}
+def _form_fields(prefix: str, community_id: int, ver: int, initial: ActivityInput | None,
+                 user: CurrentUser | None = None) -> ActivityInput:
+    """Draw the fields (inside an open st.form) and return what they hold. No widget bounds a value: what is typed
+    reaches the write service, which refuses a value out of range with its Chinese message."""
+    options = ad.form_options(ver, community_id, user)
+    projects, workers = options.projects, options.social_workers
+    project_names, worker_names = dict(projects), dict(workers)
+    # No actor is ticked by default: 社会工作者 follows a named 主责社工 and 社区志愿者 the listed volunteers (the
+    # service derives both); every other actor counts only when staff tick it.
     init = initial or ActivityInput(activity_date=clock.today(), start_time=time(9, 0), end_time=time(11, 0),
-                                    title="", type="联动服务", actors={"with_community", "with_social_worker"})
+                                    title="", type="联动服务", actors=set())
 
     c1, c2, c3 = st.columns(3)
-    activity_date = c1.date_input("活动日期", value=init.activity_date, max_value=clock.today(), key=f"{prefix}date")
+    activity_date = c1.date_input("活动日期", value=init.activity_date, key=f"{prefix}date", **ANY_DAY)
     start_time = c2.time_input("开始时间", value=init.start_time, step=900, key=f"{prefix}start")
     end_time = c3.time_input("结束时间", value=init.end_time, step=900, key=f"{prefix}end")
-    title = st.text_input("活动名称", value=init.title or "", max_chars=100, key=f"{prefix}title")
+    title = st.text_input("活动名称", value=init.title or "", key=f"{prefix}title")
     c1, c2 = st.columns(2)
     types = list(vocab.ACTIVITY_TYPES)
     a_type = c1.selectbox("活动类型", types, index=types.index(init.type) if init.type in types else 0,
                           key=f"{prefix}type")
-    venue = c2.text_input("活动地点", value=init.venue or "", max_chars=100, key=f"{prefix}venue")
+    venue = c2.text_input("活动地点", value=init.venue or "", key=f"{prefix}venue")
     project_ids = [None, *project_names]
+    c1, c2 = st.columns(2)  # a row of its own, so that Tab goes 类型 → 地点 → 项目 → 主责社工
     project_id = c1.selectbox("所属项目", project_ids,
                               index=project_ids.index(init.project_id) if init.project_id in project_ids else 0,
                               format_func=lambda p: "（不属于项目）" if p is None else project_names[p],
@@ -68,36 +69,17 @@ def _form_fields(prefix: str, community_id: int, ver: int, initial: ActivityInpu
                         index=worker_ids.index(init.lead_social_worker_id)
                         if init.lead_social_worker_id in worker_ids else 0,
                         format_func=lambda w: "（无）" if w is None else worker_names[w], key=f"{prefix}lead")
-    st.markdown("**参与主体**（五社；“社区志愿者”按下方所列志愿者自动计入）")
+    st.markdown("**参与主体**（五社；选了主责社工即计入“社会工作者”，列出志愿者即计入“社区志愿者”）")
     # 社区志愿者 is not a checkbox: it is true exactly when volunteers are listed (db.activities decides).
     choosable = [(name, label) for name, label in vocab.ACTORS if name != "with_volunteers"]
     actor_cols = st.columns(len(choosable))
     actors = {name for (name, label), col in zip(choosable, actor_cols, strict=True)
               if col.checkbox(label, value=name in init.actors, key=f"{prefix}actor_{name}")}
     c1, c2 = st.columns(2)
-    people = c1.number_input("服务人次", min_value=0, max_value=100_000, step=1,
-                             value=int(init.people_served or 0), key=f"{prefix}people")
-    unique = c2.number_input("服务人数（可选）", min_value=0, max_value=100_000, step=1,
-                             value=init.unique_persons, key=f"{prefix}unique")
-    st.markdown("**参与志愿者与服务时长**（时长留空＝按活动时长计；不含路途时间）")
-    rows = [{VOLUNTEER_COL: volunteer_labels.get(v.volunteer_id), HOURS_COL: v.hours} for v in init.volunteers]
-    frame = pd.DataFrame(rows or [], columns=[VOLUNTEER_COL, HOURS_COL]).astype({HOURS_COL: "float"})
-    edited = st.data_editor(
-        frame, num_rows="dynamic", width="stretch", hide_index=True, key=f"{prefix}volunteers",
-        column_config={
-            VOLUNTEER_COL: st.column_config.SelectboxColumn(VOLUNTEER_COL, options=list(label_to_id), width="large"),
-            HOURS_COL: st.column_config.NumberColumn(HOURS_COL, min_value=0.0, max_value=24.0, step=0.5,
-                                                     format="%.1f"),
-        },
-    )
-    note = st.text_area("备注", value=init.note or "", max_chars=1000, key=f"{prefix}note", height=68)
-    hours_rows = []
-    for _, row in edited.iterrows():
-        label, hours = row.get(VOLUNTEER_COL), row.get(HOURS_COL)
-        hours = None if hours is None or pd.isna(hours) else float(hours)
-        if (label is None or pd.isna(label)) and hours is None:
-            continue
-        hours_rows.append(VolunteerHours(label_to_id.get(label) if isinstance(label, str) else None, hours))
+    people = c1.number_input("服务人次", step=1, value=int(init.people_served or 0), key=f"{prefix}people")
+    unique = c2.number_input("服务人数（可选）", step=1, value=init.unique_persons, key=f"{prefix}unique")
+    hours_rows = volunteer_list(prefix, community_id, ver, options.volunteers, init.volunteers, user)
+    note = st.text_area("备注", value=init.note or "", key=f"{prefix}note", height=68)
     return ActivityInput(
         activity_date=activity_date, start_time=start_time, end_time=end_time, title=title, type=a_type,
         venue=venue, community_id=community_id, project_id=project_id, actors=actors,
@@ -106,20 +88,43 @@ def _form_fields(prefix: str, community_id: int, ver: int, initial: ActivityInpu
 
 
 def new_activity_form(user: CurrentUser, ver: int | None = None) -> None:
-    """The form to record a new activity; one submission writes once (idempotency key per form)."""
+    """The form to record a new activity; one submission writes once (idempotency key per form). Above it, a
+    recent activity of the user's scope may be copied in (everything but the date and the day's counts)."""
     ver = data.version() if ver is None else ver
     show_flash("activity_saved")
+    key = form_key("activity_form_key")
+    copied = _copy_picker(user, ver, key)
     community_id = _pick_community(user, ver, "new_activity_community")
     if community_id is None:
         return
-    key = form_key("activity_form_key")
-    with st.form(f"activity_{key}", border=True):
-        entry = _form_fields(f"new_{key}_", community_id, ver, None)
+    init = ad.activity_to_copy(ver, user, copied) if copied is not None else None
+    if init is not None:
+        st.info(f"已复制活动「{init.title}」的内容：请填写活动日期，核对志愿者名单与服务人次后保存。")
+    with st.form(f"activity_{key}", border=True, enter_to_submit=False):
+        entry = _form_fields(f"new_{key}_{copied or 0}_", community_id, ver, init, user)
         submitted = st.form_submit_button("保存活动", type="primary")
     if submitted:
         # A fresh, empty form for the next entry once saved.
         run_create("activity_form_key", "activity_saved", create_activity, user, entry, lambda activity_id: (
             f"已保存活动「{entry.title.strip()}」（编号 {activity_id}，{len(entry.volunteers)} 名志愿者）。总览已同步更新。"))
+
+
+def _copy_picker(user: CurrentUser, ver: int, key: str) -> int | None:
+    """「复制以前的活动」: the activity whose fields prefill the new entry, or None. Choosing one also chooses its
+    community (for a user of several)."""
+    choices = ad.copy_choices(ver, user)
+    if not choices:
+        return None
+    names = dict(choices)
+
+    def follow() -> None:
+        picked = st.session_state.get(f"copy_from_{key}")
+        community_id = ad.activity_to_copy(ver, user, picked).community_id if picked is not None else None
+        if community_id is not None:
+            st.session_state["new_activity_community"] = community_id
+
+    return st.selectbox("复制以前的活动（可选：预填除日期外的内容）", [None, *names], key=f"copy_from_{key}",
+                        format_func=lambda i: "（不复制，从空白开始）" if i is None else names[i], on_change=follow)
 
 
 def recent_entries_panel(user: CurrentUser, ver: int | None = None) -> None:
@@ -139,7 +144,7 @@ def recent_entries_panel(user: CurrentUser, ver: int | None = None) -> None:
         noun="活动", pick_key="edit_pick", flash="entry_changed", pick_label="选择要修改或删除的活动",
         optional=True, none_label="—",
         load=lambda activity_id: ad.activity_for_edit(ver, user, activity_id),
-        fields=lambda key, init: _form_fields(f"{key}_", init.community_id, ver, init),
+        fields=lambda key, init: _form_fields(f"{key}_", init.community_id, ver, init, user),
         save=lambda session, opened, entry, _key: update_activity(
             session=session, user=user, activity_id=opened.record_id, expected_version=opened.version, data=entry),
         message=lambda opened, _entry, _result: f"活动 #{opened.record_id} 已修改。",

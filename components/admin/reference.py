@@ -12,7 +12,7 @@ import streamlit as st
 from components.admin import data as ad
 from components.forms import Edit, FormStates, edit_form, index_of, pick
 from components.organizations import forms as org_forms
-from db import clock, geo, vocab
+from db import geo, vocab
 from db.auth import CurrentUser
 from db.places import writes as places
 from db.places.writes import CommunityInput, CompoundInput, StreetInput
@@ -50,8 +50,8 @@ def _text(value: Any) -> str:
 
 def _location_fields(key: str, lng: Any, lat: Any) -> tuple[str, str, str]:
     c1, c2, c3 = st.columns([2, 2, 3])
-    lng_text = c1.text_input("经度", value=_text(lng), max_chars=20, key=f"{key}_lng", placeholder="如 120.198")
-    lat_text = c2.text_input("纬度", value=_text(lat), max_chars=20, key=f"{key}_lat", placeholder="如 35.960")
+    lng_text = c1.text_input("经度", value=_text(lng), key=f"{key}_lng", placeholder="如 120.198")
+    lat_text = c2.text_input("纬度", value=_text(lat), key=f"{key}_lat", placeholder="如 35.960")
     system = c3.radio("坐标系", geo.COORD_SYSTEMS, horizontal=True, key=f"{key}_coord", help=COORD_HELP)
     return lng_text, lat_text, system
 
@@ -61,12 +61,12 @@ def _location_fields(key: str, lng: Any, lat: Any) -> tuple[str, str, str]:
 
 def _street_fields(key: str, init: StreetInput | None) -> StreetInput:
     init = init or StreetInput()
-    name = st.text_input("街道名称", value=init.name or "", max_chars=60, key=f"{key}_name")
+    name = st.text_input("街道名称", value=init.name or "", key=f"{key}_name")
     c1, c2, c3, c4 = st.columns(4)
-    province = c1.text_input("省份", value=init.province or "", max_chars=30, key=f"{key}_province")
-    city = c2.text_input("城市", value=init.city or "", max_chars=30, key=f"{key}_city")
-    district = c3.text_input("区县", value=init.district or "", max_chars=30, key=f"{key}_district")
-    code = c4.text_input("行政区划代码", value=init.district_code or "", max_chars=6, key=f"{key}_code",
+    province = c1.text_input("省份", value=init.province or "", key=f"{key}_province")
+    city = c2.text_input("城市", value=init.city or "", key=f"{key}_city")
+    district = c3.text_input("区县", value=init.district or "", key=f"{key}_district")
+    code = c4.text_input("行政区划代码", value=init.district_code or "", key=f"{key}_code",
                          help="街道所在区县的 6 位代码，如 370211（青岛市黄岛区）、330113（杭州市临平区）；离线地图按它画出区县边界。")
     lng, lat, system = _location_fields(key, init.lng, init.lat)
     return StreetInput(name=name, province=province, city=city, district=district, district_code=code, lng=lng,
@@ -103,25 +103,25 @@ def _saved_message(opened: Any, entry: Any, changed: Any) -> str:
 def _community_fields(key: str, init: CommunityInput | None, street_id: int) -> CommunityInput:
     init = init or CommunityInput(street_id=street_id)
     c1, c2, c3 = st.columns([3, 1, 1])
-    name = c1.text_input("社区名称", value=init.name or "", max_chars=60, key=f"{key}_name")
+    name = c1.text_input("社区名称", value=init.name or "", key=f"{key}_name")
     kinds = list(vocab.COMMUNITY_KINDS)
     kind = c2.selectbox("类型", kinds, index=index_of(kinds, init.kind), key=f"{key}_kind")
-    founded = c3.number_input("成立年份", min_value=1949, max_value=clock.today().year, value=init.founded_year,
+    founded = c3.number_input("成立年份", value=init.founded_year,
                               step=1, key=f"{key}_founded")
     c1, c2, c3 = st.columns(3)
-    population = c1.number_input("常住人口", min_value=0, max_value=places.MAX_POPULATION, value=init.population,
+    population = c1.number_input("常住人口", value=init.population,
                                  step=100, key=f"{key}_population")
-    households = c2.number_input("户数", min_value=0, max_value=places.MAX_HOUSEHOLDS, value=init.households,
+    households = c2.number_input("户数", value=init.households,
                                  step=10, key=f"{key}_households")
-    area = c3.number_input("面积（平方公里）", min_value=0.0, max_value=places.MAX_AREA_KM2, value=init.area_km2,
+    area = c3.number_input("面积（平方公里）", value=init.area_km2,
                            step=0.1, format="%.2f", key=f"{key}_area")
     c1, c2, c3 = st.columns(3)
-    secretary = c1.text_input("党组织书记", value=init.party_secretary or "", max_chars=30, key=f"{key}_secretary")
-    brand = c2.text_input("服务品牌", value=init.service_brand or "", max_chars=60, key=f"{key}_brand")
-    pilot = c3.text_input("试点情况", value=init.pilot_status or "", max_chars=200, key=f"{key}_pilot")
-    scenes = st.text_input("特色场景（用“、”分隔）", value="、".join(init.featured_scenes or []), max_chars=400,
+    secretary = c1.text_input("党组织书记", value=init.party_secretary or "", key=f"{key}_secretary")
+    brand = c2.text_input("服务品牌", value=init.service_brand or "", key=f"{key}_brand")
+    pilot = c3.text_input("试点情况", value=init.pilot_status or "", key=f"{key}_pilot")
+    scenes = st.text_input("特色场景（用“、”分隔）", value="、".join(init.featured_scenes or []),
                            key=f"{key}_scenes")
-    description = st.text_area("简介", value=init.description or "", max_chars=2000, height=68,
+    description = st.text_area("简介", value=init.description or "", height=68,
                                key=f"{key}_description")
     lng, lat, system = _location_fields(key, init.lng, init.lat)
     return CommunityInput(street_id=init.street_id or street_id, name=name, kind=kind, founded_year=founded,
@@ -161,8 +161,8 @@ def _communities(user: CurrentUser, ver: int, streets: tuple[tuple[int, str], ..
 def _compound_fields(key: str, init: CompoundInput | None, community_id: int) -> CompoundInput:
     init = init or CompoundInput(community_id=community_id)
     c1, c2 = st.columns([3, 1])
-    name = c1.text_input("小区名称", value=init.name or "", max_chars=60, key=f"{key}_name")
-    households = c2.number_input("户数", min_value=0, max_value=places.MAX_HOUSEHOLDS, value=init.households,
+    name = c1.text_input("小区名称", value=init.name or "", key=f"{key}_name")
+    households = c2.number_input("户数", value=init.households,
                                  step=10, key=f"{key}_households")
     return CompoundInput(community_id=init.community_id or community_id, name=name, households=households)
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from components import data, fmt
 from components.charity import data as cd
-from components.forms import Edit, FormStates, edit_form, pick, run_change
+from components.forms import ANY_DAY, Edit, FormStates, edit_form, pick, run_change
 from db import clock, vocab
 from db.auth import CurrentUser
 from db.charity import writes as forms
@@ -41,9 +41,9 @@ def _location_fields(prefix: str) -> tuple[str, float | None, float | None]:
     c1, c2, c3 = st.columns([2, 1, 1])
     system = c1.radio("坐标系", list(vocab.COORD_SYSTEMS), format_func=vocab.COORD_SYSTEMS.get, horizontal=True,
                       key=f"{prefix}coord", help="手机 GPS 得到的是 WGS-84，保存时自动转换为 GCJ-02；留空则按所属社区位置显示")
-    lng = c2.number_input("经度（可选）", value=None, min_value=-180.0, max_value=180.0, format="%.6f",
+    lng = c2.number_input("经度（可选）", value=None, format="%.6f",
                           key=f"{prefix}lng")
-    lat = c3.number_input("纬度（可选）", value=None, min_value=-90.0, max_value=90.0, format="%.6f", key=f"{prefix}lat")
+    lat = c3.number_input("纬度（可选）", value=None, format="%.6f", key=f"{prefix}lat")
     return system, lng, lat
 
 
@@ -60,17 +60,17 @@ def _placed_form(user: CurrentUser, data_ver: int, name: str, *, streets_too: bo
 
 
 def _resource_fields(key: str, places: dict[tuple[str, int], str]) -> forms.ResourceInput:
-    title = st.text_input("资源名称", max_chars=100, key=f"res_{key}_title")
+    title = st.text_input("资源名称", key=f"res_{key}_title")
     c1, c2 = st.columns(2)
-    provider = c1.text_input("提供方", max_chars=80, key=f"res_{key}_provider")
+    provider = c1.text_input("提供方", key=f"res_{key}_provider")
     provider_type = c2.selectbox("提供方类型", vocab.PROVIDER_TYPES, key=f"res_{key}_ptype")
     c1, c2, c3 = st.columns(3)
     kind = c1.selectbox("资源类别", vocab.RESOURCE_KINDS, key=f"res_{key}_kind")
-    amount = c2.number_input("数量", min_value=0.0, value=None, step=1.0, key=f"res_{key}_amount")
-    unit = c3.text_input("单位", max_chars=10, placeholder="资金填 元；其他如 份、次、小时", key=f"res_{key}_unit")
+    amount = c2.number_input("数量", value=None, step=1.0, key=f"res_{key}_amount")
+    unit = c3.text_input("单位", placeholder="资金填 元；其他如 份、次、小时", key=f"res_{key}_unit")
     c1, c2 = st.columns(2)
     place = c1.selectbox("所属资源库", list(places), format_func=places.get, key=f"res_{key}_place")
-    offered_on = c2.date_input("提供日期", value=clock.today(), max_value=clock.today(), key=f"res_{key}_date")
+    offered_on = c2.date_input("提供日期", value=clock.today(), **ANY_DAY, key=f"res_{key}_date")
     system, lng, lat = _location_fields(f"res_{key}_")
     street_id, community_id = _place_ids(place)
     return forms.ResourceInput(provider_name=provider, provider_type=provider_type, kind=kind, title=title,
@@ -86,17 +86,17 @@ def resource_form(user: CurrentUser, data_ver: int) -> None:
 
 
 def _need_fields(key: str, places: dict[tuple[str, int], str]) -> forms.NeedInput:
-    title = st.text_input("需求名称", max_chars=100, key=f"need_{key}_title")
+    title = st.text_input("需求名称", key=f"need_{key}_title")
     c1, c2, c3 = st.columns(3)
     category = c1.selectbox("需求类别", vocab.RESOURCE_KINDS, key=f"need_{key}_cat")
-    amount = c2.number_input("数量", min_value=0.0, value=None, step=1.0, key=f"need_{key}_amount")
-    unit = c3.text_input("单位", max_chars=10, placeholder="资金填 元；其他如 份、次、小时", key=f"need_{key}_unit")
+    amount = c2.number_input("数量", value=None, step=1.0, key=f"need_{key}_amount")
+    unit = c3.text_input("单位", placeholder="资金填 元；其他如 份、次、小时", key=f"need_{key}_unit")
     c1, c2, c3 = st.columns(3)
     place = c1.selectbox("所属社区", list(places), format_func=places.get, key=f"need_{key}_place")
     group = c2.selectbox("服务对象", ["", *vocab.BENEFICIARY_GROUPS], format_func=lambda g: g or "（不限）",
                          key=f"need_{key}_group")
     urgency = c3.selectbox("紧急程度", vocab.URGENCIES, index=len(vocab.URGENCIES) - 1, key=f"need_{key}_urgency")
-    filed_on = st.date_input("提出日期", value=clock.today(), max_value=clock.today(), key=f"need_{key}_date")
+    filed_on = st.date_input("提出日期", value=clock.today(), **ANY_DAY, key=f"need_{key}_date")
     system, lng, lat = _location_fields(f"need_{key}_")
     return forms.NeedInput(title=title, category=category, amount=amount, unit=unit, filed_on=filed_on,
                            community_id=_place_ids(place)[1], beneficiary_group=group, urgency=urgency,
@@ -129,7 +129,7 @@ def _review_fields(key: str, need: Any) -> tuple[bool, str]:
                f"提出于 {pd.Timestamp(need.filed_on):%Y-%m-%d}")
     decision = st.radio("审核结果", ["approve", "reject"], horizontal=True,
                         format_func={"approve": "通过（待对接）", "reject": "拒绝"}.get, key=f"rev_{key}_decision")
-    reason = st.text_input("拒绝理由（拒绝时必填）", max_chars=200, key=f"rev_{key}_reason")
+    reason = st.text_input("拒绝理由（拒绝时必填）", key=f"rev_{key}_reason")
     return decision == "approve", reason
 
 
@@ -185,9 +185,9 @@ def match_panel(user: CurrentUser, data_ver: int, scope: Scope) -> None:
             format_func=lambda i: (f"#{i} {rows[i].title} · {rows[i].provider_name}（{rows[i].provider_type}）"
                                    f" · 剩余 {fmt.exact(rows[i].left)}{rows[i].unit}"))
         c1, c2 = st.columns(2)
-        amount = c1.number_input(f"对接数量（{need.unit}）", min_value=0.0, value=float(need.amount), step=1.0,
+        amount = c1.number_input(f"对接数量（{need.unit}）", value=float(need.amount), step=1.0,
                                  key=f"match_{key}_amount", help="不能超过需求数量，也不能超过该资源的剩余数量")
-        matched_on = c2.date_input("对接日期", value=clock.today(), max_value=clock.today(), key=f"match_{key}_date")
+        matched_on = c2.date_input("对接日期", value=clock.today(), **ANY_DAY, key=f"match_{key}_date")
         return resource_id, amount, matched_on
 
     _need_form(
@@ -202,7 +202,7 @@ def match_panel(user: CurrentUser, data_ver: int, scope: Scope) -> None:
 
 def _complete_fields(key: str, need: Any) -> Any:
     st.caption(f"对接于 {pd.Timestamp(need.matched_on):%Y-%m-%d} · 已对接 {fmt.exact(need.matched)}{need.unit}")
-    return st.date_input("完成日期", value=clock.today(), max_value=clock.today(), key=f"done_{key}_date")
+    return st.date_input("完成日期", value=clock.today(), **ANY_DAY, key=f"done_{key}_date")
 
 
 def complete_panel(user: CurrentUser, data_ver: int, scope: Scope) -> None:
@@ -222,21 +222,21 @@ def donation_form(user: CurrentUser, data_ver: int) -> None:
 
     def fields(key: str, places: dict[tuple[str, int], str]) -> forms.DonationInput:
         c1, c2, c3 = st.columns(3)
-        donor = c1.text_input("捐赠方", max_chars=80, key=f"don_{key}_donor")
+        donor = c1.text_input("捐赠方", key=f"don_{key}_donor")
         donor_type = c2.selectbox("捐赠方类型", vocab.PROVIDER_TYPES, key=f"don_{key}_type")
         is_money = c3.radio("捐赠形式", [True, False], format_func=vocab.DONATION_FORMS.get, horizontal=True,
                             key=f"don_{key}_money")
         c1, c2, c3 = st.columns(3)
-        amount = c1.number_input("金额（元；物资填折价）", min_value=0.0, value=None, step=100.0, key=f"don_{key}_amount")
-        items = c2.text_input("物资名称（物资捐赠必填）", max_chars=200, key=f"don_{key}_items")
-        quantity = c3.number_input("物资数量（可选）", min_value=0.0, value=None, step=1.0, key=f"don_{key}_qty")
+        amount = c1.number_input("金额（元；物资填折价）", value=None, step=100.0, key=f"don_{key}_amount")
+        items = c2.text_input("物资名称（物资捐赠必填）", key=f"don_{key}_items")
+        quantity = c3.number_input("物资数量（可选）", value=None, step=1.0, key=f"don_{key}_qty")
         c1, c2, c3 = st.columns(3)
         place = c1.selectbox("所属街道/社区", list(places), format_func=lambda p: places[p].replace("（街道资源库）", ""),
                              key=f"don_{key}_place")
         project_id = pick("受赠项目（可选）", projects, f"don_{key}_project", box=c2, none_label="（不指定项目）")
-        recipient = c3.text_input("受赠方（可选）", max_chars=80, key=f"don_{key}_recipient")
+        recipient = c3.text_input("受赠方（可选）", key=f"don_{key}_recipient")
         c1, c2 = st.columns(2)
-        donated_on = c1.date_input("捐赠日期", value=clock.today(), max_value=clock.today(), key=f"don_{key}_date")
+        donated_on = c1.date_input("捐赠日期", value=clock.today(), **ANY_DAY, key=f"don_{key}_date")
         channel = c2.selectbox("捐赠渠道", vocab.DONATION_CHANNELS, key=f"don_{key}_channel")
         street_id, community_id = _place_ids(place)
         return forms.DonationInput(donor_name=donor, donor_type=donor_type, is_money=is_money, amount_yuan=amount,

@@ -8,6 +8,7 @@ import streamlit as st
 
 from components import data
 from components.forms import (
+    ANY_DAY,
     NONE,
     Edit,
     FormStates,
@@ -76,7 +77,7 @@ def _organization_fields(ver: int, street_id: int, scope: Scope, key: str, init:
                          ) -> OrganizationInput:
     """The organisation's widgets (empty, or showing ``init``), read back as the service's input."""
     init = init or OrganizationInput(name="", kind=vocab.ORG_KINDS[0])
-    name = st.text_input("机构名称", value=init.name or "", max_chars=80, key=f"org_name_{key}")
+    name = st.text_input("机构名称", value=init.name or "", key=f"org_name_{key}")
     c1, c2, c3 = st.columns(3)
     kind = c1.selectbox("机构类型", vocab.ORG_KINDS, index=index_of(vocab.ORG_KINDS, init.kind), key=f"org_kind_{key}")
     regs = [None, *vocab.REG_STATUSES]
@@ -91,9 +92,9 @@ def _organization_fields(ver: int, street_id: int, scope: Scope, key: str, init:
     stages = [None, *vocab.INCUBATION_STAGES]
     stage = c2.selectbox("孵化阶段", stages, index=index_of(stages, init.incubation_stage),
                          format_func=lambda s: s or "未入孵", key=f"org_stage_{key}")
-    founded = c3.number_input("成立年份", min_value=1949, max_value=clock.today().year, value=init.founded_year,
+    founded = c3.number_input("成立年份", value=init.founded_year,
                               step=1, key=f"org_year_{key}")
-    description = st.text_area("简介", value=init.description or "", max_chars=1000, height=68,
+    description = st.text_area("简介", value=init.description or "", height=68,
                                key=f"org_desc_{key}")
     return OrganizationInput(name=name, kind=kind, street_id=street_id, community_id=community, reg_status=reg,
                              category=category, incubation_stage=stage, founded_year=founded, description=description)
@@ -124,13 +125,13 @@ def _grade_form(ver: int, user: CurrentUser, scope: Scope) -> None:
     if not orgs:
         st.info("所选范围内没有登记注册的社会组织。")
         return
-    with st.form(f"grade_{key}", border=True):
+    with st.form(f"grade_{key}", border=True, enter_to_submit=False):
         org = pick("社会组织", orgs, f"grade_org_{key}", optional=False)
         c1, c2, c3 = st.columns(3)
         grade = c1.selectbox("评估等级", [None, *vocab.GRADES], format_func=lambda g: g or "按得分确定",
                              key=f"grade_grade_{key}")
-        awarded = c2.date_input("评定日期", value=None, max_value=clock.today(), key=f"grade_day_{key}")
-        score = c3.number_input("评估得分（满分 1000）", min_value=0.0, max_value=vocab.GRADE_SCORE_MAX, value=None,
+        awarded = c2.date_input("评定日期", value=None, **ANY_DAY, key=f"grade_day_{key}")
+        score = c3.number_input("评估得分（满分 1000）", value=None,
                                 step=1.0, key=f"grade_score_{key}")
         st.caption(f"等级自评定日起有效 {vocab.GRADE_YEARS} 年，到期日自动计算；填写得分时须与分数段一致。")
         submitted = st.form_submit_button("保存评估等级", type="primary")
@@ -144,10 +145,10 @@ def bands_form(ver: int, user: CurrentUser, city: str, table: pd.DataFrame) -> N
     show_flash("bands_saved")
     versions = od.band_versions(ver, city)
     current = dict(zip(table["grade"], table["min_score"], strict=True))
-    with st.form(f"bands_{city or 'default'}", border=True):
+    with st.form(f"bands_{city or 'default'}", border=True, enter_to_submit=False):
         st.markdown(f"**修改{'「' + city + '」' if city else '默认'}分数段**")
         cols = st.columns(len(vocab.GRADES))
-        values = {g: col.number_input(f"{g} 最低分", min_value=0.0, max_value=vocab.GRADE_SCORE_MAX,
+        values = {g: col.number_input(f"{g} 最低分",
                                       value=float(current[g]), step=10.0, key=f"band_{city}_{g}")
                   for g, col in zip(vocab.GRADES, cols, strict=True)}
         save = st.form_submit_button("保存分数段", type="primary")
@@ -172,7 +173,7 @@ def _social_worker_fields(ver: int, street_id: int, scope: Scope, key: str, init
     """The social worker's widgets (empty, or showing ``init``), read back as the service's input."""
     init = init or SocialWorkerInput(name="", level=vocab.SOCIAL_WORKER_LEVELS[0])
     c1, c2 = st.columns(2)
-    name = c1.text_input("姓名", value=init.name or "", max_chars=30, key=f"sw_name_{key}")
+    name = c1.text_input("姓名", value=init.name or "", key=f"sw_name_{key}")
     levels = list(vocab.SOCIAL_WORKER_LEVELS)
     level = c2.selectbox("职业水平等级", levels, index=index_of(levels, init.level),
                          format_func=lambda lv: f"{lv}（{vocab.SOCIAL_WORKER_LEVEL_SHORT[lv]}）", key=f"sw_level_{key}")
@@ -182,10 +183,10 @@ def _social_worker_fields(ver: int, street_id: int, scope: Scope, key: str, init
     org = pick("所属机构", data.organization_options(ver, Scope(street_id=street_id)), f"sw_org_{key}", box=c2,
                value=init.organization_id)
     c1, c2, c3 = st.columns(3)
-    title = c1.text_input("职务/头衔", value=init.title or "", max_chars=100, key=f"sw_title_{key}")
-    year = c2.number_input("取证年份", min_value=2000, max_value=clock.today().year, value=init.certified_year, step=1,
+    title = c1.text_input("职务/头衔", value=init.title or "", key=f"sw_title_{key}")
+    year = c2.number_input("取证年份", value=init.certified_year, step=1,
                            key=f"sw_year_{key}")
-    hours = c3.number_input("培训学时", min_value=0.0, max_value=10_000.0, value=float(init.training_hours or 0),
+    hours = c3.number_input("培训学时", value=float(init.training_hours or 0),
                             step=1.0, key=f"sw_hours_{key}")
     return SocialWorkerInput(name=name, level=level, street_id=street_id, community_id=community,
                              organization_id=org, title=title, certified_year=year, training_hours=hours)
@@ -214,16 +215,16 @@ def _social_worker_edit(ver: int, user: CurrentUser, street_id: int, scope: Scop
 
 def _training_form(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> None:
     key = STATES.form_key("training")
-    with st.form(f"training_{key}", border=True):
-        title = st.text_input("培训名称", max_chars=100, key=f"tr_title_{key}")
+    with st.form(f"training_{key}", border=True, enter_to_submit=False):
+        title = st.text_input("培训名称", key=f"tr_title_{key}")
         c1, c2, c3 = st.columns(3)
         topic = c1.selectbox("培训专题", vocab.TRAINING_TOPICS, key=f"tr_topic_{key}")
-        held = c2.date_input("培训日期", value=clock.today(), max_value=clock.today(), key=f"tr_day_{key}")
+        held = c2.date_input("培训日期", value=clock.today(), **ANY_DAY, key=f"tr_day_{key}")
         org = pick("主办机构", data.organization_options(ver, scope), f"tr_org_{key}", box=c3)
         c1, c2, c3, c4 = st.columns(4)
-        sessions = c1.number_input("场次", min_value=1, max_value=1000, value=1, step=1, key=f"tr_sessions_{key}")
-        trainees = c2.number_input("参训人次", min_value=0, max_value=100_000, value=0, step=1, key=f"tr_people_{key}")
-        hours = c3.number_input("学时", min_value=0.0, max_value=10_000.0, value=2.0, step=0.5, key=f"tr_hours_{key}")
+        sessions = c1.number_input("场次", value=1, step=1, key=f"tr_sessions_{key}")
+        trainees = c2.number_input("参训人次", value=0, step=1, key=f"tr_people_{key}")
+        hours = c3.number_input("学时", value=2.0, step=0.5, key=f"tr_hours_{key}")
         project = pick("所属项目", data.project_options(ver, Scope(street_id=street_id)), f"tr_project_{key}", box=c4)
         submitted = st.form_submit_button("保存培训", type="primary")
     if submitted:
@@ -235,23 +236,23 @@ def _training_form(ver: int, user: CurrentUser, street_id: int, scope: Scope) ->
 def _mediation_form(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> None:
     key = STATES.form_key("mediation")
     street = Scope(street_id=street_id)
-    with st.form(f"mediation_{key}", border=True):
+    with st.form(f"mediation_{key}", border=True, enter_to_submit=False):
         st.caption("只记录人数，不填写当事人姓名等个人信息。")
         c1, c2, c3 = st.columns(3)
-        received = c1.date_input("受理日期", value=clock.today(), max_value=clock.today(), key=f"md_recv_{key}")
+        received = c1.date_input("受理日期", value=clock.today(), **ANY_DAY, key=f"md_recv_{key}")
         kind = c2.selectbox("纠纷类型", vocab.MEDIATION_TYPES, key=f"md_type_{key}")
         source = c3.selectbox("来源", vocab.MEDIATION_SOURCES, key=f"md_source_{key}")
         c1, c2, c3 = st.columns(3)
         outcome = c1.selectbox("调解结果", vocab.MEDIATION_OUTCOMES, index=2, key=f"md_outcome_{key}")
-        resolved = c2.date_input("办结日期（处理中可不填）", value=None, max_value=clock.today(), key=f"md_done_{key}")
-        people = c3.number_input("涉及人数", min_value=0, max_value=100_000, value=2, step=1, key=f"md_people_{key}")
+        resolved = c2.date_input("办结日期（处理中可不填）", value=None, **ANY_DAY, key=f"md_done_{key}")
+        people = c3.number_input("涉及人数", value=2, step=1, key=f"md_people_{key}")
         c1, c2 = st.columns(2)
         community = pick("所属社区", data.communities(ver, scope, street_id), f"md_comm_{key}", box=c1)
         org = pick("调解机构", data.organization_options(ver, street), f"md_org_{key}", box=c2)
         c1, c2 = st.columns(2)
         team = pick("调解队伍", od.team_options(ver, street), f"md_team_{key}", box=c1)
         project = pick("所属项目", data.project_options(ver, street), f"md_project_{key}", box=c2)
-        location = st.text_input("发生地点（如小区名称，勿填个人信息）", max_chars=60, key=f"md_place_{key}")
+        location = st.text_input("发生地点（如小区名称，勿填个人信息）", key=f"md_place_{key}")
         submitted = st.form_submit_button("保存调解案件", type="primary")
     if submitted:
         entry = MediationInput(received_on=received, type=kind, source=source, outcome=outcome,
@@ -264,7 +265,7 @@ def _mediation_form(ver: int, user: CurrentUser, street_id: int, scope: Scope) -
 def _conclude_fields() -> tuple[str, object]:
     c1, c2 = st.columns(2)
     outcome = c1.selectbox("调解结果", [o for o in vocab.MEDIATION_OUTCOMES if o != "处理中"], key="md_conclude_outcome")
-    resolved = c2.date_input("办结日期", value=clock.today(), max_value=clock.today(), key="md_conclude_date")
+    resolved = c2.date_input("办结日期", value=clock.today(), **ANY_DAY, key="md_conclude_date")
     return outcome, resolved
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.forms import Edit, FormStates, edit_form, entry_header, index_of, pick
+from components.forms import ANY_DAY, Edit, FormStates, edit_form, entry_header, index_of, pick
 from components.projects import data as pdata
 from db import clock, vocab
 from db.auth import CurrentUser
@@ -58,7 +58,7 @@ def entry_panel(ver: int, user: CurrentUser) -> None:
 
 def _project_fields(ver: int, key: str, street_id: int, scope: Scope, init: ProjectInput | None) -> ProjectInput:
     init = init or ProjectInput(name="", area=vocab.FIVE_AREAS[0], start_date=clock.today())
-    name = st.text_input("项目名称", value=init.name or "", max_chars=80, key=f"pj_name_{key}")
+    name = st.text_input("项目名称", value=init.name or "", key=f"pj_name_{key}")
     c1, c2, c3 = st.columns(3)
     area = c1.selectbox("服务领域", vocab.FIVE_AREAS, index=index_of(vocab.FIVE_AREAS, init.area), key=f"pj_area_{key}")
     status = c2.selectbox("项目状态", vocab.PROJECT_STATUSES, index=index_of(vocab.PROJECT_STATUSES, init.status, 1),
@@ -70,13 +70,13 @@ def _project_fields(ver: int, key: str, street_id: int, scope: Scope, init: Proj
                                                                        if g in vocab.BENEFICIARY_GROUPS],
                             placeholder="请选择（可多选）", key=f"pj_groups_{key}")
     c1, c2, c3, c4 = st.columns(4)
-    start = c1.date_input("开始日期", value=init.start_date, key=f"pj_start_{key}")
-    end = c2.date_input("结束日期（可空）", value=init.end_date, key=f"pj_end_{key}")
+    start = c1.date_input("开始日期", value=init.start_date, key=f"pj_start_{key}", **ANY_DAY)
+    end = c2.date_input("结束日期（可空）", value=init.end_date, key=f"pj_end_{key}", **ANY_DAY)
     community = pick("所属社区", data.communities(ver, scope, street_id), f"pj_comm_{key}", box=c3,
                      value=init.community_id)
     org = pick("实施机构", data.organization_options(ver, Scope(street_id=street_id)), f"pj_org_{key}", box=c4,
                value=init.organization_id)
-    description = st.text_area("项目简介", value=init.description or "", max_chars=2000, height=68,
+    description = st.text_area("项目简介", value=init.description or "", height=68,
                                key=f"pj_desc_{key}")
     return ProjectInput(name=name, area=area, status=status, brand_level=level, beneficiary_groups=groups,
                         start_date=start, end_date=end, description=description, street_id=street_id,
@@ -86,7 +86,7 @@ def _project_fields(ver: int, key: str, street_id: int, scope: Scope, init: Proj
 def _project_form(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> None:
     key = STATES.form_key("project")
     by_label = {label: metric for metric, label in projects.metric_options()}
-    with st.form(f"project_{key}", border=True):
+    with st.form(f"project_{key}", border=True, enter_to_submit=False):
         entry = _project_fields(ver, key, street_id, scope, None)
         st.markdown("**项目目标**（可添加多行；指标取自系统记录，按目标期限统计）")
         frame = pd.DataFrame(columns=list(TARGET_COLS.values())).astype(
@@ -96,7 +96,7 @@ def _project_form(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> 
                                 column_config={
                                     TARGET_COLS["metric"]: st.column_config.SelectboxColumn(
                                         options=list(by_label), width="medium"),
-                                    TARGET_COLS["target_value"]: st.column_config.NumberColumn(min_value=0.0),
+                                    TARGET_COLS["target_value"]: st.column_config.NumberColumn(),
                                     TARGET_COLS["start_date"]: st.column_config.DateColumn(format="YYYY-MM-DD"),
                                     TARGET_COLS["due_date"]: st.column_config.DateColumn(format="YYYY-MM-DD"),
                                 })
@@ -126,13 +126,13 @@ def _target_form(ver: int, user: CurrentUser, scope: Scope) -> None:
         st.info("所选街道没有项目。")
         return
     metric_labels = dict(projects.metric_options())
-    with st.form(f"target_{key}", border=True):
+    with st.form(f"target_{key}", border=True, enter_to_submit=False):
         project_id = st.selectbox("所属项目", list(items), format_func=items.get, key=f"tg_project_{key}")
         c1, c2, c3, c4 = st.columns(4)
         metric = c1.selectbox("目标指标", list(metric_labels), format_func=metric_labels.get, key=f"tg_metric_{key}")
-        value = c2.number_input("目标值", min_value=0.0, value=None, key=f"tg_value_{key}")
-        start = c3.date_input("开始日期（空＝项目开始）", value=None, key=f"tg_start_{key}")
-        due = c4.date_input("截止日期", value=None, key=f"tg_due_{key}")
+        value = c2.number_input("目标值", value=None, key=f"tg_value_{key}")
+        start = c3.date_input("开始日期（空＝项目开始）", value=None, key=f"tg_start_{key}", **ANY_DAY)
+        due = c4.date_input("截止日期", value=None, key=f"tg_due_{key}", **ANY_DAY)
         submitted = st.form_submit_button("保存目标", type="primary")
     if submitted:
         _create("target", create_target, user, NewTarget(project_id, TargetInput(metric, value, due, start)),
@@ -154,22 +154,22 @@ def _edit_form(ver: int, user: CurrentUser, scope: Scope) -> None:
 def _indicator_form(ver: int, user: CurrentUser, street_id: int, scope: Scope) -> None:
     key = STATES.form_key("indicator")
     kpis = list(projects.indicator_kpi_options())
-    with st.form(f"indicator_{key}", border=True):
+    with st.form(f"indicator_{key}", border=True, enter_to_submit=False):
         st.caption("报道、总结中的数字按原文录入（“余/超/以上”选 ≥），与系统记录分开显示，不计入统计。")
         c1, c2 = st.columns(2)
-        subject = c1.text_input("主体（机构、项目或社区）", max_chars=80, key=f"ind_subject_{key}")
-        metric = c2.text_input("指标名称", max_chars=60, key=f"ind_metric_{key}")
+        subject = c1.text_input("主体（机构、项目或社区）", key=f"ind_subject_{key}")
+        metric = c2.text_input("指标名称", key=f"ind_metric_{key}")
         c1, c2, c3, c4 = st.columns(4)
         qualifier = c1.selectbox("限定词", list(vocab.QUALIFIERS), format_func=lambda q: f"{q} {vocab.QUALIFIERS[q]}",
                                  key=f"ind_q_{key}")
         value = c2.number_input("报道数值", value=None, format="%g", key=f"ind_value_{key}")
-        unit = c3.text_input("单位", max_chars=10, key=f"ind_unit_{key}")
-        as_of = c4.date_input("截至日期", value=None, max_value=clock.today(), key=f"ind_asof_{key}")
-        source = st.text_input("来源（如报道名称、网站）", max_chars=200, key=f"ind_source_{key}")
+        unit = c3.text_input("单位", key=f"ind_unit_{key}")
+        as_of = c4.date_input("截至日期", value=None, **ANY_DAY, key=f"ind_asof_{key}")
+        source = st.text_input("来源（如报道名称、网站）", key=f"ind_source_{key}")
         c1, c2 = st.columns(2)
         project_id = pick("所属项目", data.project_options(ver, scope), f"ind_project_{key}", box=c1)
         kpi_key = pick("对应记录指标（可选，用于对照）", kpis, f"ind_kpi_{key}", box=c2)
-        note = st.text_input("备注", max_chars=300, key=f"ind_note_{key}")
+        note = st.text_input("备注", key=f"ind_note_{key}")
         submitted = st.form_submit_button("保存报道数据", type="primary")
     if submitted:
         entry = IndicatorInput(subject=subject, metric=metric, value=value, qualifier=qualifier, unit=unit,

@@ -5,14 +5,12 @@ and replaces it after a successful save."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
 from components import data
 from components.cache import engine
-from components.forms import Edit, FormStates, after_save, edit_form, renew_key
+from components.forms import ANY_DAY, Edit, FormStates, after_save, edit_form, renew_key
 from components.volunteers import data as vd
 from db import clock, vocab
 from db.auth import CurrentUser
@@ -67,7 +65,7 @@ def revoke_panel(user: CurrentUser, volunteer_id: int, awards: pd.DataFrame) -> 
     top = awards.sort_values(["rank", "awarded_on"], ascending=False).iloc[0]
     with st.expander(f"撤销星级认定（当前最高：{top['level']}）", icon=":material/undo:"):
         st.caption("只能撤销最高一级的认定；撤销及其原因写入审计日志，志愿者将回到“达标可申请”。")
-        reason = st.text_input("撤销原因", max_chars=200, key=f"revoke_reason_{volunteer_id}")
+        reason = st.text_input("撤销原因", key=f"revoke_reason_{volunteer_id}")
         if st.button(f"撤销「{top['level']}」认定", key="revoke_button"):
             STATES.change("revoke", lambda s: vf.revoke_star(session=s, user=user, award_id=int(top["award_id"]),
                                                              reason=reason),
@@ -102,16 +100,16 @@ def preset_admin(user: CurrentUser, ver: int) -> None:
         picked = st.selectbox("标准", options, format_func=lambda i: "＋ 新建标准" if i is None else names[i],
                               index=1 if len(options) > 1 else 0, key="preset_pick")
         current = next((p for p in presets if p.id == picked), None)
-        with st.form(f"preset_form_{picked}_{STATES.form_key('preset')}"):
-            name = st.text_input("标准名称", value=current.name if current else "", max_chars=30)
-            description = st.text_input("说明", value=current.description if current else "", max_chars=200)
+        with st.form(f"preset_form_{picked}_{STATES.form_key('preset')}", enter_to_submit=False):
+            name = st.text_input("标准名称", value=current.name if current else "")
+            description = st.text_input("说明", value=current.description if current else "")
             frame = pd.DataFrame([{"星级名称": lv.label, "所需时长（小时）": lv.min_hours}
                                   for lv in (current.levels if current else ())],
                                  columns=["星级名称", "所需时长（小时）"]).astype({"所需时长（小时）": "float"})
             edited = st.data_editor(frame, num_rows="dynamic", hide_index=True, width="stretch",
                                     key=f"preset_levels_{picked}",
                                     column_config={"所需时长（小时）": st.column_config.NumberColumn(
-                                        min_value=0.0, step=10.0, format="%.1f")})
+                                        step=10.0, format="%.1f")})
             saved = st.form_submit_button("保存标准", type="primary")
         if saved:
             levels = [vf.LevelInput(None if pd.isna(r["星级名称"]) else str(r["星级名称"]),
@@ -140,7 +138,7 @@ def review_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
                                          COLS["service_date"]: st.column_config.DateColumn(format="YYYY-MM-DD")})
     rows = list(picked.selection.rows) if picked is not None else []
     chosen = pending.iloc[rows]
-    reason = st.text_input("驳回原因（驳回时必填）", max_chars=200, key=f"review_reason_{STATES.form_key('review')}")
+    reason = st.text_input("驳回原因（驳回时必填）", key=f"review_reason_{STATES.form_key('review')}")
     c1, c2, _ = st.columns([1, 1, 3])
     approve = c1.button(f"通过所选（{len(chosen)}）", type="primary", disabled=chosen.empty, key="review_approve")
     reject = c2.button(f"驳回所选（{len(chosen)}）", disabled=chosen.empty, key="review_reject")
@@ -161,15 +159,15 @@ def backfill_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
         return
     v_labels, a_labels = dict(volunteers), dict(activities)
     key = STATES.form_key("backfill")
-    with st.form(f"backfill_{key}"):
+    with st.form(f"backfill_{key}", enter_to_submit=False):
         st.caption("活动现场未记录的服务，可事后补录为荣誉时长，须写明原因；补录后进入待审核。"
                    "时长须大于 0、不超过活动时长，且同一志愿者不能同时参加两场活动。")
         volunteer_id = st.selectbox("志愿者", list(v_labels), format_func=v_labels.get, index=None,
                                     placeholder="输入姓氏、社区或编号搜索")
         activity_id = st.selectbox("活动", list(a_labels), format_func=a_labels.get, index=None,
                                    placeholder="近 400 天的活动，可输入名称搜索")
-        hours = st.number_input("服务时长（小时）", min_value=0.0, max_value=24.0, step=0.5, value=None)
-        reason = st.text_input("补录原因", max_chars=200, placeholder="如：活动现场未签到，事后补录")
+        hours = st.number_input("服务时长（小时）", step=0.5, value=None)
+        reason = st.text_input("补录原因", placeholder="如：活动现场未签到，事后补录")
         submitted = st.form_submit_button("补录荣誉时长", type="primary")
     if submitted:
         entry = vf.BackfillInput(volunteer_id=volunteer_id, activity_id=activity_id, hours=hours, reason=reason)
@@ -184,11 +182,11 @@ def _volunteer_fields(scope: Scope, ver: int, init: vf.VolunteerInput | None) ->
     team_opts = dict(vd.teams(ver, Scope(street_id=scope.street_id) if scope.community_id is None else scope))
     c1, c2, c3 = st.columns(3)
     if init is None:
-        name = c1.text_input("姓名", max_chars=30)
-        phone = c2.text_input("手机号码", max_chars=20)
+        name = c1.text_input("姓名")
+        phone = c2.text_input("手机号码")
     else:
-        name = c1.text_input("姓名（不修改请留空）", max_chars=30, placeholder=f"当前：{mask_name(init.name or '')}")
-        phone = c2.text_input("手机号码（不修改请留空）", max_chars=20, placeholder=f"当前：{mask_phone(init.phone)}")
+        name = c1.text_input("姓名（不修改请留空）", placeholder=f"当前：{mask_name(init.name or '')}")
+        phone = c2.text_input("手机号码（不修改请留空）", placeholder=f"当前：{mask_phone(init.phone)}")
     genders = ["", *vocab.GENDERS]
     gender = c3.selectbox("性别", genders, index=genders.index(init.gender) if init and init.gender in genders else 0,
                           format_func=lambda g: g or "（未填）")
@@ -197,9 +195,8 @@ def _volunteer_fields(scope: Scope, ver: int, init: vf.VolunteerInput | None) ->
     default_comm = init.community_id if init and init.community_id in ids else (ids[0] if ids else None)
     community_id = c1.selectbox("所属社区", ids, index=ids.index(default_comm) if default_comm in ids else None,
                                 format_func=names.get, placeholder="请选择社区")
-    registered_on = c2.date_input("注册日期", value=init.registered_on if init else clock.today(),
-                                  max_value=clock.today(), min_value=date(2000, 1, 1))
-    birth_year = c3.number_input("出生年份（可选）", min_value=1900, max_value=clock.today().year, step=1,
+    registered_on = c2.date_input("注册日期", value=init.registered_on if init else clock.today(), **ANY_DAY)
+    birth_year = c3.number_input("出生年份（可选）", step=1,
                                  value=int(init.birth_year) if init and init.birth_year else None)
     tags = st.multiselect("志愿者类别（“双报到”等）", list(vocab.VOLUNTEER_TAGS), default=init.tags if init else [],
                           placeholder="可多选")
@@ -242,16 +239,16 @@ def _team_fields(communities: dict[int, str], init: vf.TeamInput | None) -> vf.T
     """The team form's fields (inside an open st.form); an organisation's team may belong to no community."""
     init = init or vf.TeamInput(name="")
     org_team = init.organization_id is not None
-    name = st.text_input("队伍名称", value=init.name or "", max_chars=60)
+    name = st.text_input("队伍名称", value=init.name or "")
     c1, c2 = st.columns(2)
     ids: list[int | None] = [None, *communities] if org_team else list(communities)
     community = c1.selectbox("所属社区", ids, format_func=lambda c: "（机构队伍，不属于社区）" if c is None else communities[c],
                              index=ids.index(init.community_id) if init.community_id in ids else (0 if ids else None),
                              placeholder="请选择社区")
-    founded = c2.number_input("成立年份（可选）", min_value=1949, max_value=clock.today().year, step=1,
+    founded = c2.number_input("成立年份（可选）", step=1,
                               value=None if init.founded_year is None or pd.isna(init.founded_year)
                               else int(init.founded_year))
-    description = st.text_area("说明", value=init.description or "", max_chars=500, height=80)
+    description = st.text_area("说明", value=init.description or "", height=80)
     return vf.TeamInput(name=name, community_id=community, organization_id=init.organization_id,
                         founded_year=founded, description=description)
 
