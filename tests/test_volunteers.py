@@ -476,5 +476,9 @@ def test_pending_records_and_pickers(world):
         names = {v.id: v.name for v in s.execute(select(Volunteer)).scalars()}
         assert options and all(label.split(" · ")[0] == mask_name(names[vid]) for vid, label in options)
         assert all(len(names[vid]) >= 2 for vid, _ in options)  # so every shown name has a “*”
+        # Staff and admins entering records (the backfill and edit pickers, the 档案) get the real names.
+        real = vol.volunteer_options(s, Scope(community_id=d.community_a), real_names=True)
+        assert [v for v, _ in real] == [v for v, _ in options]
+        assert all(label.split(" · ")[0] == names[vid] and "*" not in label.split(" · ")[0] for vid, label in real)
         assert [t for t, _ in vol.teams(s, Scope(street_id=d.street1))] == [d.team1]
         assert vol.activity_options(s, Scope(community_id=d.community_a), TODAY)

@@ -15,7 +15,7 @@ from components.volunteers import data as vd
 from db import clock, vocab
 from db.auth import CurrentUser
 from db.errors import WriteError
-from db.privacy import mask_name, mask_phone
+from db.privacy import mask_name, mask_phone, sees_real_names
 from db.scope import Scope
 from db.volunteers import writes as vf
 from db.write import run_write
@@ -152,7 +152,7 @@ def review_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
 
 def backfill_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
     STATES.show_flash("backfill")
-    volunteers = vd.volunteer_options(ver, scope)
+    volunteers = vd.volunteer_options(ver, scope, sees_real_names(user))
     activities = vd.activity_options(ver, scope, clock.today())
     if not volunteers or not activities:
         st.info("所选范围内没有志愿者或近期活动，无法补录。")
@@ -225,14 +225,14 @@ def volunteer_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
     with edit_tab:
         edit_form(Edit(
             noun="志愿者", pick_key="volunteer_edit_pick", flash=STATES.flash_state("volunteer"),
-            pick_label="选择志愿者", placeholder="输入姓氏、社区或编号搜索",
+            pick_label="选择志愿者", placeholder="输入姓名、社区或编号搜索",
             load=lambda volunteer_id: vd.volunteer_for_edit(ver, user, volunteer_id),
             fields=lambda _key, init: _volunteer_fields(scope, ver, init),
             save=lambda session, opened, entry, _key: vf.update_volunteer(
                 session=session, user=user, volunteer_id=opened.record_id, expected_version=opened.version,
                 data=entry),
             message=lambda _opened, entry, _result: f"已保存志愿者 {mask_name(entry.name or '')} 的信息。",
-        ), vd.volunteer_options(ver, scope))
+        ), vd.volunteer_options(ver, scope, sees_real_names(user)))
 
 
 def _team_fields(communities: dict[int, str], init: vf.TeamInput | None) -> vf.TeamInput:

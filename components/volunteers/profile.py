@@ -15,6 +15,7 @@ from db import clock, figures, vocab
 from db.auth import CurrentUser
 from db.errors import WriteError
 from db.periods import Period, period_of
+from db.privacy import sees_real_names
 from db.scope import Scope
 from db.volunteers import reads as vol
 
@@ -24,7 +25,7 @@ PICKER_LIMIT = 500  # volunteers a picker carries at most; beyond that the 档�
 
 
 def file_tab(user: CurrentUser, scope: Scope, ver: int) -> None:
-    options = vd.volunteer_options(ver, scope)
+    options = vd.volunteer_options(ver, scope, sees_real_names(user))
     if not options:
         st.info("所选范围内没有登记的志愿者。")
         return

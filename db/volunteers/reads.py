@@ -246,15 +246,16 @@ def projects(session: Session, scope: Scope) -> list[tuple[int, str]]:
     return [(r.id, r.name) for r in rows]
 
 
-def volunteer_options(session: Session, scope: Scope) -> list[tuple[int, str]]:
-    """(id, masked label) of the volunteers registered in a scope: 张*明 · 新港山路社区 · 尾号1234 · #12."""
+def volunteer_options(session: Session, scope: Scope, real_names: bool = False) -> list[tuple[int, str]]:
+    """(id, label) of the volunteers registered in a scope: 张*明 · 新港山路社区 · 尾号1234 · #12, with the real name
+    (张晓明 · …) when ``real_names`` (``db.privacy.sees_real_names``: staff and admins, who enter their records)."""
     rows = session.execute(
         select(Volunteer.id, Volunteer.name, Volunteer.phone, Community.name.label("community"))
         .outerjoin(Community, Community.id == Volunteer.community_id)
         .where(*scope.where(Volunteer)).order_by(Volunteer.id)
     ).all()
-    return [(r.id, f"{mask_name(r.name)} · {r.community or '—'} · {phone_tail(r.phone)} · #{r.id}")
-            for r in rows]
+    return [(r.id, f"{r.name if real_names else mask_name(r.name)} · {r.community or '—'} · {phone_tail(r.phone)}"
+                   f" · #{r.id}") for r in rows]
 
 
 def team_table(session: Session, scope: Scope) -> pd.DataFrame:
