@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from components.geo_map import district_map
-from components.tables import reported_table
+from components.tables import reported_table, show
 from db.places.reads import Profile
 
 __all__ = ["profile_card", "projects_table", "reported_table", "spaces_table", "teams_table"]
@@ -47,8 +47,7 @@ def spaces_table(spaces: pd.DataFrame) -> None:
         "面积（㎡）": spaces["area_m2"], "室内/户外": spaces["indoor"].map({True: "室内", False: "户外"}),
         "说明": spaces["description"],
     })
-    st.dataframe(view, hide_index=True, width="stretch",
-                 column_config={"面积（㎡）": st.column_config.NumberColumn(format="%,.0f")})
+    show(view, column_config={"面积（㎡）": st.column_config.NumberColumn(format="%,.0f")})  # blank area: —
 
 
 def teams_table(teams: pd.DataFrame) -> None:

@@ -13,6 +13,7 @@ import streamlit as st
 from components import data
 from components.cache import engine
 from components.forms import Edit, FormStates, after_save, edit_form, renew_key
+from components.tables import show
 from components.volunteers import data as vd
 from db import clock, vocab
 from db.auth import CurrentUser
@@ -134,7 +135,7 @@ def review_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
         return
     st.caption(f"共 {len(pending)} 条待审核记录（最早的在前）。勾选后通过或驳回；驳回须填写原因。")
     view = pending[["record_id", "service_date", "title", "community", "name", "hours", "kind", "reason"]]
-    picked = st.dataframe(view.rename(columns=COLS), hide_index=True, width="stretch", key="review_table",
+    picked = show(view.rename(columns=COLS), key="review_table",
                           on_select="rerun", selection_mode="multi-row", height=360,
                           column_config={COLS["hours"]: st.column_config.NumberColumn(format="%.1f"),
                                          COLS["service_date"]: st.column_config.DateColumn(format="YYYY-MM-DD")})
