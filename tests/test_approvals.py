@@ -127,3 +127,40 @@ def test_need_reviews_are_refused_outside_the_street_without_a_reason_when_stale
     # No longer 待审核: reviewing it again is refused, naming its status.
     assert_refused(eng, lambda: review_needs(eng, w.staff_s1, {a1: 2}, False, "理由"), "status", "待对接")
     assert status_of(eng, CharityNeed, [c1]) == {"pending"}
+
+
+# ------------------------------------------------------------------------------------------ the screen (AppTest)
+
+
+def test_a_street_user_approves_its_communities_pending_records_on_the_entry_page(app_db):
+    from db.auth import create_user
+    from db.engine import get_engine
+    from db.models import Community as C
+    from tests.factories import PASSWORD
+    from tests.ui_helpers import ENTRY_PAGE, assert_clean, open_page, texts
+
+    engine = get_engine()
+    with session_scope(engine, write=True) as s:
+        pending = s.execute(select(ServiceRecord.id, ServiceRecord.street_id, ServiceRecord.community_id)
+                            .where(ServiceRecord.status == "pending")).all()
+        street = pending[0].street_id
+        communities = {r.community_id for r in pending if r.street_id == street}
+        create_user(session=s, actor=None, username="street_reviewer", password=PASSWORD, role="staff",
+                    scope_type="street", scope_id=street)
+    mine = {r.id for r in pending if r.street_id == street}
+    others = {r.id for r in pending if r.street_id != street}
+    at = open_page("street_reviewer", ENTRY_PAGE)
+    assert_clean(at)
+    shown = at.dataframe(key="approvals_records_table").value
+    assert set(shown["编号"]) == mine and len(communities) >= 1
+    at.checkbox(key="approvals_records_all").check().run()
+    at.button(key="approvals_records_approve").click().run()
+    assert_clean(at)
+    assert any(f"已通过 {len(mine)} 条服务记录" in m for m in texts(at.success)), (texts(at.success), texts(at.error))
+    with session_scope(engine) as s:
+        assert {s.get(ServiceRecord, i).status for i in mine} == {"approved"}
+        assert all(s.get(ServiceRecord, i).status == "pending" for i in others)
+        rows = s.execute(select(AuditLog).where(AuditLog.table_name == "servicerecord",
+                                                AuditLog.record_id.in_(list(mine)))).scalars().all()
+        assert {r.username for r in rows} == {"street_reviewer"} and len(rows) == len(mine)
+        assert s.execute(select(C.street_id).where(C.id.in_(list(communities)))).scalars().all()

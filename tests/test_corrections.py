@@ -189,3 +189,71 @@ def test_an_admin_corrects_and_deletes_a_colleagues_activity_and_stale_or_outsid
     with session_scope(eng) as s:
         assert s.get(Activity, activity_id) is None
     assert audits(eng, "activity", activity_id)[-1].action == "delete"
+
+
+# ------------------------------------------------------------------------------------------ the screens (AppTest)
+
+
+def test_an_admin_finds_a_colleagues_activity_on_the_entry_page_and_corrects_it(app_db):
+    from db.engine import get_engine
+    from tests.ui_helpers import ENTRY_PAGE, assert_clean, open_page, texts
+
+    at = open_page("demo_admin", ENTRY_PAGE)
+    assert_clean(at)
+    # Entered by demo_staff, so not in the admin's own 我的最近录入.
+    table = next(t.value for t in at.dataframe if "录入人" in t.value.columns)
+    colleague = table[table["录入人"] != "演示管理员"]
+    assert not colleague.empty and len(table) <= PAGE_SIZE
+    activity_id = int(colleague["编号"].iloc[0])
+    at.selectbox(key="fix_pick").set_value(activity_id).run()
+    assert_clean(at)
+    title = next(t for t in at.text_input if t.key and t.key.startswith("fix_edit") and t.key.endswith("_title"))
+    title.input("管理员更正：邻里议事会")  # a form's widgets are sent with its submit button
+    submit = [b for b in at.button if b.label == "保存修改" and "fix_pick" in str(b.form_id)]
+    assert len(submit) == 1
+    at = submit[0].click().run()
+    assert_clean(at)
+    assert any(f"活动 #{activity_id} 已修改" in m for m in texts(at.success)), texts(at.error)
+    with session_scope(get_engine()) as s:
+        assert s.get(Activity, activity_id).title == "管理员更正：邻里议事会"
+        last = s.execute(select(AuditLog).where(AuditLog.table_name == "activity", AuditLog.record_id == activity_id)
+                         .order_by(AuditLog.id.desc())).scalars().first()
+        assert last.action == "update" and last.username == "demo_admin"
+    # The title filter finds it.
+    at.text_input(key="fix_text").input("邻里议事会").run()
+    found = next(t.value for t in at.dataframe if "录入人" in t.value.columns)
+    assert activity_id in set(found["编号"]) and all("邻里议事会" in t for t in found["活动名称"])
+
+
+def test_staff_correct_and_delete_a_donation_on_the_charity_page(app_db):
+    from db.engine import get_engine
+    from tests.ui_helpers import assert_clean, open_page, texts
+
+    at = open_page("demo_staff", "pages/4_charity.py")
+    at.session_state["charity_tab"] = "捐赠"
+    at = at.run()
+    assert_clean(at)
+    at.date_input(key="don_fix_range").set_value((date(2020, 1, 1), date(2026, 11, 28))).run()
+    options = at.selectbox(key="donation_fix_pick").options
+    assert len(options) > 1
+    with session_scope(get_engine()) as s:
+        scope_ids = list(s.execute(select(Donation.id).order_by(Donation.donated_on.desc())).scalars())
+    donation_id = next(i for i in scope_ids if f"#{i} " in " ".join(options))
+    at.selectbox(key="donation_fix_pick").set_value(donation_id).run()
+    donor = next(t for t in at.text_input if t.key and t.key.startswith("don_fix_") and t.key.endswith("_donor"))
+    donor.input("更正后的爱心企业")
+    save = [b for b in at.button if b.label == "保存修改" and "donation_fix_pick" in str(b.form_id)]
+    at = save[0].click().run()
+    assert_clean(at)
+    assert any(f"捐赠 #{donation_id} 已修改" in m for m in texts(at.success)), texts(at.error)
+    with session_scope(get_engine()) as s:
+        assert s.get(Donation, donation_id).donor_name == "更正后的爱心企业"
+    # Delete it: the confirmation first.
+    at.selectbox(key="donation_fix_pick").set_value(donation_id).run()
+    confirm = next(c for c in at.checkbox if c.label == "确认删除此捐赠记录")
+    confirm.check()
+    delete = [b for b in at.button if b.label == "删除捐赠"]
+    at = delete[0].click().run()
+    assert any(f"捐赠 #{donation_id} 已删除" in m for m in texts(at.success)), texts(at.error)
+    with session_scope(get_engine()) as s:
+        assert s.get(Donation, donation_id) is None

@@ -34,7 +34,6 @@ from db.write import (
 )
 
 DONATION_MISSING = "该捐赠记录不存在或已被删除。"
-NEED_MISSING = "该需求不存在或已被删除。"
 PAGE_SIZE = 50
 
 
