@@ -3,6 +3,11 @@ exports, screens and anything others see show these forms."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from db.auth import CurrentUser
+
 
 def mask_name(name: str | None) -> str:
     """张三 → 张*，张小明 → 张*明，欧阳小明 → 欧**明 (names are kept but shown masked)."""
@@ -25,3 +30,10 @@ def mask_phone(phone: str | None) -> str:
 def phone_tail(phone: str | None) -> str:
     """The last four digits, to tell namesakes apart: 尾号5678 (尾号---- when there is no phone)."""
     return f"尾号{(phone or '----')[-4:]}"
+
+
+def may_see_real_names(user: CurrentUser | None) -> bool:
+    """Whether ``user`` sees the real names of the people in the records of their own scope (drill-downs and their
+    exports): staff and admins, who enter those records and certify them (issue 10); leaders, kiosks and nobody
+    logged in see masked names."""
+    return user is not None and user.may_certify

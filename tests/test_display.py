@@ -92,3 +92,89 @@ def test_no_lazy_tab_shows_none_nan_booleans_or_comma_years(app_db, page, key, t
     if words := text_problems(at):
         problems["text"] = words
     assert not problems, (page, tab, username, problems)
+
+
+# ------------------------------------------------------------------------------------------ drill-down exports
+
+
+def _figure_value(key, scope, period) -> float:
+    from db import figures
+    from db.engine import get_engine, session_scope
+
+    with session_scope(get_engine()) as s:
+        return figures.value(s, key, scope, period)
+
+
+@pytest.mark.parametrize("key", ["active_volunteers", "hours", "activities", "money", "social_orgs",
+                                 "social_workers", "volunteers"])
+def test_drilldown_rows_carry_words_say_what_a_row_is_and_people_rows_equal_the_tile(app_db, key):
+    import io
+
+    from openpyxl import load_workbook
+
+    from components import drilldown
+    from db import clock, figures
+    from db.export import titled_workbook, to_csv_bytes
+    from db.periods import period_of
+    from db.scope import Scope
+
+    period, scope = period_of("year", clock.today()), Scope()
+    view, meaning, total = drilldown.drill_rows(1, key, scope, period, False)
+    kpi = figures.figure(key)
+    tile = _figure_value(key, scope, period)
+    assert len(view) > 0
+    if key == "active_volunteers":
+        # One row per volunteer: the rows equal the tile (not the records behind it).
+        assert len(view) == tile and meaning == drilldown.PER_VOLUNTEER
+        assert view["志愿者编号"].is_unique
+        records = figures.records
+        from db.engine import get_engine, session_scope
+
+        with session_scope(get_engine()) as s:
+            raw = records(s, key, scope, period)
+        assert len(raw) > len(view)  # several records of one volunteer are one row
+        assert abs(view["时长（小时）"].sum() - raw["hours"].sum()) < 1e-6
+        assert view["服务记录（条）"].sum() == len(raw)
+    elif kpi.measure:
+        assert abs(view[drilldown.LABELS[kpi.measure]].sum() - tile) < 1e-6
+    else:
+        assert len(view) == tile
+    if "志愿者编号" in view and "姓名" in view:
+        assert view["姓名"].map(lambda n: isinstance(n, str) and "*" in n).all()  # masked for this reader
+    if "活动编号" in view:
+        assert "活动名称" in view and view["活动名称"].map(lambda t: isinstance(t, str) and t != "").all()
+    # The files: a first line saying what a row is and how many; no True/False/None/nan anywhere.
+    title = f"{kpi.label}：{total} · 每行为{meaning}，共 {len(view):,} 行"
+    csv = to_csv_bytes(view, title=title).decode("utf-8-sig")
+    first, header = csv.splitlines()[:2]
+    assert "每行为" in first and f"共 {len(view):,} 行" in first and header.split(",")[0] == view.columns[0]
+    assert not BAD_WORDS.search(csv.split("\n", 1)[1]), BAD_WORDS.search(csv).group(0)
+    ws = load_workbook(io.BytesIO(titled_workbook(title, view, kpi.label))).active
+    assert ws["A1"].value == title and ws.max_row == len(view) + 3
+    cells = [c.value for row in ws.iter_rows(min_row=4) for c in row]
+    assert not [v for v in cells if isinstance(v, bool) or v in ("True", "False", "None", "nan")]
+
+
+def test_drilldown_shows_real_names_to_staff_and_masked_ones_to_leaders(app_db):
+    from components import drilldown
+    from db import clock
+    from db.periods import period_of
+    from db.privacy import may_see_real_names
+    from db.scope import Scope
+
+    assert may_see_real_names(current_user("demo_staff")) and may_see_real_names(current_user("demo_admin"))
+    assert not may_see_real_names(current_user("demo_leader")) and not may_see_real_names(None)
+    period = period_of("year", clock.today())
+    real, _m, _t = drilldown.drill_rows(1, "active_volunteers", Scope(), period, True)
+    masked, _m, _t = drilldown.drill_rows(1, "active_volunteers", Scope(), period, False)
+    assert list(real["志愿者编号"]) == list(masked["志愿者编号"])
+    assert not real["姓名"].str.contains(r"\*").any() and masked["姓名"].str.contains(r"\*").all()
+
+
+def test_exports_write_booleans_as_words_and_blanks_as_empty_cells():
+    from db.export import to_csv_bytes
+
+    frame = pd.DataFrame({"名称": ["甲", None], "参与": [True, False], "面积": [12.5, float("nan")],
+                          "成立年份": [2010, 2011]})
+    csv = to_csv_bytes(frame).decode("utf-8-sig")
+    assert csv.splitlines()[1:] == ["甲,是,12.5,2010", ",否,,2011"]
