@@ -54,7 +54,7 @@ def teams_table(teams: pd.DataFrame) -> None:
     if teams.empty:
         st.info("暂无志愿服务队伍。")
         return
-    st.dataframe(teams.rename(columns={"name": "队伍", "founded_year": "成立年份", "members": "成员数",
+    show(teams.rename(columns={"name": "队伍", "founded_year": "成立年份", "members": "成员数",
                                        "description": "简介"}),
                  hide_index=True, width="stretch",
                  column_config={"成立年份": st.column_config.NumberColumn(format="%d")})
@@ -66,4 +66,4 @@ def projects_table(projects: pd.DataFrame) -> None:
         return
     names = {"name": "项目", "area": "领域", "status": "状态", "brand_level": "品牌级别", "beneficiary_groups": "服务对象",
              "description": "简介"}
-    st.dataframe(projects.fillna({"brand_level": "—"}).rename(columns=names), hide_index=True, width="stretch")
+    show(projects.fillna({"brand_level": "—"}).rename(columns=names), hide_index=True, width="stretch")

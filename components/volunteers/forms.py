@@ -33,7 +33,7 @@ STATES = FormStates(key="vf_key_{}", flash="vf_flash_{}")
 def award_panel(user: CurrentUser, pending: pd.DataFrame, view: pd.DataFrame, config: dict) -> None:
     """The pending list with row selection and 「认定达标星级」 for the selected volunteers."""
     STATES.show_flash("award")
-    picked = st.dataframe(view, hide_index=True, width="stretch", column_config=config, key="award_table",
+    picked = show(view, hide_index=True, width="stretch", column_config=config, key="award_table",
                           on_select="rerun", selection_mode="multi-row")
     rows = list(picked.selection.rows) if picked is not None else []
     chosen = pending.iloc[rows] if rows else pending.iloc[0:0]
@@ -261,7 +261,7 @@ def team_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
     STATES.show_flash("team")
     table = vd.team_table(ver, scope)
     if not table.empty:
-        st.dataframe(table[["team", "community", "street", "founded_year", "members", "description"]]
+        show(table[["team", "community", "street", "founded_year", "members", "description"]]
                      .rename(columns={**COLS, "community": "社区 / 机构"}), hide_index=True, width="stretch",
                      height=260, column_config={COLS["founded_year"]: st.column_config.NumberColumn(format="%d")})
     communities = dict(data.communities(ver, scope, None))

@@ -68,7 +68,7 @@ def _board_table(df: pd.DataFrame, value: str, label_col: str, extra: list[str])
     config[COLS[value]] = st.column_config.ProgressColumn(
         COLS[value], min_value=0, max_value=max(top, 1.0), format="%.1f" if value == "hours" else "%d",
         width=110 if narrow else 170)
-    picked = st.dataframe(_view(df, columns), hide_index=True, width="stretch", height=min(38 + 35 * len(df), 640),
+    picked = show(_view(df, columns), hide_index=True, width="stretch", height=min(38 + 35 * len(df), 640),
                           column_config=config, key=f"board_pick_{label_col}",
                           **({"on_select": "rerun", "selection_mode": "single-row"} if label_col == "name" else {}))
     rows = list(picked.selection.rows) if label_col == "name" and picked is not None else []
@@ -199,19 +199,19 @@ def stars_tab(user: CurrentUser, scope: Scope, ver: int) -> None:
     elif user.may_write:
         volunteer_forms.award_panel(user, pending, _star_view(pending), STAR_CONFIG)
     else:
-        st.dataframe(_star_view(pending), hide_index=True, width="stretch", column_config=STAR_CONFIG)
+        show(_star_view(pending), hide_index=True, width="stretch", column_config=STAR_CONFIG)
     st.subheader("星级志愿者一览")
     listed = table[(table["eligible_rank"] > 0) | (table["awarded_rank"] > 0)].sort_values(
         ["hours", "volunteer_id"], ascending=[False, True])
     if listed.empty:
         st.info("所选范围内还没有达到星级的志愿者。")
     else:
-        st.dataframe(_star_view(listed), hide_index=True, width="stretch", column_config=STAR_CONFIG, height=420)
+        show(_star_view(listed), hide_index=True, width="stretch", column_config=STAR_CONFIG, height=420)
         download("导出星级志愿者 CSV", to_csv_bytes(_star_view(listed)), file_name="星级志愿者.csv",
                  mime="text/csv", key="stars_export", table="staraward", detail={"rows": len(listed)})
     if not near.empty:
         with st.expander(f"即将达标：距一星不足 20 小时（{len(near)} 人）"):
-            st.dataframe(_star_view(near.sort_values("to_next")), hide_index=True, width="stretch",
+            show(_star_view(near.sort_values("to_next")), hide_index=True, width="stretch",
                          column_config=STAR_CONFIG)
     if user.is_admin:
         volunteer_forms.preset_admin(user, ver)
@@ -235,13 +235,13 @@ def active_tab(scope: Scope, ver: int) -> None:
     with right:
         st.markdown("**按社区：活跃率**")
         chart_or_info(st, by_comm, charts.community_active_chart, "所选范围内没有志愿者。")
-    st.dataframe(
+    show(
         by_comm[["community", "street", "registered", "active", "active_rate"]].rename(columns=COLS),
         hide_index=True, width="stretch",
         column_config={COLS["active_rate"]: st.column_config.ProgressColumn(min_value=0, max_value=1,
                                                                            format="percent")})
     with st.expander("按月明细"):
-        st.dataframe(monthly.rename(columns=COLS), hide_index=True, width="stretch",
+        show(monthly.rename(columns=COLS), hide_index=True, width="stretch",
                      column_config={COLS["active_rate"]: st.column_config.NumberColumn(format="percent")})
 
 
