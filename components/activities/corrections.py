@@ -43,7 +43,9 @@ def corrections_panel(user: CurrentUser, ver: int | None = None) -> None:
     text = c3.text_input("活动名称包含", max_chars=40, key="fix_text")
     df, total = found_activities(ver, user.scope, start, end, community_id, text, 0)
     pages = max(1, -(-total // PAGE_SIZE))
-    page = int(c4.number_input("页码", min_value=1, max_value=pages, value=1, step=1, key="fix_page")) - 1
+    # Keyed by the filters: new filters start at page 1 (never a page past the last).
+    page = int(c4.number_input("页码", min_value=1, max_value=pages, value=1, step=1,
+                               key=f"fix_page_{start}_{end}_{community_id}_{text}")) - 1
     if page:
         df, total = found_activities(ver, user.scope, start, end, community_id, text, page)
     st.caption(f"共 {total:,} 场活动（每页 {PAGE_SIZE} 场，第 {page + 1}/{pages} 页），最新的在前。")

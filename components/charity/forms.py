@@ -282,7 +282,8 @@ def donation_corrections(user: CurrentUser, data_ver: int, projects: list[tuple[
     start, end = (days[0], days[-1]) if isinstance(days, tuple | list) and days else (today, today)
     df, total = _found_donations(data_ver, user.scope, start, end, text, 0)
     pages = max(1, -(-total // corrections.PAGE_SIZE))
-    page = int(c3.number_input("页码", min_value=1, max_value=pages, value=1, step=1, key="don_fix_page")) - 1
+    page = int(c3.number_input("页码", min_value=1, max_value=pages, value=1, step=1,
+                               key=f"don_fix_page_{start}_{end}_{text}")) - 1
     if page:
         df, total = _found_donations(data_ver, user.scope, start, end, text, page)
     st.caption(f"共 {total:,} 笔（每页 {corrections.PAGE_SIZE} 笔，第 {page + 1}/{pages} 页），最新的在前。")
