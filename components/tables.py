@@ -60,7 +60,7 @@ def readable(df: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
             isinstance(v, bool) or type(v).__name__ == "bool_" for v in values))
         if is_bool or values.isna().any():
             year = "年份" in str(column) or str(column).endswith("year")  # 2010, never 2,010
-            out[column] = [BLANK if _blank(v) else str(int(v)) if year and not isinstance(v, str) else cell_text(v)
+            out[column] = [BLANK if _blank(v) else fmt.year(v) if year and not isinstance(v, str) else cell_text(v)
                            for v in values]
             changed.add(str(column))
     return out, changed

@@ -178,3 +178,16 @@ def test_exports_write_booleans_as_words_and_blanks_as_empty_cells():
                           "成立年份": [2010, 2011]})
     csv = to_csv_bytes(frame).decode("utf-8-sig")
     assert csv.splitlines()[1:] == ["甲,是,12.5,2010", ",否,,2011"]
+
+
+def test_tables_write_blanks_booleans_and_years_as_people_read_them():
+    from components import fmt
+    from components.tables import readable
+
+    frame = pd.DataFrame({"社区": ["甲", None], "参与": [True, False], "面积（㎡）": [1234.5, float("nan")],
+                          "成立年份": [2010.0, float("nan")], "人数": [3, 4]})
+    view, changed = readable(frame)
+    assert changed == {"社区", "参与", "面积（㎡）", "成立年份"}  # 人数 has no blank: it stays a number column
+    assert view.to_dict("list") == {"社区": ["甲", "—"], "参与": ["是", "否"], "面积（㎡）": ["1,234.5", "—"],
+                                    "成立年份": ["2010", "—"], "人数": [3, 4]}
+    assert (fmt.number(float("nan")), fmt.exact(None), fmt.year(2010.0)) == ("—", "—", "2010")
