@@ -153,6 +153,7 @@ def test_a_street_user_approves_its_communities_pending_records_on_the_entry_pag
     assert_clean(at)
     shown = at.dataframe(key="approvals_records_table").value
     assert set(shown["编号"]) == mine and len(communities) >= 1
+    assert not shown["志愿者"].str.contains(r"\*").any()  # staff reviewing their scope see the real names
     at.checkbox(key="approvals_records_all").check().run()
     at.button(key="approvals_records_approve").click().run()
     assert_clean(at)

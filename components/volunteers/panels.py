@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
 from components import cards, data, filters, fmt
 from components.cache import cached
@@ -19,7 +20,8 @@ from db import figures, vocab
 from db.auth import CurrentUser
 from db.charity import corrections
 from db.export import to_csv_bytes
-from db.privacy import mask_name
+from db.figures.records import with_names
+from db.privacy import mask_name, may_see_real_names
 from db.scope import Scope, narrow
 from db.volunteers import reads as vol
 from db.volunteers import writes as vw
@@ -251,6 +253,16 @@ def active_tab(scope: Scope, ver: int) -> None:
 _pending_needs = cached(corrections.pending_needs)
 
 
+def _pending_records_named(session: Session, scope: Scope, real_names: bool) -> pd.DataFrame:
+    """The pending service records of ``scope`` with the volunteer's real name for a reviewer who may see it (the
+    reviewer must tell two 王芳 apart), masked otherwise."""
+    df = vol.pending_records(session, scope)
+    return with_names(session, df.drop(columns=["name"]), real_names)
+
+
+_pending_records = cached(_pending_records_named)
+
+
 def approvals_panel(user: CurrentUser, ver: int) -> None:
     """待审核 (issue 10): the pending service records and charity needs of the user's communities — for a street
     user all of its communities, narrowed to one if wished — approved or rejected in bulk (a rejection with a
@@ -261,7 +273,8 @@ def approvals_panel(user: CurrentUser, ver: int) -> None:
     show_flash("approvals_done")
     scope = narrow(user.scope, Scope(community_id=pick("社区", data.communities(ver, user.scope, None),
                                                        "approvals_community", none_label="本范围内全部社区")))
-    records, needs = vd.pending_records(ver, scope), _pending_needs(ver, scope)
+    records = _pending_records(ver, scope, may_see_real_names(user))
+    needs = _pending_needs(ver, scope)
     st.caption(f"待审核：志愿服务记录 {len(records):,} 条，慈善需求 {len(needs):,} 件。勾选后批量通过或驳回；驳回须填写原因。")
     record_tab, need_tab = st.tabs([f"志愿服务记录（{len(records):,}）", f"慈善需求（{len(needs):,}）"])
     with record_tab:
