@@ -165,3 +165,32 @@ def test_a_street_user_approves_its_communities_pending_records_on_the_entry_pag
                                                 AuditLog.record_id.in_(list(mine)))).scalars().all()
         assert {r.username for r in rows} == {"street_reviewer"} and len(rows) == len(mine)
         assert s.execute(select(C.street_id).where(C.id.in_(list(communities)))).scalars().all()
+
+
+def test_a_street_user_rejects_its_communities_pending_needs_in_bulk_only_with_a_reason(app_db):
+    from db.auth import create_user
+    from db.engine import get_engine
+    from tests.factories import PASSWORD
+    from tests.ui_helpers import ENTRY_PAGE, assert_clean, open_page, texts
+
+    engine = get_engine()
+    with session_scope(engine, write=True) as s:
+        pending = s.execute(select(CharityNeed.id, CharityNeed.street_id).where(CharityNeed.status == "pending")).all()
+        street = pending[0].street_id
+        create_user(session=s, actor=None, username="street_needs", password=PASSWORD, role="staff",
+                    scope_type="street", scope_id=street)
+    mine = {r.id for r in pending if r.street_id == street}
+    at = open_page("street_needs", ENTRY_PAGE)
+    assert set(at.dataframe(key="approvals_needs_table").value["编号"]) == mine
+    at.checkbox(key="approvals_needs_all").check().run()
+    at.button(key="approvals_needs_reject").click().run()  # no reason given
+    assert_clean(at)
+    assert any("拒绝理由" in e and "不能为空" in e for e in texts(at.error)), texts(at.error)
+    with session_scope(engine) as s:
+        assert {s.get(CharityNeed, i).status for i in mine} == {"pending"}
+    at.text_input(key="approvals_needs_reason").input("材料不全，请补充后重新提交").run()
+    at.button(key="approvals_needs_reject").click().run()
+    assert any(f"已驳回 {len(mine)} 件需求" in m for m in texts(at.success)), (texts(at.success), texts(at.error))
+    with session_scope(engine) as s:
+        assert {(s.get(CharityNeed, i).status, s.get(CharityNeed, i).reject_reason) for i in mine} == {
+            ("rejected", "材料不全，请补充后重新提交")}
