@@ -73,9 +73,9 @@ def plain(value: Any) -> Any:
     if hasattr(value, "item") and not isinstance(value, list | tuple | dict):
         return value.item()  # numpy scalars
     if isinstance(value, list | tuple | set):
-        return neutralise("、".join(str(v) for v in value))
-    if isinstance(value, dict):
-        return neutralise(str(value))
+        return neutralise("、".join(str(plain(v)) for v in value))
+    if isinstance(value, dict):  # words, never Python's True/None
+        return neutralise("；".join(f"{k}：{plain(v)}" for k, v in value.items()))
     return value
 
 

@@ -191,3 +191,10 @@ def test_tables_write_blanks_booleans_and_years_as_people_read_them():
     assert view.to_dict("list") == {"社区": ["甲", "—"], "参与": ["是", "否"], "面积（㎡）": ["1,234.5", "—"],
                                     "成立年份": ["2010", "—"], "人数": [3, 4]}
     assert (fmt.number(float("nan")), fmt.exact(None), fmt.year(2010.0)) == ("—", "—", "2010")
+
+
+def test_an_exported_list_or_mapping_reads_in_words():
+    from db.export import plain
+
+    assert plain([True, None, "甲"]) == "是、、甲"
+    assert plain({"参与": False, "备注": None, "人数": 3}) == "参与：否；备注：；人数：3"
