@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from babel.numbers import format_compact_decimal, format_decimal
 
 from db.figures.registry import format_rate
@@ -13,7 +15,7 @@ def number(value: float | int | None, unit: str = "") -> str:
     """12 → 12；12345 → 12,345；123456 → 12.3万；123456789 → 1.2亿. None → —.
 
     Below 100,000 full digits read better than 1.2万 (which would hide 2,000 of them)."""
-    if value is None:
+    if _missing(value):
         return "—"
     if abs(value) >= 100_000:
         text = format_compact_decimal(value, locale=LOCALE, fraction_digits=1)
@@ -25,10 +27,19 @@ def number(value: float | int | None, unit: str = "") -> str:
 
 
 def exact(value: float | int | None) -> str:
-    """Full digits with grouping (for tables and tooltips): 123456 → 123,456."""
-    if value is None:
+    """Full digits with grouping (for tables and tooltips): 123456 → 123,456. None or NaN → —."""
+    if _missing(value):
         return "—"
     return format_decimal(value, locale=LOCALE)
+
+
+def year(value: float | int | None) -> str:
+    """A year as people write it: 2010 (never 2,010); — when unknown."""
+    return "—" if _missing(value) else str(int(value))  # type: ignore[arg-type]
+
+
+def _missing(value: float | int | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def percent(value: float | None) -> str:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, datetime, time
 from typing import Any
 
 import pandas as pd
@@ -18,18 +19,71 @@ LATEST_COLUMNS = {
 }
 
 
+BLANK = "—"
+
+
+def _blank(value: Any) -> bool:
+    if value is None or value is pd.NaT or value is pd.NA:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def cell_text(value: Any) -> Any:
+    """One cell as a table shows it when its column holds blanks: “—”, 是/否, a date YYYY-MM-DD (with HH:MM when
+    it has a time), a number with grouping; text as it is."""
+    if _blank(value):
+        return BLANK
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return "是" if value else "否"
+    if isinstance(value, datetime | pd.Timestamp):
+        stamp = pd.Timestamp(value)
+        return f"{stamp:%Y-%m-%d}" if stamp.time() == time() else f"{stamp:%Y-%m-%d %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, int | float) or hasattr(value, "dtype"):
+        return fmt.exact(round(float(value), 2) if not float(value).is_integer() else int(value))
+    return value
+
+
+def readable(df: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
+    """``df`` as a table may show it (issue 10: never “None”, “nan”, True/False): a column of booleans reads 是/否,
+    a column with blank cells is written as text (blanks “—”, see ``cell_text``). Returns the frame and the
+    columns turned into text (their number or date formats no longer apply)."""
+    out = df.copy()
+    changed: set[str] = set()
+    for column in out.columns:
+        values = out[column]
+        is_bool = values.dtype == bool or (values.dtype == object and any(
+            isinstance(v, bool) or type(v).__name__ == "bool_" for v in values))
+        if is_bool or values.isna().any():
+            year = "年份" in str(column) or str(column).endswith("year")  # 2010, never 2,010
+            out[column] = [BLANK if _blank(v) else fmt.year(v) if year and not isinstance(v, str) else cell_text(v)
+                           for v in values]
+            changed.add(str(column))
+    return out, changed
+
+
+def show(df: pd.DataFrame, column_config: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    """``st.dataframe`` of ``readable(df)`` (no index, full width unless given): the config of a column turned
+    into text is dropped, its cells being already written out."""
+    view, changed = readable(df)
+    config = {k: v for k, v in (column_config or {}).items() if k not in changed}
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    return st.dataframe(view, column_config=config, **kwargs)
+
+
 def latest_activities(df: pd.DataFrame) -> None:
-    """The newest activities, newest first."""
+    """The newest activities, newest first (社工+志愿 是/否; an organisation's activity has no community: —)."""
     if df.empty:
         st.info("所选范围内还没有活动记录。")
         return
     view = df.assign(linked=df["with_social_worker"].astype(bool) & df["with_volunteers"].astype(bool))
     view = view[list(LATEST_COLUMNS)].rename(columns=LATEST_COLUMNS)
-    st.dataframe(
-        view, hide_index=True, width="stretch",
-        column_config={"时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                       "社工+志愿": st.column_config.CheckboxColumn()},
-    )
+    show(view, column_config={"时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
 
 
 def actor_shares(df: pd.DataFrame) -> None:
@@ -70,8 +124,7 @@ def rate_texts(values: Iterable[Any]) -> list[str]:
 
 def labelled(df: pd.DataFrame, columns: dict[str, str], **config: Any) -> None:
     """``df``'s ``columns`` (those it has), renamed to their Chinese names, with ``config`` per shown column."""
-    view = df[[c for c in columns if c in df]].rename(columns=columns)
-    st.dataframe(view, hide_index=True, width="stretch", column_config=config)
+    show(df[[c for c in columns if c in df]].rename(columns=columns), column_config=config)
 
 
 def mediation_table(df: pd.DataFrame, group_label: str) -> None:

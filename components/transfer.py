@@ -12,6 +12,7 @@ import streamlit as st
 from components import data, filters
 from components.cache import engine
 from components.downloads import download
+from components.tables import show as show_table
 from db import clock
 from db.auth import CurrentUser
 from db.engine import session_scope
@@ -79,11 +80,11 @@ def _show_result(result: ImportResult) -> None:
     labels = [f"可导入（{len(ok)}）", f"未通过（{len(rejected)}）", f"跳过（{len(_skipped_frame(result))}）"]
     good_tab, bad_tab, skip_tab = st.tabs(labels, default=labels[1] if rejected else labels[0])  # problems first
     with good_tab:
-        st.dataframe(_rows_frame(result, "ok"), hide_index=True, width="stretch")
+        show_table(_rows_frame(result, "ok"), hide_index=True, width="stretch")
     with bad_tab:
-        st.dataframe(_problems_frame(result), hide_index=True, width="stretch")
+        show_table(_problems_frame(result), hide_index=True, width="stretch")
     with skip_tab:
-        st.dataframe(_skipped_frame(result), hide_index=True, width="stretch")
+        show_table(_skipped_frame(result), hide_index=True, width="stretch")
     if rejected or result.skipped:
         stem = result.file_name.rsplit(".", 1)[0] or "导入"
         download("下载未导入行报告（Excel）", report_workbook(result), file_name=f"{stem}_未导入行报告.xlsx",

@@ -73,9 +73,9 @@ def plain(value: Any) -> Any:
     if hasattr(value, "item") and not isinstance(value, list | tuple | dict):
         return value.item()  # numpy scalars
     if isinstance(value, list | tuple | set):
-        return neutralise("、".join(str(v) for v in value))
-    if isinstance(value, dict):
-        return neutralise(str(value))
+        return neutralise("、".join(str(plain(v)) for v in value))
+    if isinstance(value, dict):  # words, never Python's True/None
+        return neutralise("；".join(f"{k}：{plain(v)}" for k, v in value.items()))
     return value
 
 
@@ -87,9 +87,13 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV in UTF-8 with a BOM, so that Excel opens Chinese text correctly."""
-    return safe_frame(df).to_csv(index=False).encode("utf-8-sig")
+def to_csv_bytes(df: pd.DataFrame, title: str | None = None) -> bytes:
+    """CSV in UTF-8 with a BOM, so that Excel opens Chinese text correctly. ``title`` (e.g. what a row is and how
+    many there are) is a first line of its own above the header."""
+    body = safe_frame(df).to_csv(index=False)
+    if title:
+        body = pd.DataFrame([[neutralise(title)]]).to_csv(index=False, header=False) + body
+    return body.encode("utf-8-sig")
 
 
 _HEAD_FONT = Font(bold=True)
@@ -160,6 +164,21 @@ def workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
+def titled_workbook(title: str, df: pd.DataFrame, sheet: str = "数据") -> bytes:
+    """An .xlsx workbook of one sheet: ``title`` in bold in A1 (what a row is, how many, the place and period),
+    ``df`` from row 3 (its header frozen)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = safe_sheet_name(sheet)
+    put(ws.cell(row=1, column=1), title)
+    ws.cell(row=1, column=1).font = _HEAD_FONT
+    write_sheet(ws, df, start_row=3)
+    ws.freeze_panes = "A4"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
 def safe_sheet_name(name: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "数据"
 
@@ -192,4 +211,4 @@ def export_file_name(place: str, period: Period | str | None, what: str, ext: st
 
 
 __all__ = ["export_file_name", "neutralise", "period_file_label", "plain", "put", "safe_frame", "to_csv_bytes",
-           "to_excel_bytes", "workbook_bytes", "write_sheet"]
+           "titled_workbook", "to_excel_bytes", "workbook_bytes", "write_sheet"]

@@ -33,7 +33,8 @@ def phone_tail(phone: str | None) -> str:
 
 
 def sees_real_names(user: CurrentUser | None) -> bool:
-    """Who sees a volunteer's real name where records are entered: staff and admins, for the volunteers they may
-    credit (their scope's street, the rule of ``db.places.resolve``), with the phone tail to tell namesakes apart.
-    Leaders, and every screen others see (rankings, exports, the 大屏), get the masked forms above."""
+    """Who sees the real names of the people in the records of their own scope: staff and admins, who enter,
+    correct, review and certify those records — in the entry pickers (with the phone tail to tell namesakes apart),
+    the review lists and the drill-downs and their exports. Leaders, kiosks, nobody logged in, and every screen
+    others see (rankings, the 大屏, the 简报) get the masked forms above."""
     return user is not None and user.may_write

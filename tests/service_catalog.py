@@ -23,12 +23,14 @@ from sqlmodel import Session
 
 from db.activities import writes as activities
 from db.auth import CurrentUser, create_user
+from db.charity import corrections as charity_fixes
 from db.charity import writes as charity
 from db.engine import session_scope
 from db.models import (
     Activity,
     CharityNeed,
     CharityResource,
+    Donation,
     MediationCase,
     Organization,
     Project,
@@ -290,6 +292,19 @@ def _review_need(ctx: Ctx, place: str) -> dict[str, Any]:
     return {"need_id": _need(ctx, place, "pending")[0], "expected_version": 1, "approve": True, "reason": ""}
 
 
+def _donation(ctx: Ctx, place: str) -> int:
+    return admin_call(ctx, charity.record_donation, data=donation_input(ctx, place))
+
+
+def _donation_update(ctx: Ctx, place: str) -> dict[str, Any]:
+    return {"donation_id": _donation(ctx, place), "expected_version": 1,
+            "data": donation_input(ctx, place, donor_name="更正后的捐赠方")}
+
+
+def _review_needs(ctx: Ctx, place: str) -> dict[str, Any]:
+    return {"needs": {_need(ctx, place, "pending")[0]: 1}, "approve": True, "reason": ""}
+
+
 def _match(ctx: Ctx, place: str) -> dict[str, Any]:
     need_id, _ = _need(ctx, place, "approved")
     resource_id = admin_call(ctx, charity.offer_resource, data=resource_input(ctx, place))
@@ -457,6 +472,11 @@ SPECS: list[Spec] = [
     Spec("match_need", charity.match_need, _match, model=CharityNeed),
     Spec("complete_need", charity.complete_need, _complete, model=CharityNeed),
     Spec("record_donation", charity.record_donation, lambda c, p: {"data": donation_input(c, p)}),
+    Spec("update_donation", charity_fixes.update_donation, _donation_update, keyed=False, model=Donation),
+    Spec("delete_donation", charity_fixes.delete_donation,
+         lambda c, p: {"donation_id": _donation(c, p), "expected_version": 1}, keyed=False, today=False,
+         model=Donation),
+    Spec("review_needs", charity_fixes.review_needs, _review_needs, keyed=False, today=False, model=CharityNeed),
     Spec("set_resource_withdrawn", charity.set_resource_withdrawn, _withdraw, keyed=False, today=False,
          model=CharityResource),
     Spec("create_organization", orgs.create_organization, lambda c, p: {"data": org_input(c, p)},

@@ -12,6 +12,7 @@ from components import data
 from components.activities import data as ad
 from components.activities.volunteers import volunteer_list
 from components.forms import ANY_DAY, Delete, Edit, edit_form, form_key, run_create, show_flash
+from components.tables import show
 from db import clock, vocab
 from db.activities.writes import (
     ActivityInput,
@@ -137,9 +138,8 @@ def recent_entries_panel(user: CurrentUser, ver: int | None = None) -> None:
         return
     view = df.rename(columns={"id": "编号", "starts_at": "时间", "title": "活动名称", "type": "类型",
                               "community": "社区", "people_served": "服务人次", "volunteers": "志愿者"})
-    st.dataframe(view[["编号", "时间", "活动名称", "类型", "社区", "服务人次", "志愿者"]], hide_index=True,
-                 width="stretch",
-                 column_config={"时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+    show(view[["编号", "时间", "活动名称", "类型", "社区", "服务人次", "志愿者"]],
+         column_config={"时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
     edit_form(Edit(
         noun="活动", pick_key="edit_pick", flash="entry_changed", pick_label="选择要修改或删除的活动",
         optional=True, none_label="—",

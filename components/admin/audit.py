@@ -12,6 +12,7 @@ import streamlit as st
 
 from components.admin import data as ad
 from components.cache import engine
+from components.tables import show as show_table
 from db import clock, vocab
 from db.admin import audit, operations
 from db.auth import CurrentUser
@@ -33,7 +34,7 @@ def audit_panel(user: CurrentUser) -> None:
         st.info("没有符合条件的操作记录。")
     else:
         view = log.assign(记录编号=[str(int(v)) if pd.notna(v) else "" for v in log["记录编号"]])  # no "None"
-        st.dataframe(view, hide_index=True, width="stretch", column_config={
+        show_table(view, hide_index=True, width="stretch", column_config={
             "时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
             "编号": st.column_config.NumberColumn(format="%d")})
         _changes(user, log)
@@ -79,7 +80,7 @@ def _changes(user: CurrentUser, log: Any) -> None:
     if changes.empty:
         st.caption("这条记录没有字段变化或附加信息。")
         return
-    st.dataframe(changes, hide_index=True, width="stretch")
+    show_table(changes, hide_index=True, width="stretch")
 
 
 def _entry_label(r: dict[str, Any]) -> str:

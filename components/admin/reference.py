@@ -12,6 +12,7 @@ import streamlit as st
 from components.admin import data as ad
 from components.forms import Edit, FormStates, edit_form, index_of, pick
 from components.organizations import forms as org_forms
+from components.tables import show as show_table
 from db import geo, vocab
 from db.auth import CurrentUser
 from db.places import writes as places
@@ -41,7 +42,7 @@ def _table(df: pd.DataFrame, empty: str) -> None:
     if df.empty:
         st.info(empty)
         return
-    st.dataframe(df.drop(columns=["id", "version"]), hide_index=True, width="stretch")
+    show_table(df.drop(columns=["id", "version"]), hide_index=True, width="stretch")
 
 
 def _text(value: Any) -> str:

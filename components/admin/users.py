@@ -13,6 +13,7 @@ import streamlit as st
 from components.admin import data as ad
 from components.cache import engine
 from components.forms import FormStates, index_of, pick
+from components.tables import show as show_table
 from db import clock, vocab
 from db.admin import users as admin_users
 from db.admin.operations import temporary_password
@@ -31,7 +32,7 @@ def users_panel(user: CurrentUser, ver: int) -> None:
     STATES.show_flash()
     _show_secret_once()
     table = ad.fresh(admin_users.user_table, user, now=clock.now())
-    st.dataframe(_view(table), hide_index=True, width="stretch",
+    show_table(_view(table), hide_index=True, width="stretch",
                  column_config={"最近登录": st.column_config.TextColumn()})
     st.caption("用户不能删除（记录与操作日志仍指向他们）：不再使用的账户请停用。锁定、停用与重置密码会立即结束该用户已打开的会话。")
     choices = ad.place_choices(ver, user)

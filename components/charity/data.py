@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from components.cache import cached
-from db.charity import reads
+from db.charity import corrections, reads
 
 summary = cached(reads.charity_summary)
 resource_map = cached(reads.charity_map)
@@ -15,3 +15,5 @@ resources = cached(reads.resources_table)
 needs = cached(reads.needs_table)
 candidates = cached(reads.match_candidates)
 projects = cached(reads.donation_project_options)
+found_donations = cached(corrections.find_donations)
+donation_for_edit = cached(corrections.donation_for_edit)

@@ -11,9 +11,11 @@ import streamlit as st
 
 from components import data, fmt
 from components.charity import data as cd
-from components.forms import ANY_DAY, Edit, FormStates, edit_form, pick, run_change
+from components.forms import ANY_DAY, Delete, Edit, FormStates, edit_form, index_of, pick, run_change
+from components.tables import labelled
 from db import clock, vocab
 from db.auth import CurrentUser
+from db.charity import corrections
 from db.charity import writes as forms
 from db.scope import Scope
 
@@ -216,35 +218,91 @@ def complete_panel(user: CurrentUser, data_ver: int, scope: Scope) -> None:
         message=lambda opened, _entry, nid: f"需求 #{nid}「{opened.values.title}」已完成。")
 
 
+def _donation_fields(key: str, places: dict[tuple[str, int], str], projects: list[tuple[int, str]],
+                     init: forms.DonationInput | None = None) -> forms.DonationInput:
+    """The donation's fields (inside an open st.form), showing ``init`` when a donation is being corrected."""
+    init = init or forms.DonationInput(donor_name="", donor_type=vocab.PROVIDER_TYPES[0], is_money=True,
+                                       amount_yuan=None, donated_on=clock.today())
+    c1, c2, c3 = st.columns(3)
+    donor = c1.text_input("捐赠方", value=init.donor_name or "", key=f"don_{key}_donor")
+    types = list(vocab.PROVIDER_TYPES)
+    donor_type = c2.selectbox("捐赠方类型", types, index=index_of(types, init.donor_type), key=f"don_{key}_type")
+    is_money = c3.radio("捐赠形式", [True, False], index=0 if init.is_money else 1,
+                        format_func=vocab.DONATION_FORMS.get, horizontal=True, key=f"don_{key}_money")
+    c1, c2, c3 = st.columns(3)
+    amount = c1.number_input("金额（元；物资填折价）", value=init.amount_yuan, step=100.0, key=f"don_{key}_amount")
+    items = c2.text_input("物资名称（物资捐赠必填）", value=init.items or "", key=f"don_{key}_items")
+    quantity = c3.number_input("物资数量（可选）", value=init.quantity, step=1.0, key=f"don_{key}_qty")
+    c1, c2, c3 = st.columns(3)
+    saved = ("community", init.community_id) if init.community_id else ("street", init.street_id)
+    options = list(places)
+    place = c1.selectbox("所属街道/社区", options, index=index_of(options, saved),
+                         format_func=lambda p: places[p].replace("（街道资源库）", ""), key=f"don_{key}_place")
+    project_id = pick("受赠项目（可选）", projects, f"don_{key}_project", box=c2, none_label="（不指定项目）",
+                      value=init.project_id)
+    recipient = c3.text_input("受赠方（可选）", value=init.recipient or "", key=f"don_{key}_recipient")
+    c1, c2 = st.columns(2)
+    donated_on = c1.date_input("捐赠日期", value=init.donated_on, **ANY_DAY, key=f"don_{key}_date")
+    channels = list(vocab.DONATION_CHANNELS)
+    channel = c2.selectbox("捐赠渠道", channels, index=index_of(channels, init.channel), key=f"don_{key}_channel")
+    street_id, community_id = _place_ids(place)
+    return forms.DonationInput(donor_name=donor, donor_type=donor_type, is_money=is_money, amount_yuan=amount,
+                               donated_on=donated_on, community_id=community_id, street_id=street_id,
+                               project_id=project_id, recipient=recipient, items=items, quantity=quantity,
+                               channel=channel)
+
+
 def donation_form(user: CurrentUser, data_ver: int) -> None:
-    """登记捐赠: money, or goods with an estimated value."""
+    """登记捐赠: money, or goods with an estimated value; below it, 查找与更正 of any donation in the scope."""
     projects = cd.projects(data_ver, user.scope)
-
-    def fields(key: str, places: dict[tuple[str, int], str]) -> forms.DonationInput:
-        c1, c2, c3 = st.columns(3)
-        donor = c1.text_input("捐赠方", key=f"don_{key}_donor")
-        donor_type = c2.selectbox("捐赠方类型", vocab.PROVIDER_TYPES, key=f"don_{key}_type")
-        is_money = c3.radio("捐赠形式", [True, False], format_func=vocab.DONATION_FORMS.get, horizontal=True,
-                            key=f"don_{key}_money")
-        c1, c2, c3 = st.columns(3)
-        amount = c1.number_input("金额（元；物资填折价）", value=None, step=100.0, key=f"don_{key}_amount")
-        items = c2.text_input("物资名称（物资捐赠必填）", key=f"don_{key}_items")
-        quantity = c3.number_input("物资数量（可选）", value=None, step=1.0, key=f"don_{key}_qty")
-        c1, c2, c3 = st.columns(3)
-        place = c1.selectbox("所属街道/社区", list(places), format_func=lambda p: places[p].replace("（街道资源库）", ""),
-                             key=f"don_{key}_place")
-        project_id = pick("受赠项目（可选）", projects, f"don_{key}_project", box=c2, none_label="（不指定项目）")
-        recipient = c3.text_input("受赠方（可选）", key=f"don_{key}_recipient")
-        c1, c2 = st.columns(2)
-        donated_on = c1.date_input("捐赠日期", value=clock.today(), **ANY_DAY, key=f"don_{key}_date")
-        channel = c2.selectbox("捐赠渠道", vocab.DONATION_CHANNELS, key=f"don_{key}_channel")
-        street_id, community_id = _place_ids(place)
-        return forms.DonationInput(donor_name=donor, donor_type=donor_type, is_money=is_money, amount_yuan=amount,
-                                   donated_on=donated_on, community_id=community_id, street_id=street_id,
-                                   project_id=project_id, recipient=recipient, items=items, quantity=quantity,
-                                   channel=channel)
-
     _placed_form(user, data_ver, "donation", streets_too=True, missing="您的数据范围内没有街道或社区，无法登记捐赠。",
-                 fields=fields, submit="登记捐赠", service=forms.record_donation,
+                 fields=lambda key, places: _donation_fields(key, places, projects), submit="登记捐赠",
+                 service=forms.record_donation,
                  message=lambda entry, did: (f"已登记{vocab.DONATION_FORMS[entry.is_money]}捐赠（编号 {did}）："
                                              f"{(entry.donor_name or '').strip()}。"))
+    with st.expander("查找与更正捐赠（修改或删除本范围内任一笔捐赠）", icon=":material/edit_note:"):
+        donation_corrections(user, data_ver, projects)
+
+
+def donation_corrections(user: CurrentUser, data_ver: int, projects: list[tuple[int, str]]) -> None:
+    """Any donation of the user's scope, found by date and donor/items text, a page at a time; edit or delete it
+    with the version it was opened at (a change by anyone since is refused)."""
+    STATES.show_flash("donation_fix")
+    today = clock.today()
+    c1, c2, c3 = st.columns([2, 2, 1])
+    days = c1.date_input("捐赠日期范围", value=(today.replace(month=1, day=1), today), **ANY_DAY, key="don_fix_range")
+    text = c2.text_input("捐赠方、物资或受赠方包含", key="don_fix_text")
+    start, end = (days[0], days[-1]) if isinstance(days, tuple | list) and days else (today, today)
+    df, total = cd.found_donations(data_ver, user.scope, start, end, text, 0)
+    pages = max(1, -(-total // corrections.PAGE_SIZE))
+    page = c3.selectbox("页码", range(pages), format_func=lambda p: f"第 {p + 1} 页",
+                        key=f"don_fix_page_{start}_{end}_{text}")
+    if page:
+        df, total = cd.found_donations(data_ver, user.scope, start, end, text, page)
+    st.caption(f"共 {total:,} 笔（每页 {corrections.PAGE_SIZE} 笔，第 {page + 1}/{pages} 页），最新的在前。")
+    if df.empty:
+        st.info("所选日期和条件下没有捐赠记录。")
+        return
+    labelled(df.assign(form=[vocab.DONATION_FORMS[bool(m)] for m in df["is_money"]],
+                       place=[c if isinstance(c, str) and c else s for c, s in zip(df["community"], df["street"],
+                                                                                   strict=True)]),
+             {"id": "编号", "donated_on": "捐赠日期", "donor_name": "捐赠方", "donor_type": "捐赠方类型",
+              "form": "捐赠形式", "amount_yuan": "金额（元）", "items": "物资", "place": "所属"},
+             **{"金额（元）": st.column_config.NumberColumn(format="%,.2f"),
+                "捐赠日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
+    places = _places(user, data_ver, streets_too=True)
+    edit_form(Edit(
+        noun="捐赠", pick_key="donation_fix_pick", flash=STATES.flash_state("donation_fix"), optional=True,
+        none_label="—", pick_label="选择要修改或删除的捐赠",
+        load=lambda donation_id: cd.donation_for_edit(data_ver, user, donation_id),
+        fields=lambda key, init: _donation_fields(f"fix_{key}", places, projects, init),
+        save=lambda session, opened, entry, _key: corrections.update_donation(
+            session=session, user=user, donation_id=opened.record_id, expected_version=opened.version, data=entry),
+        message=lambda opened, _entry, _result: f"捐赠 #{opened.record_id} 已修改。",
+        delete=Delete(confirm="确认删除此捐赠记录", button="删除捐赠",
+                      work=lambda session, opened: corrections.delete_donation(
+                          session=session, user=user, donation_id=opened.record_id,
+                          expected_version=opened.version),
+                      message=lambda opened: f"捐赠 #{opened.record_id} 已删除。"),
+    ), [(int(r.id), f"#{r.id} {pd.Timestamp(r.donated_on):%Y-%m-%d} {r.donor_name} · {fmt.exact(r.amount_yuan)} 元")
+        for r in df.itertuples()])

@@ -14,6 +14,7 @@ from components.organizations import charts as org_charts
 from components.organizations import data as od
 from components.organizations import forms
 from components.tables import mediation_table, reported_table, table_height
+from components.tables import show as show_table
 from db import figures, vocab
 from db.auth import CurrentUser
 from db.organizations import reads as organizations
@@ -24,7 +25,7 @@ REGISTER_COLUMNS = {"orgs_registered": "登记（家）", "orgs_filed": "备案�
 
 
 def _register_table(df: pd.DataFrame, group_label: str) -> None:
-    st.dataframe(df.rename(columns={"group": group_label, **REGISTER_COLUMNS}), hide_index=True, width="stretch")
+    show_table(df.rename(columns={"group": group_label, **REGISTER_COLUMNS}), hide_index=True, width="stretch")
 
 
 def register_panel(ver: int, scope: Scope, today: date) -> None:
@@ -49,7 +50,7 @@ def register_panel(ver: int, scope: Scope, today: date) -> None:
     with st.expander("社会组织名册"):
         roster = od.organization_table(ver, scope)
         text = [c for c in ("reg_status", "category", "incubation_stage", "community", "grade") if c in roster]
-        st.dataframe(roster.drop(columns=["organization_id"]).fillna(dict.fromkeys(text, "—")).rename(columns={
+        show_table(roster.drop(columns=["organization_id"]).fillna(dict.fromkeys(text, "—")).rename(columns={
             "organization": "名称", "kind": "机构类型", "reg_status": "登记/备案", "category": "类型",
             "incubation_stage": "孵化阶段", "founded_year": "成立年份", "street": "街道", "community": "社区",
             "grade": "当前等级"}), hide_index=True, width="stretch", height=360,
@@ -83,14 +84,14 @@ def grades_panel(ver: int, scope: Scope, today: date, user: CurrentUser) -> None
             "评定日期": current["awarded_on"], "到期日期": current["expires_on"], "剩余天数": current["days_left"],
             "状态": ["⚠ 半年内到期" if s else "有效" for s in current["runs_out_soon"]], "评估得分": current["score"],
         })
-        st.dataframe(view, hide_index=True, width="stretch", height=table_height(len(view)),
+        show_table(view, hide_index=True, width="stretch", height=table_height(len(view)),
                      column_config={"评估得分": st.column_config.NumberColumn(format="%.0f")})
     st.markdown("**各街道等级分布（家）**")
     by_street = od.grades_by_street(ver, scope, today)
-    st.dataframe(by_street.rename(columns={"street": "街道", "total": "合计"}), hide_index=True, width="stretch")
+    show_table(by_street.rename(columns={"street": "街道", "total": "合计"}), hide_index=True, width="stretch")
     with st.expander("全部评估记录（含已过期）"):
         history = od.grade_history(ver, scope, today)
-        st.dataframe(history.drop(columns=["grade_id"]).rename(columns={
+        show_table(history.drop(columns=["grade_id"]).rename(columns={
             "organization": "社会组织", "grade": "等级", "awarded_on": "评定日期", "expires_on": "到期日期",
             "score": "评估得分", "state": "状态"}), hide_index=True, width="stretch",
             column_config={"评估得分": st.column_config.NumberColumn(format="%.0f")})
@@ -103,7 +104,7 @@ def bands_panel(ver: int, user: CurrentUser) -> None:
         city = st.selectbox("适用城市", ["", *od.cities(ver)], format_func=lambda c: c or "默认（未单独设置的城市）",
                             key="bands_city")
         table = od.band_table(ver, city)
-        st.dataframe(table.rename(columns={"grade": "等级", "min_score": "最低分", "range": "分数区间",
+        show_table(table.rename(columns={"grade": "等级", "min_score": "最低分", "range": "分数区间",
                                            "source": "采用的分数段"}), hide_index=True, width="stretch",
                      column_config={"最低分": st.column_config.NumberColumn(format="%g")})
         st.caption("满分 1000 分。默认分数段（5A ≥ 900、4A ≥ 800、3A ≥ 700、2A ≥ 600、1A ≥ 500）仅为初始值，"
@@ -120,13 +121,13 @@ def brands_panel(ver: int, scope: Scope, period: Period) -> None:
     if df.empty:
         st.info("所选范围内没有品牌项目。")
     else:
-        st.dataframe(df.drop(columns=["project_id"]).rename(columns={
+        show_table(df.drop(columns=["project_id"]).rename(columns={
             "project_name": "品牌项目", "brand_level": "级别", "area": "领域", "status": "状态", "start_date": "开始日期",
             "owner": "实施主体"}), hide_index=True, width="stretch")
     brands = od.brands(ver, scope)
     if not brands.empty:
         st.markdown("**服务品牌**")
-        st.dataframe(brands.fillna("—").rename(columns={"name": "品牌", "area": "领域", "description": "说明",
+        show_table(brands.fillna("—").rename(columns={"name": "品牌", "area": "领域", "description": "说明",
                                                        "owner": "所属机构"}), hide_index=True, width="stretch")
 
 
@@ -139,7 +140,7 @@ def social_workers_panel(ver: int, scope: Scope) -> None:
     chart_or_info(st, by_org, org_charts.social_worker_bars, "所选范围内没有社会工作者。")
     st.markdown("**社会工作者名册**")
     roster = od.social_worker_table(ver, scope)
-    st.dataframe(pd.DataFrame({
+    show_table(pd.DataFrame({
         "姓名": roster["name"], "等级": roster["level_short"], "职业水平": roster["level"],
         "所属机构": roster["organization"], "社区": roster["community"], "取证年份": roster["certified_year"],
         "培训学时": roster["training_hours"], "职务/头衔": roster["title"]}), hide_index=True, width="stretch",
@@ -151,7 +152,7 @@ def trainings_panel(ver: int, scope: Scope, period: Period) -> None:
     cards.figure_tiles(od.training_figures(ver, scope, period), per_row=4)
     by_org = od.trainings_by_organization(ver, scope, period)
     st.markdown("**按主办机构**")
-    st.dataframe(by_org.rename(columns={"organizer": "主办机构", "trainings": "培训（次）", "training_sessions": "场次",
+    show_table(by_org.rename(columns={"organizer": "主办机构", "trainings": "培训（次）", "training_sessions": "场次",
                                         "trainees": "参训人次", "training_hours": "学时"}),
                  hide_index=True, width="stretch", height=table_height(len(by_org)),
                  column_config={"学时": st.column_config.NumberColumn(format="%.1f"),
@@ -159,7 +160,7 @@ def trainings_panel(ver: int, scope: Scope, period: Period) -> None:
                                 "场次": st.column_config.NumberColumn(format="%d")})
     st.markdown("**培训记录**")
     rows = od.training_table(ver, scope, period)
-    st.dataframe(rows.drop(columns=["training_id"]).rename(columns={
+    show_table(rows.drop(columns=["training_id"]).rename(columns={
         "held_on": "日期", "title": "培训名称", "topic": "专题", "sessions": "场次", "trainees": "参训人次",
         "hours": "学时", "organizer": "主办机构", "project": "所属项目"}), hide_index=True, width="stretch",
         height=table_height(len(rows), 420))

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from components.geo_map import district_map
-from components.tables import reported_table
+from components.tables import reported_table, show
 from db.places.reads import Profile
 
 __all__ = ["profile_card", "projects_table", "reported_table", "spaces_table", "teams_table"]
@@ -47,15 +47,14 @@ def spaces_table(spaces: pd.DataFrame) -> None:
         "面积（㎡）": spaces["area_m2"], "室内/户外": spaces["indoor"].map({True: "室内", False: "户外"}),
         "说明": spaces["description"],
     })
-    st.dataframe(view, hide_index=True, width="stretch",
-                 column_config={"面积（㎡）": st.column_config.NumberColumn(format="%,.0f")})
+    show(view, column_config={"面积（㎡）": st.column_config.NumberColumn(format="%,.0f")})  # blank area: —
 
 
 def teams_table(teams: pd.DataFrame) -> None:
     if teams.empty:
         st.info("暂无志愿服务队伍。")
         return
-    st.dataframe(teams.rename(columns={"name": "队伍", "founded_year": "成立年份", "members": "成员数",
+    show(teams.rename(columns={"name": "队伍", "founded_year": "成立年份", "members": "成员数",
                                        "description": "简介"}),
                  hide_index=True, width="stretch",
                  column_config={"成立年份": st.column_config.NumberColumn(format="%d")})
@@ -67,4 +66,4 @@ def projects_table(projects: pd.DataFrame) -> None:
         return
     names = {"name": "项目", "area": "领域", "status": "状态", "brand_level": "品牌级别", "beneficiary_groups": "服务对象",
              "description": "简介"}
-    st.dataframe(projects.fillna({"brand_level": "—"}).rename(columns=names), hide_index=True, width="stretch")
+    show(projects.fillna({"brand_level": "—"}).rename(columns=names), hide_index=True, width="stretch")

@@ -12,6 +12,7 @@ from components import cards, charts, data
 from components.projects import charts as project_charts
 from components.projects import data as pdata
 from components.tables import mediation_table, reported_table, table_height
+from components.tables import show as show_table
 from db import clock, figures, vocab
 from db.periods import EPOCH, Period
 from db.projects import reads as projects
@@ -49,7 +50,7 @@ def portfolio_panel(ver: int, scope: Scope, period: Period) -> None:
     st.caption(f"共 {len(shown)} 个项目 · {period.label()} · 活动（场）、服务人次、志愿时长（小时）与志愿者（人）均取自"
                "该项目的记录；在“项目详情”中查看单个项目。")
     view = shown[list(PORTFOLIO_COLUMNS)].assign(brand_level=shown["brand_level"].fillna("—"))
-    st.dataframe(view.rename(columns=PORTFOLIO_COLUMNS), hide_index=True, width="stretch",
+    show_table(view.rename(columns=PORTFOLIO_COLUMNS), hide_index=True, width="stretch",
                  height=table_height(len(view), 600),
                  column_config={
                      "项目": st.column_config.TextColumn(width="medium"),
@@ -154,7 +155,7 @@ def targets_table(df: pd.DataFrame) -> None:
         "状态": ["⚠ " + s if b else s for s, b in zip(df["state_label"], df["behind"], strict=True)],
         "开始日期": df["start_date"].map(_day), "截止日期": df["due_date"].map(_day),
     })
-    st.dataframe(view, hide_index=True, width="stretch", column_config={
+    show_table(view, hide_index=True, width="stretch", column_config={
         "完成进度": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent"),
         "时间进度": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent"),
     })

@@ -13,6 +13,7 @@ import streamlit as st
 from components import data, forms
 from components.cache import engine
 from components.page import KIOSK_PARAM
+from components.tables import show as show_table
 from db.admin.kiosk import LINK_COLUMNS, create_kiosk_link, list_kiosk_links, revoke_kiosk_link
 from db.auth import CurrentUser
 from db.engine import session_scope
@@ -79,7 +80,7 @@ def _list_and_revoke(user: CurrentUser) -> None:
         st.info("还没有大屏链接。")
         return
     view = links[list(LINK_COLUMNS)].rename(columns=LINK_COLUMNS)
-    st.dataframe(view, hide_index=True, width="stretch",
+    show_table(view, hide_index=True, width="stretch",
                  column_config={"创建时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
                                 "最近使用": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
     valid = links[links["status"] == "有效"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from components.cache import cached
+from db.charity import corrections
 from db.volunteers import reads, stars, writes
 
 volunteer_board = cached(reads.volunteer_board)
@@ -20,6 +21,7 @@ volunteer_file = cached(reads.volunteer_file)
 service_record = cached(reads.service_record)
 volunteer_stars = cached(stars.volunteer_stars)
 pending_records = cached(reads.pending_records)
+pending_needs = cached(corrections.pending_needs)  # the street's 待审核 lists records and needs together
 team_table = cached(reads.team_table)
 
 # The forms' lists, the records they edit, and the 志愿服务记录证明.

@@ -11,6 +11,7 @@ import streamlit as st
 from components import data
 from components.cache import engine
 from components.forms import ANY_DAY, Edit, FormStates, after_save, edit_form, renew_key
+from components.tables import show
 from components.volunteers import data as vd
 from db import clock, vocab
 from db.auth import CurrentUser
@@ -30,7 +31,7 @@ STATES = FormStates(key="vf_key_{}", flash="vf_flash_{}")
 def award_panel(user: CurrentUser, pending: pd.DataFrame, view: pd.DataFrame, config: dict) -> None:
     """The pending list with row selection and 「认定达标星级」 for the selected volunteers."""
     STATES.show_flash("award")
-    picked = st.dataframe(view, hide_index=True, width="stretch", column_config=config, key="award_table",
+    picked = show(view, hide_index=True, width="stretch", column_config=config, key="award_table",
                           on_select="rerun", selection_mode="multi-row")
     rows = list(picked.selection.rows) if picked is not None else []
     chosen = pending.iloc[rows] if rows else pending.iloc[0:0]
@@ -126,13 +127,13 @@ def preset_admin(user: CurrentUser, ver: int) -> None:
 
 def review_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
     STATES.show_flash("review")
-    pending = vd.pending_records(ver, scope)
+    pending = vd.pending_records(ver, scope, real_names=sees_real_names(user))
     if pending.empty:
         st.info("所选范围内没有待审核的服务记录。")
         return
     st.caption(f"共 {len(pending)} 条待审核记录（最早的在前）。勾选后通过或驳回；驳回须填写原因。")
     view = pending[["record_id", "service_date", "title", "community", "name", "hours", "kind", "reason"]]
-    picked = st.dataframe(view.rename(columns=COLS), hide_index=True, width="stretch", key="review_table",
+    picked = show(view.rename(columns=COLS), key="review_table",
                           on_select="rerun", selection_mode="multi-row", height=360,
                           column_config={COLS["hours"]: st.column_config.NumberColumn(format="%.1f"),
                                          COLS["service_date"]: st.column_config.DateColumn(format="YYYY-MM-DD")})
@@ -257,7 +258,7 @@ def team_panel(user: CurrentUser, scope: Scope, ver: int) -> None:
     STATES.show_flash("team")
     table = vd.team_table(ver, scope)
     if not table.empty:
-        st.dataframe(table[["team", "community", "street", "founded_year", "members", "description"]]
+        show(table[["team", "community", "street", "founded_year", "members", "description"]]
                      .rename(columns={**COLS, "community": "社区 / 机构"}), hide_index=True, width="stretch",
                      height=260, column_config={COLS["founded_year"]: st.column_config.NumberColumn(format="%d")})
     communities = dict(data.communities(ver, scope, None))

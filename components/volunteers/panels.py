@@ -10,15 +10,18 @@ from components import cards, data, filters, fmt
 from components.cards import Tile, tile_grid
 from components.charts import chart_or_info
 from components.downloads import download
-from components.forms import pick
+from components.forms import pick, run_change, show_flash
+from components.tables import show, table_height
 from components.volunteers import charts
 from components.volunteers import data as vd
 from db import figures, vocab
 from db.auth import CurrentUser
+from db.charity import corrections
 from db.export import to_csv_bytes
-from db.privacy import mask_name
-from db.scope import Scope
+from db.privacy import mask_name, sees_real_names
+from db.scope import Scope, narrow
 from db.volunteers import reads as vol
+from db.volunteers import writes as vw
 from db.volunteers.stars import level_counts
 
 COLS = vocab.VOLUNTEER_COLUMNS
@@ -64,7 +67,7 @@ def _board_table(df: pd.DataFrame, value: str, label_col: str, extra: list[str])
     config[COLS[value]] = st.column_config.ProgressColumn(
         COLS[value], min_value=0, max_value=max(top, 1.0), format="%.1f" if value == "hours" else "%d",
         width=110 if narrow else 170)
-    picked = st.dataframe(_view(df, columns), hide_index=True, width="stretch", height=min(38 + 35 * len(df), 640),
+    picked = show(_view(df, columns), hide_index=True, width="stretch", height=min(38 + 35 * len(df), 640),
                           column_config=config, key=f"board_pick_{label_col}",
                           **({"on_select": "rerun", "selection_mode": "single-row"} if label_col == "name" else {}))
     rows = list(picked.selection.rows) if label_col == "name" and picked is not None else []
@@ -195,19 +198,19 @@ def stars_tab(user: CurrentUser, scope: Scope, ver: int) -> None:
     elif user.may_write:
         volunteer_forms.award_panel(user, pending, _star_view(pending), STAR_CONFIG)
     else:
-        st.dataframe(_star_view(pending), hide_index=True, width="stretch", column_config=STAR_CONFIG)
+        show(_star_view(pending), hide_index=True, width="stretch", column_config=STAR_CONFIG)
     st.subheader("星级志愿者一览")
     listed = table[(table["eligible_rank"] > 0) | (table["awarded_rank"] > 0)].sort_values(
         ["hours", "volunteer_id"], ascending=[False, True])
     if listed.empty:
         st.info("所选范围内还没有达到星级的志愿者。")
     else:
-        st.dataframe(_star_view(listed), hide_index=True, width="stretch", column_config=STAR_CONFIG, height=420)
+        show(_star_view(listed), hide_index=True, width="stretch", column_config=STAR_CONFIG, height=420)
         download("导出星级志愿者 CSV", to_csv_bytes(_star_view(listed)), file_name="星级志愿者.csv",
                  mime="text/csv", key="stars_export", table="staraward", detail={"rows": len(listed)})
     if not near.empty:
         with st.expander(f"即将达标：距一星不足 20 小时（{len(near)} 人）"):
-            st.dataframe(_star_view(near.sort_values("to_next")), hide_index=True, width="stretch",
+            show(_star_view(near.sort_values("to_next")), hide_index=True, width="stretch",
                          column_config=STAR_CONFIG)
     if user.is_admin:
         volunteer_forms.preset_admin(user, ver)
@@ -231,11 +234,70 @@ def active_tab(scope: Scope, ver: int) -> None:
     with right:
         st.markdown("**按社区：活跃率**")
         chart_or_info(st, by_comm, charts.community_active_chart, "所选范围内没有志愿者。")
-    st.dataframe(
+    show(
         by_comm[["community", "street", "registered", "active", "active_rate"]].rename(columns=COLS),
         hide_index=True, width="stretch",
         column_config={COLS["active_rate"]: st.column_config.ProgressColumn(min_value=0, max_value=1,
                                                                            format="percent")})
     with st.expander("按月明细"):
-        st.dataframe(monthly.rename(columns=COLS), hide_index=True, width="stretch",
+        show(monthly.rename(columns=COLS), hide_index=True, width="stretch",
                      column_config={COLS["active_rate"]: st.column_config.NumberColumn(format="percent")})
+
+
+# ================================================================================================ 待审核
+
+
+def approvals_panel(user: CurrentUser, ver: int) -> None:
+    """待审核 (issue 10): the pending service records and charity needs of the user's communities — for a street
+    user all of its communities, narrowed to one if wished — approved or rejected in bulk (a rejection with a
+    reason). The services refuse any record outside the user's scope and audit each decision."""
+    if not user.may_approve:
+        st.info("您的角色只能查看数据，不能审核。")
+        return
+    show_flash("approvals_done")
+    scope = narrow(user.scope, Scope(community_id=pick("社区", data.communities(ver, user.scope, None),
+                                                       "approvals_community", none_label="本范围内全部社区")))
+    records = vd.pending_records(ver, scope, real_names=sees_real_names(user))
+    needs = vd.pending_needs(ver, scope)
+    st.caption(f"待审核：志愿服务记录 {len(records):,} 条，慈善需求 {len(needs):,} 件。勾选后批量通过或驳回；驳回须填写原因。")
+    record_tab, need_tab = st.tabs([f"志愿服务记录（{len(records):,}）", f"慈善需求（{len(needs):,}）"])
+    with record_tab:
+        _approve_in_bulk(
+            "records", records, "record_id",
+            {"record_id": "编号", "service_date": "服务日期", "title": "活动", "community": "社区", "name": "志愿者",
+             "hours": "时长（小时）", "kind": "类型", "reason": "说明"},
+            lambda s, chosen, approve, reason: vw.review_records(
+                session=s, user=user, records={int(r.record_id): int(r.version) for r in chosen.itertuples()},
+                approve=approve, reason=reason),
+            "条服务记录")
+    with need_tab:
+        _approve_in_bulk(
+            "needs", needs, "need_id",
+            {"need_id": "编号", "filed_on": "提出日期", "title": "需求", "community": "社区", "category": "类别",
+             "amount": "数量", "unit": "单位", "urgency": "紧急程度"},
+            lambda s, chosen, approve, reason: corrections.review_needs(
+                session=s, user=user, needs={int(r.need_id): int(r.version) for r in chosen.itertuples()},
+                approve=approve, reason=reason),
+            "件需求")
+
+
+def _approve_in_bulk(name: str, pending: pd.DataFrame, id_col: str, columns: dict[str, str], work, noun: str
+                     ) -> None:
+    if pending.empty:
+        st.info("没有待审核的记录。")
+        return
+    every = st.checkbox(f"全选（{len(pending):,}）", key=f"approvals_{name}_all")
+    view = pending[list(columns)].rename(columns=columns)
+    picked = show(view, key=f"approvals_{name}_table",
+                          on_select="rerun", selection_mode="multi-row", height=table_height(len(view), 400),
+                          column_config={c: st.column_config.DateColumn(format="YYYY-MM-DD")
+                                         for c in ("服务日期", "提出日期") if c in view})
+    chosen = pending if every else pending.iloc[list(picked.selection.rows) if picked is not None else []]
+    reason = st.text_input("驳回原因（驳回时必填）", key=f"approvals_{name}_reason")
+    c1, c2, _ = st.columns([1, 1, 3])
+    approve = c1.button(f"通过所选（{len(chosen)}）", type="primary", disabled=chosen.empty,
+                        key=f"approvals_{name}_approve")
+    reject = c2.button(f"驳回所选（{len(chosen)}）", disabled=chosen.empty, key=f"approvals_{name}_reject")
+    if approve or reject:
+        run_change("approvals_done", lambda s: work(s, chosen, bool(approve), reason),
+                   lambda n: f"已{'通过' if approve else '驳回'} {n} {noun}。")

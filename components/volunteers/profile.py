@@ -10,6 +10,7 @@ import streamlit as st
 from components import fmt
 from components.cards import Tile, tile_grid
 from components.downloads import download
+from components.tables import show as show_table
 from components.volunteers import data as vd
 from db import clock, figures, vocab
 from db.auth import CurrentUser
@@ -60,7 +61,7 @@ def file_tab(user: CurrentUser, scope: Scope, ver: int) -> None:
     else:
         columns = ["service_date", "title", "type", "community", "project", "hours", "kind", "status", "reason"]
         view = records.fillna({"project": "—", "community": "—"})[columns].rename(columns=COLS)
-        st.dataframe(view, hide_index=True, width="stretch", height=min(36 + 35 * len(view), 420),
+        show_table(view, hide_index=True, width="stretch", height=min(36 + 35 * len(view), 420),
                      column_config={COLS["hours"]: st.column_config.NumberColumn(format="%.1f"),
                                     COLS["service_date"]: st.column_config.DateColumn(format="YYYY-MM-DD")})
     st.subheader("志愿服务记录证明")

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import aliased
+from sqlmodel import Session
 
 from db import vocab
 from db.models import (
@@ -28,6 +30,7 @@ from db.models import (
     Volunteer,
 )
 from db.periods import Period, add_months
+from db.privacy import mask_name
 from db.scope import Scope
 
 
@@ -182,3 +185,57 @@ def project_rows(scope: Scope, period: Period, brand_level: str | None = None) -
         Project.status, Project.start_date, Project.end_date, Project.street_id, Project.community_id,
         Project.organization_id,
     ).where(*clauses)
+
+
+# ------------------------------------------------------------------------- drill-down rows as people read them
+# Below: what a drill-down shows and exports beside a record set's ids (issue 10). They read the rows a figure
+# counted and add words to them; the record sets above, and so every figure, are unchanged.
+
+_CHUNK = 5_000
+
+
+def _lookup(session: Session, key: Any, label: Any, ids: Any) -> dict[int, str]:
+    wanted = sorted({int(i) for i in ids if i is not None and not pd.isna(i)})
+    found: dict[int, str] = {}
+    for at in range(0, len(wanted), _CHUNK):
+        found.update(session.execute(select(key, label).where(key.in_(wanted[at:at + _CHUNK]))).all())
+    return found
+
+
+def with_names(session: Session, df: pd.DataFrame, real_names: bool) -> pd.DataFrame:
+    """A drill-down's rows with the volunteer's name beside ``volunteer_id`` (masked unless ``real_names``: only
+    for a user who may see the real names of the scope, ``db.privacy.sees_real_names``) and the activity's
+    title beside ``activity_id``."""
+    out = df.copy()
+    if "volunteer_id" in out and "name" not in out:
+        names = _lookup(session, Volunteer.id, Volunteer.name, out["volunteer_id"])
+        out.insert(out.columns.get_loc("volunteer_id") + 1, "name", [names.get(v) for v in out["volunteer_id"]])
+    if "name" in out and not real_names:
+        out["name"] = out["name"].map(mask_name)
+    if "activity_id" in out and "title" not in out:
+        titles = _lookup(session, Activity.id, Activity.title, out["activity_id"])
+        out.insert(out.columns.get_loc("activity_id") + 1, "title", [titles.get(a) for a in out["activity_id"]])
+    return out
+
+
+def per_volunteer(df: pd.DataFrame, most_titles: int = 10) -> pd.DataFrame:
+    """Service records (``with_names`` rows) folded to one row per volunteer — as a figure counting people counts
+    them: volunteer_id, name, community, street, records, activities, hours, first and last service day and the
+    activities' titles (the first ``most_titles``, then how many more)."""
+    columns = ["volunteer_id", "name", "community", "street", "records", "activity_count", "hours", "first_day",
+               "last_day", "activities_list"]
+    if df.empty:
+        return pd.DataFrame(columns=columns)
+
+    def titles(values: pd.Series) -> str:
+        unique = list(dict.fromkeys(t for t in values if isinstance(t, str)))
+        more = len(unique) - most_titles
+        return "、".join(unique[:most_titles]) + (f" 等 {len(unique)} 场" if more > 0 else "")
+
+    first = {c: "first" for c in ("name", "community", "street") if c in df}
+    grouped = df.sort_values("service_date").groupby("volunteer_id", sort=False).agg(
+        **{c: (c, how) for c, how in first.items()}, records=("volunteer_id", "size"),
+        activity_count=("activity_id", "nunique"), hours=("hours", "sum"), first_day=("service_date", "min"),
+        last_day=("service_date", "max"), activities_list=("title", titles))
+    out = grouped.reset_index().sort_values(["hours", "volunteer_id"], ascending=[False, True])
+    return out[[c for c in columns if c in out]].reset_index(drop=True)

@@ -247,15 +247,14 @@ def projects(session: Session, scope: Scope) -> list[tuple[int, str]]:
 
 
 def volunteer_options(session: Session, scope: Scope, real_names: bool = False) -> list[tuple[int, str]]:
-    """(id, label) of the volunteers registered in a scope: 张*明 · 新港山路社区 · 尾号1234 · #12, with the real name
-    (张晓明 · …) when ``real_names`` (``db.privacy.sees_real_names``: staff and admins, who enter their records)."""
+    """(id, label) of a scope's volunteers: 张*明 · 新港山路社区 · 尾号1234 · #12 (real name if ``real_names``)."""
     rows = session.execute(
         select(Volunteer.id, Volunteer.name, Volunteer.phone, Community.name.label("community"))
         .outerjoin(Community, Community.id == Volunteer.community_id)
         .where(*scope.where(Volunteer)).order_by(Volunteer.id)
     ).all()
-    return [(r.id, f"{r.name if real_names else mask_name(r.name)} · {r.community or '—'} · {phone_tail(r.phone)}"
-                   f" · #{r.id}") for r in rows]
+    name = (lambda n: n) if real_names else mask_name
+    return [(r.id, f"{name(r.name)} · {r.community or '—'} · {phone_tail(r.phone)} · #{r.id}") for r in rows]
 
 
 def team_table(session: Session, scope: Scope) -> pd.DataFrame:
@@ -289,9 +288,9 @@ def activity_options(session: Session, scope: Scope, today: date, days: int = 40
             for r in rows]
 
 
-def pending_records(session: Session, scope: Scope, limit: int = 500) -> pd.DataFrame:
+def pending_records(session: Session, scope: Scope, limit: int = 500, real_names: bool = False) -> pd.DataFrame:
     """Pending service records in a scope (where served), oldest first: record_id, version, service_date,
-    title, community, volunteer_id, name (masked), hours, kind, reason."""
+    title, community, volunteer_id, name (masked unless ``real_names``), hours, kind, reason."""
     rows = session.execute(
         select(SR.id, SR.version, SR.service_date, Activity.title, Community.name, SR.volunteer_id, Volunteer.name,
                SR.hours, SR.kind, SR.reason)
@@ -303,7 +302,7 @@ def pending_records(session: Session, scope: Scope, limit: int = 500) -> pd.Data
     ).all()
     df = pd.DataFrame(rows, columns=["record_id", "version", "service_date", "title", "community", "volunteer_id",
                                      "name", "hours", "kind", "reason"])
-    df["name"] = df["name"].map(mask_name)
+    df["name"] = df["name"] if real_names else df["name"].map(mask_name)
     return df
 
 
