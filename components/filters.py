@@ -38,14 +38,28 @@ def scope_filter(base: Scope, data_ver: int, *, container=None) -> Scope:
     return narrow(base, requested)
 
 
+def segments(box, label: str, options: list, default, key: str, format_func=str):
+    """A single-choice segmented control whose choice stays chosen: Streamlit's toggles off when its chosen segment
+    is clicked again (nothing highlighted, the page silently back on ``default``); this keeps the last choice."""
+    last = f"{key}__last"
+
+    def keep() -> None:
+        if st.session_state.get(key) is None:
+            st.session_state[key] = st.session_state.get(last, default)
+        else:
+            st.session_state[last] = st.session_state[key]
+
+    return box.segmented_control(label, options, format_func=format_func, default=default, key=key,
+                                 on_change=keep) or st.session_state.get(last, default)
+
+
 def period_filter(today: date | None = None, *, container=None, default: str = "year",
                   key: str = "filter_period") -> Period:
     """本月 / 本季度 / 本年 / 累计 / 自定义."""
     box = container or st
     today = today or clock.today()
     kinds = list(PERIOD_KINDS)
-    kind = box.segmented_control("时段", kinds, format_func=PERIOD_KINDS.get, default=default,
-                                 key=key) or default
+    kind = segments(box, "时段", kinds, default, key, PERIOD_KINDS.get)
     if kind != "custom":
         return period_of(kind, today)
     picked = box.date_input("自定义时段", value=(today - timedelta(days=29), today), max_value=today,

@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 import streamlit as st
 
 from components.cache import engine
+from components.filters import segments
 from db.auth import CurrentUser
 from db.errors import NotFound, StaleEdit, ValidationFailed, WriteError
 from db.write import run_write, submit
@@ -166,7 +167,7 @@ def entry_header(streets: Sequence[tuple[int, str]], choices: Sequence[str], *, 
         st.warning("您的数据范围内没有街道，无法录入。请联系管理员。")
         return None
     with st.container(horizontal=True, vertical_alignment="bottom"):
-        kind = st.segmented_control("录入内容", choices, default=choices[0], key=kind_key) or choices[0]
+        kind = segments(st, "录入内容", list(choices), choices[0], kind_key)
         street_id = pick("所属街道", streets, street_key, optional=False) if len(streets) > 1 else streets[0][0]
     return kind, street_id
 

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from components.admin import data as ad
+from components.filters import segments
 from components.forms import Edit, FormStates, edit_form, index_of, pick
 from components.organizations import forms as org_forms
 from components.tables import show as show_table
@@ -26,7 +27,7 @@ COORD_HELP = ("GCJ-02：在高德、腾讯地图上取的坐标；WGS-84：GPS �
 
 def reference_panel(user: CurrentUser, ver: int) -> None:
     STATES.show_flash()
-    kind = st.segmented_control("维护内容", KINDS, default=KINDS[0], key="ref_kind") or KINDS[0]
+    kind = segments(st, "维护内容", list(KINDS), KINDS[0], "ref_kind")
     choices = ad.place_choices(ver, user)
     if kind == "街道":
         _streets(user, ver)

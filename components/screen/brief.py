@@ -11,6 +11,7 @@ import streamlit as st
 from components import filters
 from components.cache import cached
 from components.downloads import download
+from components.filters import segments
 from db.periods import Period, period_of
 from db.scope import Scope, narrow
 from db.screen.brief import Brief, brief_with_docx
@@ -44,8 +45,7 @@ PRINT_CSS = """
 
 def pick_period(today: date) -> Period:
     """本月 / 本季度 / 本年 / 自定义 (a brief is written for a period of work, not for 累计)."""
-    kind = st.segmented_control("时段", list(KINDS), format_func=KINDS.get, default="month",
-                                key="brief_period") or "month"
+    kind = segments(st, "时段", list(KINDS), "month", "brief_period", KINDS.get)
     if kind != "custom":
         return period_of(kind, today)
     last_month_end = today.replace(day=1) - timedelta(days=1)

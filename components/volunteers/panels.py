@@ -10,6 +10,7 @@ from components import cards, data, filters, fmt
 from components.cards import Tile, tile_grid
 from components.charts import chart_or_info
 from components.downloads import download
+from components.filters import segments
 from components.forms import pick, run_change, show_flash
 from components.tables import show, table_height
 from components.volunteers import charts
@@ -39,9 +40,8 @@ def board_filters(scope: Scope, ver: int) -> tuple[vol.BoardFilter, str]:
     """Period, team, project, 信用 only and the measure; returns the filter and the measure."""
     with st.container(horizontal=True, vertical_alignment="bottom"):
         period = filters.period_filter(default="year", key="board_period")
-        metric = st.segmented_control("排序依据", list(vocab.LEADERBOARD_METRICS),
-                                      format_func=lambda m: f"按{vocab.LEADERBOARD_METRICS[m]}", default="hours",
-                                      key="board_metric") or "hours"
+        metric = segments(st, "排序依据", list(vocab.LEADERBOARD_METRICS), "hours", "board_metric",
+                          lambda m: f"按{vocab.LEADERBOARD_METRICS[m]}")
     with st.container(horizontal=True, vertical_alignment="bottom"):
         team_id = pick("队伍", vd.teams(ver, scope), "board_team", none_label=ANY)
         project_id = pick("项目", vd.projects(ver, scope), "board_project", none_label=ANY)

@@ -10,6 +10,7 @@ import streamlit as st
 from components import fmt
 from components.cards import Tile, tile_grid
 from components.downloads import download
+from components.filters import segments
 from components.tables import show as show_table
 from components.volunteers import data as vd
 from db import clock, figures, vocab
@@ -123,8 +124,8 @@ def certificate_panel(user: CurrentUser, volunteer_id: int, ver: int, today: dat
     issuer_default = vd.default_issuer(ver, volunteer_id)
     with st.container(horizontal=True, vertical_alignment="bottom"):
         issuer = st.text_input("出具单位", value=issuer_default, max_chars=60, key=f"cert_issuer_{volunteer_id}")
-        span = st.segmented_control("证明时段", ["all", "year", "custom"], default="all", key="cert_span",
-                                    format_func={"all": "注册以来", "year": "本年", "custom": "自定义"}.get) or "all"
+        span = segments(st, "证明时段", ["all", "year", "custom"], "all", "cert_span",
+                        {"all": "注册以来", "year": "本年", "custom": "自定义"}.get)
     period: Period | None = None
     if span == "year":
         period = period_of("year", today)
