@@ -24,9 +24,8 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from db.bootstrap import ensure_ready
+from db.bootstrap import prepare
 from db.engine import get_engine, session_scope
-from db.secret import check_shared_secret
 from db.settings import get_settings
 from db.write import data_version
 
@@ -36,10 +35,10 @@ R = TypeVar("R")
 
 @st.cache_resource(show_spinner="正在准备数据库……")
 def engine() -> Engine:
-    """One engine per process, migrated (and seeded with demo data on a fresh install) once."""
+    """One engine per process, migrated (and seeded with demo data on a fresh install) once: by the launcher
+    (``python -m db.cli serve``) before the server started, else here on the first run (db.bootstrap.prepare)."""
     eng = get_engine()
-    ensure_ready(eng)
-    check_shared_secret(eng)  # several servers on one PostgreSQL must share the cookie key
+    prepare(eng)
     return eng
 
 

@@ -216,6 +216,8 @@ def friendly_errors() -> Iterator[None]:
 
 
 FRIENDLY_ERROR = "抱歉，页面出现意外错误，已记录在服务器日志中。请刷新页面重试；若仍出现，请联系管理员。"
+STARTUP_FAILED = ("数据库准备失败（应用数据库结构或载入演示数据时出错），详情已记录在服务器日志中。请联系管理员处理后"
+                  "刷新页面重试。")
 DB_UNAVAILABLE = ("数据库暂时无法连接（可能正在重启或维护），已保存的数据不受影响。请稍后刷新页面重试；"
                   "若持续出现，请联系管理员。")
 
@@ -322,6 +324,10 @@ def setup_page(path: str, title: str, *, layout: str = "wide", sidebar: str = "e
     except SecretKeyMismatch as exc:
         _log.error("refusing to serve: %s", exc)
         st.error(str(exc))
+        st.stop()
+    except Exception as exc:  # migration or demo load failed, database unreachable: tried again on the next run
+        _log.exception("the database could not be prepared")
+        st.error(DB_UNAVAILABLE if database_unavailable(exc) else STARTUP_FAILED)
         st.stop()
     pending = st.session_state.pop("_pending_cookie", None)
     if pending is not None:
