@@ -68,12 +68,15 @@ def cached(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[int
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _spec(key: tuple, _build: Callable[..., alt.TopLevelMixin], _args: tuple, _kwargs: dict) -> dict:
-    return _build(*_args, **_kwargs).to_dict()
+def _spec(key: tuple, _build: Callable[..., alt.TopLevelMixin | None], _args: tuple, _kwargs: dict) -> dict | None:
+    chart = _build(*_args, **_kwargs)
+    return None if chart is None else chart.to_dict()
 
 
-def chart_spec(build: Callable[..., alt.TopLevelMixin], key: tuple, args: tuple, kwargs: dict[str, Any]) -> dict:
+def chart_spec(build: Callable[..., alt.TopLevelMixin | None], key: tuple, args: tuple, kwargs: dict[str, Any]
+               ) -> dict | None:
     """The Vega-Lite spec of ``build(*args, **kwargs)``, cached under ``key``, which must name everything the data
-    depend on (data version, scope, period, figure): building an Altair chart and validating it is most of a warm
+    depend on (data version, scope, period, figure; or the content of the frames, as the maps do): None when
+    ``build`` has nothing to draw. Building an Altair chart and validating it is most of a warm
     rerun (≈ 20 ms a chart), and hashing the frames themselves would cost half of that again."""
     return _spec((build.__module__, build.__qualname__, key), build, args, kwargs)
