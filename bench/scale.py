@@ -88,6 +88,7 @@ class Results:
 
     def print(self) -> None:
         w = [max(len(r[i]) for r in [("figure", "value", "target", ""), *self.rows]) for i in range(4)]
+        w[1] = min(w[1], 60)  # a long value (the conditions) runs over rather than widening every row
         print()
         print("=" * 100)
         print("SUMMARY")

@@ -79,10 +79,13 @@ def shows_demo_accounts(engine: Engine | None = None) -> bool:
 def _file_lock(engine: Engine) -> Iterator[None]:
     """Two processes starting on one SQLite file at once: the second waits until the first has prepared it."""
     database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not database or database == ":memory:":
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system: one server per SQLite file
+        fcntl = None
+    if not database or database == ":memory:" or fcntl is None:
         yield
         return
-    import fcntl
 
     path = Path(database).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)

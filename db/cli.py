@@ -87,7 +87,7 @@ def _serve(args: list[str]) -> int:
            "--server.scriptHealthCheckEnabled", "true", *args]
     sys.stdout.flush()
     sys.stderr.flush()
-    if os.fork() == 0:  # the warm-up helper; the launcher's own process becomes the server (same pid)
+    if hasattr(os, "fork") and os.fork() == 0:  # the warm-up helper; this process becomes the server (same pid)
         try:
             _warm_up(args)
         finally:
