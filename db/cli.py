@@ -62,6 +62,7 @@ def _warm_up(args: list[str]) -> None:
             time.sleep(0.2)
     with contextlib.suppress(OSError):
         urllib.request.urlopen(f"{base}/_stcore/script-health-check", timeout=WARM_UP_SECONDS).close()
+        print(f"已就绪：http://localhost:{port}" + (f"/{prefix}" if prefix else ""), flush=True)
 
 
 def _serve(args: list[str]) -> int:

@@ -121,6 +121,18 @@ def test_a_failed_preparation_shows_a_chinese_message_then_the_login_once_fixed(
     assert has_label(at.text_input, PASSWORD_LABEL)
 
 
+def test_the_objects_of_the_start_up_are_frozen_once_per_process(fresh_app, monkeypatch):
+    from components import page
+
+    frozen: list[int] = []
+    monkeypatch.setattr(page, "_frozen", [])
+    monkeypatch.setattr(page.gc, "freeze", lambda: frozen.append(1))
+    for _ in range(2):
+        at = new_app().run()
+        assert not at.exception and has_label(at.text_input, PASSWORD_LABEL)
+    assert frozen == [1]
+
+
 def test_serve_refuses_to_start_with_a_chinese_message_when_the_database_cannot_be_prepared(tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the database's folder should be")
@@ -173,13 +185,16 @@ def test_first_visit_after_serve_shows_the_login_form_quickly(tmp_path):
                 page = ctx.new_page()
                 _wait_healthy(proc, srv, timeout=120)
                 healthy = time.monotonic()
-                page.goto(srv.url)
+                page.goto(srv.url)  # at once: the visit shares the server's warm-up run
                 page.get_by_label(PASSWORD_LABEL).wait_for(timeout=60_000)
                 sync_api.expect(page.get_by_text("演示账号")).to_be_visible()
                 first = time.monotonic() - healthy
+                deadline = time.monotonic() + 60
+                while "已就绪" not in srv.log_path.read_text(errors="replace") and time.monotonic() < deadline:
+                    time.sleep(0.1)  # the launcher's own line: the warm-up run is over
                 second_page = ctx.new_page()
                 t0 = time.monotonic()
-                second_page.goto(srv.url)
+                second_page.goto(srv.url)  # what a user who opens the address once it is printed waits
                 second_page.get_by_label(PASSWORD_LABEL).wait_for(timeout=60_000)
                 second = time.monotonic() - t0
                 guard.assert_local()
@@ -191,7 +206,9 @@ def test_first_visit_after_serve_shows_the_login_form_quickly(tmp_path):
             proc.wait(timeout=30)
     log_text = srv.log_path.read_text(errors="replace")
     print(f"\nserve: healthy {healthy - started:.2f} s after the command; login form {first:.2f} s after healthy "
-          f"(first visit), {second:.2f} s for a second tab; load average {os.getloadavg()[0]:.1f}")
-    assert "数据库已就绪" in log_text and "Traceback" not in log_text, log_text[-2000:]
-    assert first < 5.0, f"first visit took {first:.1f} s after the server was healthy"
-    assert second < 5.0
+          f"(a visit at once), {second:.2f} s for a visit once 已就绪 was printed; load average "
+          f"{os.getloadavg()[0]:.1f}")
+    assert "数据库已就绪" in log_text and "已就绪：http://localhost:" in log_text, log_text[-2000:]
+    assert "Traceback" not in log_text, log_text[-2000:]
+    assert first < 6.0, f"a visit the moment the server was healthy took {first:.1f} s"
+    assert second < 4.0, f"a visit once the server said 已就绪 took {second:.1f} s"
