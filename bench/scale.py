@@ -23,7 +23,12 @@ settings apply (e.g. ``CACHE_TTL_SECONDS=3600 python -m bench.scale ...`` for th
    tab does: it logs in through the 用户名/密码/登录 form and then switches 时段 本月 / 本年 on the overview; time from
    sending the change until the server reports the run finished (the app idle again). Browser-side drawing is not
    included: 50 Chromium pages on a 2-core machine starve the server they are meant to measure. Each session waits
-   ``--think`` seconds (uniform) between clicks; a timeline shows when slow reruns bunch up.
+   ``--think`` seconds (uniform) between clicks; a timeline shows when slow reruns bunch up. The figure depends on
+   what is printed with it (the "conditions" row): think time (sessions ÷ mean think = reruns offered a second),
+   the live refresh (``--refresh``, off by default), the warm-up (``--no-warm-up``), the cache bound
+   (CACHE_TTL_SECONDS: a figure that expires during the run is recomputed by every session that misses it
+   meanwhile, and those reruns bunch up), the load average at the start and the CPU the server, this client and
+   the rest of the machine used during the reruns.
 
 Exit status is 0 even when a target is missed (MISSED is printed beside it).
 """
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import shutil
@@ -82,6 +88,7 @@ class Results:
 
     def print(self) -> None:
         w = [max(len(r[i]) for r in [("figure", "value", "target", ""), *self.rows]) for i in range(4)]
+        w[1] = min(w[1], 60)  # a long value (the conditions) runs over rather than widening every row
         print()
         print("=" * 100)
         print("SUMMARY")
@@ -439,10 +446,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(url: str, workdir: Path) -> tuple[subprocess.Popen, str, Path]:
+def start_server(url: str, workdir: Path, refresh: int = 0) -> tuple[subprocess.Popen, str, Path]:
     port = _free_port()
     log_path = workdir / "streamlit.log"
-    env = {**os.environ, "DATABASE_URL": url, "LIVE_REFRESH_SECONDS": "0", "LOAD_DEMO": "false",
+    env = {**os.environ, "DATABASE_URL": url, "LIVE_REFRESH_SECONDS": str(refresh), "LOAD_DEMO": "false",
            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
@@ -474,12 +481,34 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (Linux /proc; nan elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy since boot (Linux /proc/stat; nan elsewhere)."""
+    try:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (
+            int(x) for x in Path("/proc/stat").read_text().split()[1:9])
+        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return float("nan")
+
+
 @dataclass
 class SessionStats:
     login_ms: list[float] = field(default_factory=list)
     rerun_ms: list[float] = field(default_factory=list)
     rerun_at: list[float] = field(default_factory=list)  # monotonic start of each rerun (for the timeline)
     failures: list[str] = field(default_factory=list)
+    warm_ms: list[float] = field(default_factory=list)  # the warm-up session: login, then its two reruns
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds during the timed reruns: server, client, all
+    wall_s: float = 0.0  # duration of the timed reruns
 
 
 class WsSession:
@@ -551,7 +580,7 @@ class WsSession:
 
 
 async def _one_session(base: str, idx: int, reruns: int, think: tuple[float, float], start_gate,
-                       stats: SessionStats, timeout: float) -> None:
+                       stats: SessionStats, timeout: float, logins: asyncio.Semaphore | None = None) -> None:
     from streamlit.proto.Common_pb2 import StringArray
 
     sess = WsSession(base, timeout)
@@ -559,8 +588,9 @@ async def _one_session(base: str, idx: int, reruns: int, think: tuple[float, flo
         t0 = time.perf_counter()
         await sess.connect()
         await sess.rerun()  # the login page
-        await sess.rerun([sess.state("用户名", string_value=LEADER), sess.state("密码", string_value=PASSWORD),
-                          sess.state("登录", trigger_value=True)])
+        async with logins or contextlib.nullcontext():
+            await sess.rerun([sess.state("用户名", string_value=LEADER), sess.state("密码", string_value=PASSWORD),
+                              sess.state("登录", trigger_value=True)])
         if "时段" not in sess.widgets:
             raise RuntimeError(f"no overview after logging in (widgets {sorted(sess.widgets)}, {sess.problems})")
         stats.login_ms.append((time.perf_counter() - t0) * 1000)
@@ -582,38 +612,48 @@ async def _one_session(base: str, idx: int, reruns: int, think: tuple[float, flo
         await sess.close()
 
 
-async def _drive(base: str, sessions: int, reruns: int, think: tuple[float, float], timeout: float
-                 ) -> SessionStats:
+async def _drive(base: str, sessions: int, reruns: int, think: tuple[float, float], timeout: float,
+                 server_pid: int, warm_up: bool = True, login_concurrency: int = 4) -> SessionStats:
     stats = SessionStats()
-    # Warm-up (not counted): the first login and both periods compute the figures into the shared caches.
-    warm = SessionStats()
+    if warm_up:  # not counted: the first login and both periods compute the figures into the shared caches
+        warm = SessionStats()
+        gate = asyncio.Event()
+        gate.set()
+        await _one_session(base, -1, 2, (0, 0), gate, warm, timeout)
+        if warm.failures:
+            log(f"  warm-up session failed: {warm.failures}")
+        stats.warm_ms = warm.login_ms + warm.rerun_ms
+        log(f"  warm-up: login {[round(x) for x in warm.login_ms]} ms, reruns {[round(x) for x in warm.rerun_ms]} ms")
     gate = asyncio.Event()
-    gate.set()
-    await _one_session(base, -1, 2, (0, 0), gate, warm, timeout)
-    if warm.failures:
-        log(f"  warm-up session failed: {warm.failures}")
-    log(f"  warm-up: login {[round(x) for x in warm.login_ms]} ms, reruns {[round(x) for x in warm.rerun_ms]} ms")
-    gate = asyncio.Event()
+    # All sessions log in as the one benchmark leader. authenticate() counts an attempt as failed until its
+    # password check ends, so more than MAX_FAILED_LOGINS (5) slow logins in flight at once lock the account and
+    # the next logins fail: at most ``login_concurrency`` logins run at once (0: no limit).
+    logins = asyncio.Semaphore(login_concurrency) if login_concurrency > 0 else None
     tasks = []
     for i in range(sessions):
-        tasks.append(asyncio.create_task(_one_session(base, i, reruns, think, gate, stats, timeout)))
+        tasks.append(asyncio.create_task(_one_session(base, i, reruns, think, gate, stats, timeout, logins)))
         await asyncio.sleep(0.2)  # staggered arrivals
     while len(stats.login_ms) + len(stats.failures) < sessions and not all(t.done() for t in tasks):
         await asyncio.sleep(0.2)
     log(f"  {len(stats.login_ms)} sessions logged in (login p50 {pct(stats.login_ms, .5):.0f} ms, "
         f"p95 {pct(stats.login_ms, .95):.0f} ms); reruns start")
+    cpu0 = (cpu_seconds(server_pid), time.process_time(), machine_busy_seconds(), time.perf_counter())
     gate.set()
     await asyncio.gather(*tasks)
+    cpu1 = (cpu_seconds(server_pid), time.process_time(), machine_busy_seconds(), time.perf_counter())
+    stats.cpu = {"server": cpu1[0] - cpu0[0], "client": cpu1[1] - cpu0[1], "all": cpu1[2] - cpu0[2]}
+    stats.wall_s = cpu1[3] - cpu0[3]
     return stats
 
 
 def sessions_benchmark(url: str, workdir: Path, sessions: int, reruns: int, think: tuple[float, float],
-                       timeout_s: float) -> SessionStats:
-    proc, base, log_path = start_server(url, workdir)
+                       timeout_s: float, refresh: int = 0, warm_up: bool = True,
+                       login_concurrency: int = 4) -> SessionStats:
+    proc, base, log_path = start_server(url, workdir, refresh)
     log(f"streamlit server pid {proc.pid} at {base} (log {log_path})")
     try:
         t0 = time.perf_counter()
-        stats = asyncio.run(_drive(base, sessions, reruns, think, timeout_s))
+        stats = asyncio.run(_drive(base, sessions, reruns, think, timeout_s, proc.pid, warm_up, login_concurrency))
         log(f"  sessions done in {time.perf_counter() - t0:.0f} s")
     finally:
         stop_server(proc)
@@ -624,6 +664,18 @@ def sessions_benchmark(url: str, workdir: Path, sessions: int, reruns: int, thin
 
 
 # ------------------------------------------------------------------------------------------ main
+
+
+def _commit() -> str:
+    """The checked-out commit (and whether files differ from it): the figures belong to this code."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (head or "unknown") + (" + changes" if dirty else "")
 
 
 def main() -> None:
@@ -646,6 +698,11 @@ def main() -> None:
     parser.add_argument("--think", type=float, nargs=2, default=(2.0, 8.0), metavar=("MIN", "MAX"),
                         help="seconds a user waits between two clicks (uniform)")
     parser.add_argument("--session-timeout", type=float, default=120, help="seconds for one login or rerun")
+    parser.add_argument("--refresh", type=int, default=0, help="LIVE_REFRESH_SECONDS of the sessions' server "
+                        "(0: off, the overview reruns only when clicked; the app's default is 30)")
+    parser.add_argument("--no-warm-up", action="store_true", help="no untimed first session filling the caches")
+    parser.add_argument("--login-concurrency", type=int, default=4,
+                        help="logins in flight at once (0: no limit; > 5 may lock the shared account)")
     args = parser.parse_args()
 
     os.environ.setdefault("WUSHE_DEBUG_ERRORS", "1")  # AppTest sees exceptions; a user would see a message
@@ -731,10 +788,21 @@ def main() -> None:
 
     # ---------------------------------------------------------------- sessions
     if not args.skip_sessions:
-        log(f"load average {os.getloadavg()[0]:.1f}; {args.sessions} concurrent sessions × {args.reruns} reruns, think {args.think[0]:g}–"
-            f"{args.think[1]:g} s")
+        from db.settings import get_settings
+
+        settings = get_settings()
+        mean_think = (args.think[0] + args.think[1]) / 2
+        load0 = os.getloadavg()
+        conditions = (f"{args.sessions} sessions × {args.reruns} reruns of 总览 (本月/本年 alternately), think "
+                      f"{args.think[0]:g}–{args.think[1]:g} s (≈ {args.sessions / mean_think:.1f} reruns/s offered), "
+                      f"live refresh {args.refresh or 'off'}{' s' if args.refresh else ''}, warm-up "
+                      f"{'off' if args.no_warm_up else 'one session (login, 本月, 本年)'}, cache TTL "
+                      f"{settings.cache_ttl_seconds} s / {settings.cache_max_entries} entries, logins ≤ "
+                      f"{args.login_concurrency or '∞'} at once; load average at start "
+                      f"{' / '.join(f'{x:.1f}' for x in load0)} on {os.cpu_count()} cores; commit {_commit()}")
+        log(f"sessions: {conditions}")
         st_ = sessions_benchmark(big_url, workdir, args.sessions, args.reruns, tuple(args.think),
-                                 args.session_timeout)
+                                 args.session_timeout, args.refresh, not args.no_warm_up, args.login_concurrency)
         p50, p95 = pct(st_.rerun_ms, 0.5), pct(st_.rerun_ms, 0.95)
         print(f"sessions {args.sessions}: reruns {len(st_.rerun_ms)}, p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
               f"max {max(st_.rerun_ms, default=float('nan')):.0f} ms; login p50 {pct(st_.login_ms, .5):.0f} ms "
@@ -748,6 +816,15 @@ def main() -> None:
                 buckets[int((at - t_first) // 15)].append(ms)
             print("  timeline (15 s buckets by rerun start: reruns, median ms, max ms): " + "  ".join(
                 f"{b * 15}s:{len(v)}/{statistics.median(v):.0f}/{max(v):.0f}" for b, v in sorted(buckets.items())))
+        cpu, wall = st_.cpu, st_.wall_s or float("nan")
+        others = cpu.get("all", float("nan")) - cpu.get("server", float("nan")) - cpu.get("client", float("nan"))
+        usage = (f"server {cpu.get('server', float('nan')) / wall:.2f}, this client {cpu.get('client', float('nan')) / wall:.2f}, "
+                 f"other processes {others / wall:.2f} of {os.cpu_count()} cores over {wall:.0f} s; server "
+                 f"{1000 * cpu.get('server', float('nan')) / max(1, len(st_.rerun_ms)):.0f} ms CPU a rerun")
+        print(f"  CPU during the reruns: {usage}")
+        print(f"  conditions: {conditions}")
+        res.add(f"{args.sessions} sessions: conditions", conditions)
+        res.add(f"{args.sessions} sessions: CPU (cores busy)", usage)
         res.add(f"{args.sessions} sessions: failures", str(len(st_.failures)), "0", not st_.failures)
         res.add(f"{args.sessions} sessions: rerun p50 / p95",
                 f"{p50:.0f} / {p95:.0f} ms ({len(st_.rerun_ms)} reruns)", "p95 ≤ 1000 ms", p95 <= 1000)

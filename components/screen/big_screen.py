@@ -19,7 +19,7 @@ import streamlit as st
 from components import page
 from components.cache import cached, version
 from components.charts import WAN_LABEL_EXPR
-from components.geo_map import DARK, district_map
+from components.geo_map import DARK, map_spec
 from components.screen import style
 from db import clock, figures
 from db.figures import Change
@@ -282,12 +282,12 @@ def render(scope: Scope, period: Period, *, demo: bool) -> None:
                 points = data.points[data.points["district_code"] == code]
                 if len(panels) > 1:
                     col.html(f'<div class="ws-caption">{_e(name)}</div>')
-                chart = district_map([code], points, height=400, colors=DARK, legend=False,
+                chart = map_spec([code], points, height=400, colors=DARK, legend=False,
                                      tooltip=(("name", "社区"), ("detail", "本期")), zoom_to_points=len(points) > 1)
                 if chart is None:
                     col.html('<div class="ws-empty">暂无该区的边界数据</div>')
                 else:
-                    col.vega_lite_chart(chart.to_dict(), width="stretch", height="stretch", theme=None)
+                    col.vega_lite_chart(chart, width="stretch", height="stretch", theme=None)
 
     @st.fragment(run_every=rotate)
     def trend() -> None:
