@@ -12,12 +12,11 @@ import streamlit as st
 
 from components import data
 from components.activities import data as ad
-from components.activities.forms import _form_fields  # the activity form's fields, reused as they are
-from components.forms import ANY_DAY, Delete, Edit, edit_form, pick, show_flash
+from components.activities.forms import edit_activity  # the activity form's edit, reused as it is
+from components.forms import ANY_DAY, pick, show_flash
 from components.tables import labelled
 from db import clock
 from db.activities.search import PAGE_SIZE
-from db.activities.writes import delete_activity, update_activity
 from db.auth import CurrentUser
 
 FLASH = "correction_changed"
@@ -51,18 +50,5 @@ def corrections_panel(user: CurrentUser, ver: int | None = None) -> None:
         return
     labelled(df.assign(entered_by=df["entered_by"].fillna("—").replace("", "—"), place=df["place"].fillna("—")),
              COLUMNS, **{"时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
-    edit_form(Edit(
-        noun="活动", pick_key="fix_pick", flash=FLASH, pick_label="选择要修改或删除的活动", optional=True,
-        none_label="—",
-        load=lambda activity_id: ad.activity_for_edit(ver, user, activity_id),
-        fields=lambda key, init: _form_fields(f"fix_{key}_", init.community_id, ver, init),
-        save=lambda session, opened, entry, _key: update_activity(
-            session=session, user=user, activity_id=opened.record_id, expected_version=opened.version, data=entry),
-        message=lambda opened, _entry, _result: f"活动 #{opened.record_id} 已修改。",
-        delete=Delete(confirm="确认删除此活动及其服务记录", button="删除活动",
-                      work=lambda session, opened: delete_activity(
-                          session=session, user=user, activity_id=opened.record_id,
-                          expected_version=opened.version),
-                      message=lambda opened: f"活动 #{opened.record_id} 已删除。"),
-    ), [(int(r.id), f"#{r.id} {r.title}（{pd.Timestamp(r.starts_at):%Y-%m-%d}，{r.place or '—'}）")
-        for r in df.itertuples()])
+    edit_activity(user, ver, [(int(r.id), f"#{r.id} {r.title}（{pd.Timestamp(r.starts_at):%Y-%m-%d}，{r.place or '—'}）")
+                              for r in df.itertuples()], pick_key="fix_pick", flash=FLASH, prefix="fix_")

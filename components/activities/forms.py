@@ -140,11 +140,18 @@ def recent_entries_panel(user: CurrentUser, ver: int | None = None) -> None:
                               "community": "社区", "people_served": "服务人次", "volunteers": "志愿者"})
     show(view[["编号", "时间", "活动名称", "类型", "社区", "服务人次", "志愿者"]],
          column_config={"时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+    edit_activity(user, ver, [(int(r.id), f"#{r.id} {r.title}（{pd.Timestamp(r.starts_at):%m-%d}）")
+                              for r in df.itertuples()], pick_key="edit_pick", flash="entry_changed")
+
+
+def edit_activity(user: CurrentUser, ver: int, choices: list[tuple[int, str]], *, pick_key: str, flash: str,
+                  prefix: str = "") -> None:
+    """Pick one of ``choices`` (activities) and edit or delete it with the activity form's own fields, at the version
+    it was opened with (a change by anyone since is refused)."""
     edit_form(Edit(
-        noun="活动", pick_key="edit_pick", flash="entry_changed", pick_label="选择要修改或删除的活动",
-        optional=True, none_label="—",
+        noun="活动", pick_key=pick_key, flash=flash, pick_label="选择要修改或删除的活动", optional=True, none_label="—",
         load=lambda activity_id: ad.activity_for_edit(ver, user, activity_id),
-        fields=lambda key, init: _form_fields(f"{key}_", init.community_id, ver, init, user),
+        fields=lambda key, init: _form_fields(f"{prefix}{key}_", init.community_id, ver, init, user),
         save=lambda session, opened, entry, _key: update_activity(
             session=session, user=user, activity_id=opened.record_id, expected_version=opened.version, data=entry),
         message=lambda opened, _entry, _result: f"活动 #{opened.record_id} 已修改。",
@@ -153,4 +160,4 @@ def recent_entries_panel(user: CurrentUser, ver: int | None = None) -> None:
                           session=session, user=user, activity_id=opened.record_id,
                           expected_version=opened.version),
                       message=lambda opened: f"活动 #{opened.record_id} 已删除。"),
-    ), [(int(r.id), f"#{r.id} {r.title}（{pd.Timestamp(r.starts_at):%m-%d}）") for r in df.itertuples()])
+    ), choices)
