@@ -1,0 +1,265 @@
+"""Monthly summaries kept in the same transaction as every write that changes them (``VolunteerMonth``,
+``FigureMonth`` in db/models.py; reads in db/figures/summaries.py).
+
+One mechanism for every write path, not a call in each service: session events note the keys of every
+``ServiceRecord``, ``Activity`` and ``Donation`` row a transaction inserts, changes or deletes — the old key and the
+new one — whether through the ORM (``session.add`` / ``delete``, seen at flush) or a DML statement run through the
+session (``insert(...)`` with rows, ``update(...)`` / ``delete(...)`` with a WHERE: the rows it matches are read
+before it runs and, for an update, again after). Just before the transaction commits, the summary rows of exactly
+those keys are deleted and recomputed from the raw rows. A recompute, never an increment: it cannot drift, and a
+float sum is the database's own.
+
+Keys: a volunteer month (volunteer, month) for ``VolunteerMonth``; a cell (month, street, community, organisation,
+project) for ``FigureMonth``. A bulk load (demo load, a restore, the benchmark) calls ``rebuild_later(session)``:
+no keys are collected and the summaries are rebuilt whole before the commit (``rebuild(connection)`` outside a
+session).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Date,
+    and_,
+    case,
+    cast,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from db.models import Activity, Donation, FigureMonth, ServiceRecord, VolunteerMonth
+
+_log = logging.getLogger(__name__)
+SR = ServiceRecord
+_PLACE = ("street_id", "community_id", "organization_id", "project_id")
+_KEYS = "summary_keys"  # session.info: {"volunteer": set[(volunteer_id, month)], "cell": set[(month, s, c, o, p)]}
+_REBUILD = "summary_rebuild"  # session.info: rebuild every summary before commit
+_CHUNK = 400  # volunteers per statement
+
+
+def month_start(day: date | datetime) -> date:
+    """The first day of the month of ``day`` (a datetime counts by its date)."""
+    d = day.date() if isinstance(day, datetime) else day
+    return d.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def month_sql(conn: Connection, column: Any) -> Any:
+    """SQL for the first day of ``column``'s month, as a date, in the connection's dialect."""
+    if conn.dialect.name == "postgresql":
+        return cast(func.date_trunc("month", column), Date)
+    return func.date(column, "start of month")
+
+
+# ------------------------------------------------------------------------------------------ collecting keys
+
+
+def _date_of(table: str, row: Any) -> Any:
+    name = {"servicerecord": "service_date", "activity": "starts_at", "donation": "donated_on"}[table]
+    return row[name]
+
+
+def _note(session: Session, table: str, row: dict[str, Any]) -> None:
+    """Note the summary keys of one raw row (a dict of its columns; missing ones count as None)."""
+    day = _date_of(table, row)
+    if day is None or row.get("street_id") is None:
+        return
+    if isinstance(day, str):
+        day = date.fromisoformat(day[:10])
+    month = month_start(day)
+    keys = session.info.setdefault(_KEYS, {"volunteer": set(), "cell": set()})
+    keys["cell"].add((month, *(row.get(k) for k in _PLACE)))
+    if table == "servicerecord" and row.get("volunteer_id") is not None:
+        keys["volunteer"].add((row["volunteer_id"], month))
+
+
+_TRACKED = {"servicerecord": SR, "activity": Activity, "donation": Donation}
+_COLUMNS = {
+    "servicerecord": ("volunteer_id", "service_date", *_PLACE),
+    "activity": ("starts_at", *_PLACE),
+    "donation": ("donated_on", *_PLACE),
+}
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    if session.info.get(_REBUILD):
+        return
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(obj, "__tablename__", None)
+        if table not in _TRACKED:
+            continue
+        state = inspect(obj)
+        names = _COLUMNS[table]
+        _note(session, table, {n: getattr(obj, n) for n in names})  # as it will be
+        if obj in session.dirty:  # and as it was
+            old = {}
+            for n in names:
+                history = state.attrs[n].history
+                old[n] = history.deleted[0] if history.deleted else getattr(obj, n)
+            _note(session, table, old)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state: ORMExecuteState) -> Any:
+    session = state.session
+    if not (state.is_insert or state.is_update or state.is_delete) or session.info.get(_REBUILD):
+        return None
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", None)
+    if name not in _TRACKED:
+        return None
+    model = _TRACKED[name]
+    cols = [table.c[n] for n in _COLUMNS[name]]
+    if state.is_insert:
+        params = state.parameters
+        rows = params if isinstance(params, list) else [params] if params else []
+        if not rows:  # INSERT … SELECT: the rows are not known here
+            _log.warning("summaries: an INSERT without rows into %s; rebuilding every summary", name)
+            rebuild_later(session)
+            return None
+        for row in rows:
+            _note(session, name, dict(row))
+        return None
+    where = state.statement.whereclause
+    before = select(model.id, *cols)
+    if where is not None:
+        before = before.where(where)
+    found = session.execute(before).mappings().all()
+    for row in found:
+        _note(session, name, dict(row))
+    result = state.invoke_statement()
+    if state.is_update and found:
+        ids = [r["id"] for r in found]
+        for start in range(0, len(ids), _CHUNK):
+            for row in session.execute(select(*cols).where(model.id.in_(ids[start:start + _CHUNK]))).mappings():
+                _note(session, name, dict(row))
+    return result
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if session.info.get(_REBUILD) or session.info.get(_KEYS):
+        session.flush()  # pending ORM rows are counted (and their keys noted) before the recompute
+        if session.info.pop(_REBUILD, False):
+            session.info.pop(_KEYS, None)
+            rebuild(session.connection())
+            return
+        keys = session.info.pop(_KEYS, None)
+        if keys:
+            refresh(session.connection(), keys["volunteer"], keys["cell"])
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_KEYS, None)
+    session.info.pop(_REBUILD, None)
+
+
+def rebuild_later(session: Session) -> None:
+    """Rebuild every summary when this session's transaction commits (bulk loads: no keys are collected)."""
+    session.info[_REBUILD] = True
+    session.info.pop(_KEYS, None)
+
+
+# -------------------------------------------------------------------------------------------- recomputing
+
+
+def _volunteer_rows(conn: Connection, where: list[Any]) -> Any:
+    month = month_sql(conn, SR.service_date)
+    credit = SR.kind == "信用"
+    return (
+        select(month.label("month"), SR.volunteer_id, SR.street_id, SR.community_id, SR.organization_id,
+               SR.project_id, func.sum(SR.hours), func.count(), func.count(SR.activity_id.distinct()),
+               func.coalesce(func.sum(case((credit, SR.hours), else_=0.0)), 0.0),
+               func.coalesce(func.sum(case((credit, 1), else_=0)), 0),
+               func.count(case((credit, SR.activity_id)).distinct()))
+        .where(SR.status == "approved", *where)
+        .group_by(month, SR.volunteer_id, SR.street_id, SR.community_id, SR.organization_id, SR.project_id)
+    )
+
+
+_VOLUNTEER_COLS = ["month", "volunteer_id", *_PLACE, "hours", "records", "activities", "credit_hours",
+                   "credit_records", "credit_activities"]
+_FIGURE_COLS = ["month", *_PLACE, "activities", "linked_activities", "people_served", "records", "hours",
+                "credit_hours", "honour_hours", "money", "in_kind"]
+
+
+def _is(column: Any, value: Any) -> Any:
+    return column.is_(None) if value is None else column == value
+
+
+def _cell_where(model: Any, cell: tuple | None) -> list[Any]:
+    if cell is None:
+        return []
+    return [_is(model.__table__.c[k], v) for k, v in zip(_PLACE, cell[1:], strict=True)]
+
+
+def _figure_rows(conn: Connection, cell: tuple | None) -> Any:
+    """The FigureMonth rows from the raw rows: every cell (``cell`` None) or one (month, street, community,
+    organisation, project)."""
+    zero, fzero = literal(0), literal(0.0)
+    a_month, r_month, d_month = (month_sql(conn, c) for c in (Activity.starts_at, SR.service_date, Donation.donated_on))
+    a_where, r_where, d_where = _cell_where(Activity, cell), _cell_where(SR, cell), _cell_where(Donation, cell)
+    if cell is not None:
+        start, end = cell[0], next_month(cell[0])
+        a_where += [Activity.starts_at >= datetime.combine(start, datetime.min.time()),
+                    Activity.starts_at < datetime.combine(end, datetime.min.time())]
+        r_where += [SR.service_date >= start, SR.service_date < end]
+        d_where += [Donation.donated_on >= start, Donation.donated_on < end]
+    linked = and_(Activity.with_social_worker.is_(True), Activity.with_volunteers.is_(True))
+    acts = select(a_month.label("month"), *(Activity.__table__.c[k] for k in _PLACE), literal(1).label("a"),
+                  case((linked, 1), else_=0).label("l"), Activity.people_served.label("p"), zero.label("r"),
+                  fzero.label("h"), fzero.label("ch"), fzero.label("hh"), fzero.label("m"),
+                  fzero.label("k")).where(*a_where)
+    recs = select(r_month, *(SR.__table__.c[k] for k in _PLACE), zero, zero, zero, literal(1), SR.hours,
+                  case((SR.kind == "信用", SR.hours), else_=0.0), case((SR.kind == "荣誉", SR.hours), else_=0.0),
+                  fzero, fzero).where(SR.status == "approved", *r_where)
+    money = Donation.is_money.is_(True)
+    dons = select(d_month, *(Donation.__table__.c[k] for k in _PLACE), zero, zero, zero, zero, fzero, fzero, fzero,
+                  case((money, Donation.amount_yuan), else_=0.0),
+                  case((money, 0.0), else_=Donation.amount_yuan)).where(*d_where)
+    u = union_all(acts, recs, dons).subquery()
+    keys = [u.c.month, *(u.c[k] for k in _PLACE)]
+    return select(*keys, *(func.sum(u.c[c]) for c in ("a", "l", "p", "r", "h", "ch", "hh", "m", "k"))).group_by(*keys)
+
+
+def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cells: Iterable[tuple]) -> None:
+    """Recompute the summary rows of these volunteer months and cells from the raw rows."""
+    by_month: dict[date, set[int]] = {}
+    for volunteer_id, month in volunteer_months:
+        by_month.setdefault(month, set()).add(int(volunteer_id))
+    for month, volunteers in sorted(by_month.items()):
+        ids = sorted(volunteers)
+        for start in range(0, len(ids), _CHUNK):
+            part = ids[start:start + _CHUNK]
+            conn.execute(delete(VolunteerMonth).where(VolunteerMonth.month == month,
+                                                      VolunteerMonth.volunteer_id.in_(part)))
+            conn.execute(insert(VolunteerMonth).from_select(_VOLUNTEER_COLS, _volunteer_rows(conn, [
+                SR.volunteer_id.in_(part), SR.service_date >= month, SR.service_date < next_month(month)])))
+    for cell in sorted(set(cells), key=repr):
+        conn.execute(delete(FigureMonth).where(FigureMonth.month == cell[0], *_cell_where(FigureMonth, cell)))
+        conn.execute(insert(FigureMonth).from_select(_FIGURE_COLS, _figure_rows(conn, cell)))
+
+
+def rebuild(conn: Connection) -> None:
+    """Recompute every summary from the raw rows (after a bulk load or a restore)."""
+    conn.execute(delete(VolunteerMonth))
+    conn.execute(insert(VolunteerMonth).from_select(_VOLUNTEER_COLS, _volunteer_rows(conn, [])))
+    conn.execute(delete(FigureMonth))
+    conn.execute(insert(FigureMonth).from_select(_FIGURE_COLS, _figure_rows(conn, None)))
