@@ -35,6 +35,7 @@ from sqlalchemy import (
     inspect,
     literal,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -152,10 +153,21 @@ def _on_execute(state: ORMExecuteState) -> Any:
     return result
 
 
+def _has_summaries(conn: Connection) -> bool:
+    """False on a database not yet migrated to revision 0009 (its upgrade fills the summaries)."""
+    if conn.dialect.name == "postgresql":
+        return conn.execute(text("SELECT to_regclass('figuremonth') IS NOT NULL")).scalar_one()
+    return conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'figuremonth'")).first() is not None
+
+
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     if session.info.get(_REBUILD) or session.info.get(_KEYS):
         session.flush()  # pending ORM rows are counted (and their keys noted) before the recompute
+        if not _has_summaries(session.connection()):
+            session.info.pop(_KEYS, None)
+            session.info.pop(_REBUILD, None)
+            return
         if session.info.pop(_REBUILD, False):
             session.info.pop(_KEYS, None)
             rebuild(session.connection())
