@@ -1,0 +1,287 @@
+"""The monthly summaries (db/summaries.py: VolunteerMonth, FigureMonth) stay exactly what a full recomputation from
+the raw rows gives, through a seeded random sequence of writes through the services: activity creates, edits (date,
+place, project, volunteers, hours changed) and deletes, 荣誉 backfills and their reviews (approved or rejected),
+donations, and activity imports. The recomputation here is independent of the summaries' SQL: plain Python over
+the raw rows. SQLite and PostgreSQL.
+
+SUMMARY_STEPS (default 30) sets the length of the sequence, SUMMARY_SEED its seed (default: three fixed seeds).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import uuid
+from collections import defaultdict
+from datetime import date, time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from db.activities.writes import activity_for_edit, create_activity, delete_activity, update_activity
+from db.admin.backup import make_backup, restore_backup
+from db.charity.writes import DonationInput, record_donation
+from db.engine import session_scope
+from db.models import Activity, Community, Donation, FigureMonth, ServiceRecord, Street, VolunteerMonth
+from db.transfer.importers import run_import
+from db.volunteers.writes import BackfillInput, backfill_hours, review_records
+from tests.factories import activity_input, hours, make_volunteers
+
+TODAY = date(2025, 6, 30)
+STEPS = int(os.environ.get("SUMMARY_STEPS", "30"))
+SEEDS = [int(os.environ["SUMMARY_SEED"])] if "SUMMARY_SEED" in os.environ else [1, 2, 3]
+DAYS = [date(2025, 3, 1) + timedelta(days=i) for i in range(121)]  # 2025-03-01 … 2025-06-29
+
+
+def _month(day) -> date:
+    return (day.date() if hasattr(day, "date") and callable(day.date) else day).replace(day=1)
+
+
+def _r(x: float) -> float:
+    return round(float(x), 6)
+
+
+def recomputed(s) -> tuple[dict, dict]:
+    """Both summaries from the raw rows, in Python: {key: values}."""
+    vm: dict = defaultdict(lambda: [0.0, 0, set(), 0.0, 0, set()])
+    fm: dict = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    for r in s.execute(select(ServiceRecord).where(ServiceRecord.status == "approved")).scalars():
+        place = (r.street_id, r.community_id, r.organization_id, r.project_id)
+        v = vm[(_month(r.service_date), r.volunteer_id, *place)]
+        v[0] += r.hours
+        v[1] += 1
+        v[2].add(r.activity_id)
+        if r.kind == "信用":
+            v[3] += r.hours
+            v[4] += 1
+            v[5].add(r.activity_id)
+        f = fm[(_month(r.service_date), *place)]
+        f[3] += 1
+        f[4] += r.hours
+        f[5 if r.kind == "信用" else 6] += r.hours
+    for a in s.execute(select(Activity)).scalars():
+        f = fm[(_month(a.starts_at), a.street_id, a.community_id, a.organization_id, a.project_id)]
+        f[0] += 1
+        f[1] += int(a.with_social_worker and a.with_volunteers)
+        f[2] += a.people_served
+    for d in s.execute(select(Donation)).scalars():
+        f = fm[(_month(d.donated_on), d.street_id, d.community_id, d.organization_id, d.project_id)]
+        f[7 if d.is_money else 8] += d.amount_yuan
+    volunteers = {k: (_r(v[0]), v[1], len(v[2]), _r(v[3]), v[4], len(v[5])) for k, v in vm.items()}
+    figures = {k: tuple(_r(x) if isinstance(x, float) else x for x in v) for k, v in fm.items() if any(v)}
+    return volunteers, figures
+
+
+def stored(s) -> tuple[dict, dict]:
+    """Both summaries as kept, summed per key (a key may have several rows)."""
+    vm: dict = defaultdict(lambda: [0.0, 0, 0, 0.0, 0, 0])
+    for r in s.execute(select(VolunteerMonth)).scalars():
+        v = vm[(r.month, r.volunteer_id, r.street_id, r.community_id, r.organization_id, r.project_id)]
+        for i, x in enumerate((r.hours, r.records, r.activities, r.credit_hours, r.credit_records,
+                               r.credit_activities)):
+            v[i] += x
+    fm: dict = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    for r in s.execute(select(FigureMonth)).scalars():
+        f = fm[(r.month, r.street_id, r.community_id, r.organization_id, r.project_id)]
+        for i, x in enumerate((r.activities, r.linked_activities, r.people_served, r.records, r.hours,
+                               r.credit_hours, r.honour_hours, r.money, r.in_kind)):
+            f[i] += x
+    return ({k: tuple(_r(x) if isinstance(x, float) else x for x in v) for k, v in vm.items()},
+            {k: tuple(_r(x) if isinstance(x, float) else x for x in v) for k, v in fm.items()
+             if any(v)})
+
+
+def assert_summaries_exact(engine) -> tuple[dict, dict]:
+    with session_scope(engine) as s:
+        expected = recomputed(s)
+        got = stored(s)
+    assert got[0] == expected[0]
+    assert got[1] == expected[1]
+    return expected
+
+
+class Writer:
+    """Random writes through the services of the shared world (street 1: communities A and B, project 1 in A)."""
+
+    def __init__(self, engine, w, rng: random.Random, seed: int):
+        self.engine, self.w, self.rng = engine, w, rng
+        self.hour = 10 + 2 * (seed % 6)  # each seed its own two hours: the world is shared between seeds
+        self.free_days = list(DAYS)
+        rng.shuffle(self.free_days)
+        self.activities: dict[int, date] = {}  # mine, with their day
+        self.pending: list[int] = []
+        with session_scope(engine, write=True) as s:  # names an import can find (digits are read as hours)
+            names = [f"导入{'甲乙丙丁戊己庚辛'[seed % 8]}{x}" for x in "子丑寅"]
+            self.importable = [v.id for v in make_volunteers(s, s.get(Street, w.street1), s.get(Community, w.community_a),
+                                                              n=3, names=names)]
+            self.names = dict(zip(self.importable, names, strict=True))
+
+    def _form(self, day: date):
+        rng, w = self.rng, self.w
+        community = rng.choice([w.community_a, w.community_b])
+        project = rng.choice([w.project1, None])
+        chosen = rng.sample(w.volunteers, rng.randint(0, 5))
+        actors = set(rng.sample(["with_community", "with_social_worker", "with_organization"], rng.randint(1, 2)))
+        return activity_input(activity_date=day, start_time=time(self.hour), end_time=time(self.hour + 2),
+                              community_id=community, project_id=project, actors=actors,
+                              people_served=rng.randint(0, 300), unique_persons=None,
+                              volunteers=hours(*((v, rng.choice([0.5, 1, 1.25, 1.5, 2])) for v in chosen)))
+
+    def _run(self, fn, **kwargs):
+        with session_scope(self.engine, write=True) as s:
+            return fn(session=s, **kwargs)
+
+    def create(self):
+        day = self.free_days.pop()
+        aid = self._run(create_activity, user=self.w.staff_s1, idempotency_key=uuid.uuid4().hex, today=TODAY,
+                        data=self._form(day))
+        self.activities[aid] = day
+
+    def edit(self):
+        aid = self.rng.choice(sorted(self.activities))
+        with session_scope(self.engine) as s:
+            _data, version = activity_for_edit(s, self.w.staff_s1, aid)
+        day = self.activities[aid]
+        if self.rng.random() < 0.5:  # moved to another day (often another month)
+            self.free_days.append(day)
+            day = self.free_days.pop(0)
+        self._run(update_activity, user=self.w.staff_s1, activity_id=aid, expected_version=version,
+                  data=self._form(day), today=TODAY)
+        self.activities[aid] = day
+
+    def delete(self):
+        aid = self.rng.choice(sorted(self.activities))
+        with session_scope(self.engine) as s:
+            version = activity_for_edit(s, self.w.staff_s1, aid)[1]
+        self._run(delete_activity, user=self.w.staff_s1, activity_id=aid, expected_version=version)
+        self.free_days.append(self.activities.pop(aid))
+        with session_scope(self.engine) as s:
+            alive = set(s.execute(select(ServiceRecord.id).where(ServiceRecord.id.in_(self.pending))).scalars())
+        self.pending = [r for r in self.pending if r in alive]
+
+    def backfill(self):
+        # staff_a (community A) enters 荣誉 hours for someone not yet on one of community A's activities.
+        with session_scope(self.engine) as s:
+            rows = s.execute(select(Activity.id).where(Activity.id.in_(list(self.activities)),
+                                                       Activity.community_id == self.w.community_a)).scalars().all()
+            if not rows:
+                return
+            aid = self.rng.choice(sorted(rows))
+            taken = set(s.execute(select(ServiceRecord.volunteer_id).where(ServiceRecord.activity_id == aid)).scalars())
+        free = [v for v in self.w.volunteers if v not in taken]
+        if not free:
+            return
+        rid = self._run(backfill_hours, user=self.w.staff_a, idempotency_key=uuid.uuid4().hex,
+                        data=BackfillInput(volunteer_id=self.rng.choice(free), activity_id=aid,
+                                           hours=self.rng.choice([1, 1.75]), reason="现场未签到"))
+        self.pending.append(rid)
+
+    def review(self):
+        if not self.pending:
+            return
+        picked = self.rng.sample(self.pending, self.rng.randint(1, len(self.pending)))
+        with session_scope(self.engine) as s:
+            versions = dict(s.execute(select(ServiceRecord.id, ServiceRecord.version)
+                                      .where(ServiceRecord.id.in_(picked))).all())
+        approve = self.rng.random() < 0.7
+        self._run(review_records, user=self.w.staff_s1, records=versions, approve=approve,
+                  reason="" if approve else "时长与签到不符")
+        self.pending = [r for r in self.pending if r not in versions]
+
+    def donate(self):
+        rng = self.rng
+        money = rng.random() < 0.6
+        self._run(record_donation, user=self.w.staff_s1, idempotency_key=uuid.uuid4().hex, today=TODAY,
+                  data=DonationInput(donor_name="爱心企业", donor_type="企业", is_money=money,
+                                     amount_yuan=rng.choice([100, 250.5, 1000.25, 0.1]),
+                                     donated_on=rng.choice(DAYS), community_id=rng.choice([self.w.community_a, None]),
+                                     street_id=self.w.street1, project_id=rng.choice([self.w.project1, None]),
+                                     items="" if money else "大米", quantity=None if money else 10))
+
+    def import_activities(self):
+        days = [self.free_days.pop() for _ in range(self.rng.randint(1, 2))]
+        lines = ["活动日期,活动名称,活动类型,开始时间,结束时间,所属社区,参与主体,参与志愿者,每人时长,服务人次"]
+        for i, day in enumerate(days):
+            people = "、".join(self.names[v] for v in self.rng.sample(self.importable, 2))
+            lines.append(f"{day:%Y-%m-%d},导入活动{uuid.uuid4().hex[:6]}{i},宣讲,{self.hour}:00,{self.hour + 2}:00,新港山路社区,社区,"
+                         f"\"{people}\",1.5,{self.rng.randint(1, 90)}")
+        result = run_import(self.engine, self.w.staff_s1, "activities", "\r\n".join(lines).encode("utf-8"),
+                            "台账.csv", mode="valid_only", today=TODAY)
+        assert [r.status for r in result.rows] == ["ok"] * len(days), [r.problems for r in result.rows]
+        with session_scope(self.engine) as s:
+            for aid, starts in s.execute(select(Activity.id, Activity.starts_at).where(
+                    Activity.id.notin_(list(self.activities)), Activity.title.like("导入活动%"))).all():
+                self.activities[aid] = starts.date()
+
+    def step(self):
+        ops = [self.create, self.donate, self.import_activities]
+        if self.activities:
+            ops += [self.edit, self.delete, self.backfill, self.backfill, self.create]
+        if self.pending:
+            ops += [self.review, self.review]
+        op = self.rng.choice(ops)
+        op()
+        return op.__name__
+
+
+@pytest.mark.timeout(600)  # 3 seeds × 30 writes × 2 checks each on a loaded machine
+@pytest.mark.parametrize("seed", SEEDS)
+def test_summaries_equal_a_full_recomputation_after_random_writes(eng, w, seed):
+    writer = Writer(eng, w, random.Random(seed), seed)
+    done = defaultdict(int)
+    for _ in range(STEPS):
+        done[writer.step()] += 1
+        assert_summaries_exact(eng)
+    assert done["create"] + done["import_activities"] > 0
+    volunteers, figures = assert_summaries_exact(eng)
+    assert volunteers and figures  # the check compared something
+
+
+def test_a_rolled_back_write_leaves_the_summaries_alone(eng, w):
+    before = assert_summaries_exact(eng)
+    with pytest.raises(RuntimeError), session_scope(eng, write=True) as s:
+        create_activity(session=s, user=w.staff_s1, idempotency_key=uuid.uuid4().hex, today=TODAY,
+                        data=activity_input(activity_date=date(2025, 1, 9), community_id=w.community_a,
+                                            volunteers=hours((w.volunteers[0], 2))))
+        raise RuntimeError("the page failed after the service")
+    assert assert_summaries_exact(eng) == before
+
+
+def test_an_edit_moving_an_activity_to_another_month_moves_its_figures(eng, w):
+    v = w.volunteers[5]
+    with session_scope(eng, write=True) as s:
+        aid = create_activity(session=s, user=w.staff_s1, idempotency_key=uuid.uuid4().hex, today=TODAY,
+                              data=activity_input(activity_date=date(2025, 1, 20), start_time=time(7, 0),
+                                                  end_time=time(9, 0), community_id=w.community_b,
+                                                  people_served=11, unique_persons=None,
+                                                  volunteers=hours((v, 2))))
+    _vm, fm = assert_summaries_exact(eng)
+    jan = (date(2025, 1, 1), w.street1, w.community_b, None, None)
+    assert fm[jan][0] >= 1
+    jan_before = fm[jan]
+    with session_scope(eng) as s:
+        data, version = activity_for_edit(s, w.staff_s1, aid)
+    data.activity_date = date(2025, 2, 3)
+    with session_scope(eng, write=True) as s:
+        update_activity(session=s, user=w.staff_s1, activity_id=aid, expected_version=version, data=data,
+                        today=TODAY)
+    vm, fm = assert_summaries_exact(eng)
+    assert fm.get(jan, (0,) * 9)[:3] == (jan_before[0] - 1, jan_before[1], jan_before[2] - 11)
+    assert vm[(date(2025, 2, 1), v, w.street1, w.community_b, None, None)][:3] >= (2.0, 1, 1)
+
+
+def test_the_demo_data_has_its_summaries(demo_engine):
+    volunteers, figures = assert_summaries_exact(demo_engine)
+    assert len(volunteers) > 1000 and len(figures) > 100
+
+
+def test_a_restore_rebuilds_the_summaries(eng, w, engine):
+    with session_scope(eng, write=True) as s:
+        create_activity(session=s, user=w.staff_s1, idempotency_key=uuid.uuid4().hex, today=TODAY,
+                        data=activity_input(activity_date=date(2025, 1, 28), start_time=time(20), end_time=time(21),
+                                            community_id=w.community_a, volunteers=hours((w.volunteers[1], 1))))
+    backup = make_backup(eng)
+    with session_scope(engine, write=True) as s:  # summaries the backup's rows do not explain
+        s.add(FigureMonth(month=date(2020, 1, 1), street_id=1, activities=5))
+    restore_backup(engine, backup)
+    assert assert_summaries_exact(engine) == assert_summaries_exact(eng)
