@@ -275,3 +275,23 @@ def rebuild(conn: Connection) -> None:
     conn.execute(insert(VolunteerMonth).from_select(_VOLUNTEER_COLS, _volunteer_rows(conn, [])))
     conn.execute(delete(FigureMonth))
     conn.execute(insert(FigureMonth).from_select(_FIGURE_COLS, _figure_rows(conn, None)))
+
+
+def _grouped(conn: Connection, query: Any, keys: int) -> dict[tuple, tuple]:
+    out: dict[tuple, list] = {}
+    for row in conn.execute(query):
+        sums = out.setdefault(tuple(str(x) if isinstance(x, date) else x for x in row[:keys]), [0] * (len(row) - keys))
+        for i, x in enumerate(row[keys:]):
+            sums[i] += x
+    return {k: tuple(round(float(x), 6) for x in v) for k, v in out.items() if any(v)}
+
+
+def in_step(conn: Connection) -> bool:
+    """True if every summary equals a full recomputation from the raw rows (values to 1e-6)."""
+    for model, cols, rows in ((VolunteerMonth, _VOLUNTEER_COLS, _volunteer_rows(conn, [])),
+                              (FigureMonth, _FIGURE_COLS, _figure_rows(conn, None))):
+        keys = cols.index("hours") if model is VolunteerMonth else cols.index("activities")
+        stored = select(*(model.__table__.c[c] for c in cols))
+        if _grouped(conn, stored, keys) != _grouped(conn, rows, keys):
+            return False
+    return True

@@ -8,12 +8,15 @@ it cannot drift: each write service that adds, changes or deletes approved servi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Numeric, cast, delete, distinct, func, insert, select, union_all
 from sqlmodel import Session
 
-from db.models import ServiceRecord, VolunteerTotal
+from db.figures.summaries import in_months, split
+from db.models import ServiceRecord, TeamMember, VolunteerMonth, VolunteerTotal
 
 _CHUNK = 500  # volunteers per statement (bound parameters stay well under every backend's limit)
 
@@ -37,3 +40,33 @@ def refresh_volunteer_totals(session: Session, volunteer_ids: Iterable[int] | No
     ids = sorted({int(v) for v in volunteer_ids})
     for start in range(0, len(ids), _CHUNK):
         _recompute(session, ids[start:start + _CHUNK])
+
+
+def board_sums(session: Session, f: Any, raw_clauses: Callable[[Any], list], key: Any) -> Any:
+    """Per volunteer, over a leaderboard's records (``f``: a ``reads.BoardFilter``): volunteer_id, hours (rounded
+    to 0.01 h) and activities. Whole months come from ``VolunteerMonth``, the partial months at the ends of the
+    period from the raw records (``raw_clauses(filter)``, grouped by ``key``), so a year's board reads 12 months
+    of summary rows instead of a year of records. Activities add up over months and places: an activity lies in
+    one month, place and project, and a volunteer's records of it (信用 and 荣誉) share its cell."""
+    parts = split(f.period)
+    sums = []
+    if parts.whole is not None:
+        vm = VolunteerMonth
+        hours, activities = (vm.credit_hours, vm.credit_activities) if f.credit_only else (vm.hours, vm.activities)
+        where = [*in_months(vm, parts.whole), *f.scope.where(vm)]
+        if f.credit_only:
+            where.append(vm.credit_records > 0)
+        if f.project_id is not None:
+            where.append(vm.project_id == f.project_id)
+        if f.team_id is not None:
+            where.append(vm.volunteer_id.in_(select(TeamMember.volunteer_id).where(TeamMember.team_id == f.team_id)))
+        sums.append(select(vm.volunteer_id.label("volunteer_id"), hours.label("hours"),
+                           activities.label("activities")).where(*where))
+    for days in parts.partial:
+        sums.append(select(key, func.sum(ServiceRecord.hours).label("hours"),
+                           func.count(distinct(ServiceRecord.activity_id)).label("activities"))
+                    .where(*raw_clauses(replace(f, period=days))).group_by(key))
+    rows = union_all(*sums).subquery() if len(sums) > 1 else sums[0].subquery()
+    return (select(rows.c.volunteer_id, func.round(cast(func.sum(rows.c.hours), Numeric(14, 2)), 2).label("hours"),
+                   func.sum(rows.c.activities).label("activities"))
+            .group_by(rows.c.volunteer_id).subquery())
