@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, func, literal, select, union_all
+from sqlmodel import Session
 
-from db.models import FigureMonth, VolunteerMonth
+from db.models import FigureMonth, ServiceRecord, Volunteer, VolunteerMonth
 from db.periods import Period
-from db.summaries import month_start, next_month
+from db.scope import Scope
+from db.summaries import month_sql, month_start, next_month
 
 
 @dataclass(frozen=True)
@@ -41,3 +44,63 @@ def split(period: Period) -> Split:
 def in_months(model: type[VolunteerMonth] | type[FigureMonth], whole: tuple[date, date]) -> list[ColumnElement[bool]]:
     """The summary rows of the months [first, after)."""
     return [model.month >= whole[0], model.month < whole[1]]
+
+
+# The figures that add up over months and places, each a column of FigureMonth of the same name.
+SUMMED = frozenset({"hours", "credit_hours", "honour_hours", "activities", "linked_activities", "people_served",
+                    "money", "in_kind"})
+PLACES = ("street_id", "community_id", "organization_id", "project_id")
+
+
+def _summed_where(scope: Scope, whole: tuple[date, date], project_id: int | None) -> list[Any]:
+    where = in_months(FigureMonth, whole)
+    if project_id is not None:
+        return [*where, FigureMonth.project_id == project_id]
+    return [*where, *scope.where(FigureMonth)]
+
+
+def summed_whole(session: Session, key: str, scope: Scope, whole: tuple[date, date], project_id: int | None,
+                 by: str | None = None) -> dict[Any, float]:
+    """A summed figure over whole months from FigureMonth: {group: value} (by a place or project column, by
+    'month' as 'YYYY-MM', or one total under None)."""
+    column = func.coalesce(func.sum(FigureMonth.__table__.c[key]), 0)
+    where = _summed_where(scope, whole, project_id)
+    if by is None:
+        return {None: session.execute(select(column).where(*where)).scalar_one()}
+    group = FigureMonth.month if by == "month" else FigureMonth.__table__.c[by]
+    rows = session.execute(select(group, column).where(*where).group_by(group)).all()
+    if by == "month":
+        return {f"{m:%Y-%m}" if isinstance(m, date) else str(m)[:7]: v for m, v in rows}
+    return dict(rows)
+
+
+def active_rows(session: Session, scope: Scope, period: Period, project_id: int | None, by: str | None) -> Any:
+    """(group, volunteer_id) of every volunteer active in ``period`` — registered in the scope by its end with an
+    approved record in it (db.figures.records.active_record_rows) — from VolunteerMonth for the whole months and
+    the raw records for the partial ones; count them distinct. ``by``: None, 'month', a place or 'project_id'."""
+    parts = split(period)
+    selects = []
+    vm, sr = VolunteerMonth, ServiceRecord
+
+    def group(model: Any, month: Any) -> Any:
+        if by is None:
+            return literal(None).label("g")
+        if by == "month":
+            return month.label("g")
+        return (model.project_id if by == "project_id" else Volunteer.__table__.c[by]).label("g")
+
+    def keep(model: Any) -> list[Any]:
+        where = [Volunteer.registered_on <= period.end]
+        return [*where, model.project_id == project_id] if project_id is not None else \
+            [*where, *scope.where(Volunteer)]
+
+    if parts.whole is not None:
+        selects.append(select(group(vm, vm.month), vm.volunteer_id.label("volunteer_id"))
+                       .join(Volunteer, Volunteer.id == vm.volunteer_id).where(*in_months(vm, parts.whole), *keep(vm)))
+    for days in parts.partial:
+        selects.append(select(group(sr, month_sql(session.connection(), sr.service_date)),
+                              sr.volunteer_id.label("volunteer_id"))
+                       .join(Volunteer, Volunteer.id == sr.volunteer_id)
+                       .where(sr.status == "approved", sr.service_date >= days.start, sr.service_date <= days.end,
+                              *keep(sr)))
+    return union_all(*selects).subquery() if len(selects) > 1 else selects[0].subquery()
