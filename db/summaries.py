@@ -25,7 +25,10 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Date,
+    DateTime,
+    Integer,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -70,14 +73,12 @@ def month_sql(conn: Connection, column: Any) -> Any:
 # ------------------------------------------------------------------------------------------ collecting keys
 
 
-def _date_of(table: str, row: Any) -> Any:
-    name = {"servicerecord": "service_date", "activity": "starts_at", "donation": "donated_on"}[table]
-    return row[name]
+_DATE_COLUMN = {"servicerecord": "service_date", "activity": "starts_at", "donation": "donated_on"}
 
 
 def _note(session: Session, table: str, row: dict[str, Any]) -> None:
     """Note the summary keys of one raw row (a dict of its columns; missing ones count as None)."""
-    day = _date_of(table, row)
+    day = row.get(_DATE_COLUMN[table])
     if day is None or row.get("street_id") is None:
         return
     if isinstance(day, str):
@@ -130,7 +131,10 @@ def _on_execute(state: ORMExecuteState) -> Any:
     if state.is_insert:
         params = state.parameters
         rows = params if isinstance(params, list) else [params] if params else []
-        if not rows:  # INSERT … SELECT: the rows are not known here
+        if not rows and getattr(state.statement, "select", None) is None:  # insert(...).values({...})
+            values = dict(state.statement.compile().params)
+            rows = [values] if _DATE_COLUMN[name] in values else []
+        if not rows:  # INSERT … SELECT, or several VALUES rows: the rows are not known here
             _log.warning("summaries: an INSERT without rows into %s; rebuilding every summary", name)
             rebuild_later(session)
             return None
@@ -162,8 +166,9 @@ def _has_summaries(conn: Connection) -> bool:
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # pending ORM rows are noted (before_flush) and counted before the recompute
     if session.info.get(_REBUILD) or session.info.get(_KEYS):
-        session.flush()  # pending ORM rows are counted (and their keys noted) before the recompute
         if not _has_summaries(session.connection()):
             session.info.pop(_KEYS, None)
             session.info.pop(_REBUILD, None)
@@ -228,12 +233,12 @@ def _figure_rows(conn: Connection, cell: tuple | None) -> Any:
     zero, fzero = literal(0), literal(0.0)
     a_month, r_month, d_month = (month_sql(conn, c) for c in (Activity.starts_at, SR.service_date, Donation.donated_on))
     a_where, r_where, d_where = _cell_where(Activity, cell), _cell_where(SR, cell), _cell_where(Donation, cell)
-    if cell is not None:
-        start, end = cell[0], next_month(cell[0])
-        a_where += [Activity.starts_at >= datetime.combine(start, datetime.min.time()),
-                    Activity.starts_at < datetime.combine(end, datetime.min.time())]
-        r_where += [SR.service_date >= start, SR.service_date < end]
-        d_where += [Donation.donated_on >= start, Donation.donated_on < end]
+    if cell is not None:  # the month's bounds as parameters (``_cell_statements``)
+        a_where += [Activity.starts_at >= bindparam("t0", type_=DateTime),
+                    Activity.starts_at < bindparam("t1", type_=DateTime)]
+        r_where += [SR.service_date >= bindparam("m0", type_=Date), SR.service_date < bindparam("m1", type_=Date)]
+        d_where += [Donation.donated_on >= bindparam("m0", type_=Date),
+                    Donation.donated_on < bindparam("m1", type_=Date)]
     linked = and_(Activity.with_social_worker.is_(True), Activity.with_volunteers.is_(True))
     acts = select(a_month.label("month"), *(Activity.__table__.c[k] for k in _PLACE), literal(1).label("a"),
                   case((linked, 1), else_=0).label("l"), Activity.people_served.label("p"), zero.label("r"),
@@ -251,22 +256,54 @@ def _figure_rows(conn: Connection, cell: tuple | None) -> Any:
     return select(*keys, *(func.sum(u.c[c]) for c in ("a", "l", "p", "r", "h", "ch", "hh", "m", "k"))).group_by(*keys)
 
 
+# Built once per dialect (and, for a cell, per pattern of NULL places), executed with parameters: building these
+# statements costs more than running them for one activity.
+_STATEMENTS: dict[tuple, tuple[Any, Any]] = {}
+
+
+def _volunteer_statements(conn: Connection) -> tuple[Any, Any]:
+    key = (conn.dialect.name, "volunteer")
+    if key not in _STATEMENTS:
+        ids, m0, m1 = bindparam("ids", expanding=True), bindparam("m0", type_=Date), bindparam("m1", type_=Date)
+        _STATEMENTS[key] = (
+            delete(VolunteerMonth).where(VolunteerMonth.month == m0, VolunteerMonth.volunteer_id.in_(ids)),
+            insert(VolunteerMonth).from_select(_VOLUNTEER_COLS, _volunteer_rows(conn, [
+                SR.volunteer_id.in_(ids), SR.service_date >= m0, SR.service_date < m1])))
+    return _STATEMENTS[key]
+
+
+def _cell_statements(conn: Connection, cell: tuple) -> tuple[Any, Any]:
+    nulls = tuple(v is None for v in cell[1:])
+    key = (conn.dialect.name, nulls)
+    if key not in _STATEMENTS:
+        shape = (None, *(None if n else bindparam(k, type_=Integer) for k, n in zip(_PLACE, nulls, strict=True)))
+        _STATEMENTS[key] = (
+            delete(FigureMonth).where(FigureMonth.month == bindparam("m0", type_=Date),
+                                      *_cell_where(FigureMonth, shape)),
+            insert(FigureMonth).from_select(_FIGURE_COLS, _figure_rows(conn, shape)))
+    return _STATEMENTS[key]
+
+
 def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cells: Iterable[tuple]) -> None:
     """Recompute the summary rows of these volunteer months and cells from the raw rows."""
     by_month: dict[date, set[int]] = {}
     for volunteer_id, month in volunteer_months:
         by_month.setdefault(month, set()).add(int(volunteer_id))
+    drop, fill = _volunteer_statements(conn)
     for month, volunteers in sorted(by_month.items()):
         ids = sorted(volunteers)
         for start in range(0, len(ids), _CHUNK):
-            part = ids[start:start + _CHUNK]
-            conn.execute(delete(VolunteerMonth).where(VolunteerMonth.month == month,
-                                                      VolunteerMonth.volunteer_id.in_(part)))
-            conn.execute(insert(VolunteerMonth).from_select(_VOLUNTEER_COLS, _volunteer_rows(conn, [
-                SR.volunteer_id.in_(part), SR.service_date >= month, SR.service_date < next_month(month)])))
+            params = {"ids": ids[start:start + _CHUNK], "m0": month, "m1": next_month(month)}
+            conn.execute(drop, params)
+            conn.execute(fill, params)
     for cell in sorted(set(cells), key=repr):
-        conn.execute(delete(FigureMonth).where(FigureMonth.month == cell[0], *_cell_where(FigureMonth, cell)))
-        conn.execute(insert(FigureMonth).from_select(_FIGURE_COLS, _figure_rows(conn, cell)))
+        drop, fill = _cell_statements(conn, cell)
+        month, after = cell[0], next_month(cell[0])
+        params = {"m0": month, "m1": after, "t0": datetime.combine(month, datetime.min.time()),
+                  "t1": datetime.combine(after, datetime.min.time()),
+                  **{k: v for k, v in zip(_PLACE, cell[1:], strict=True) if v is not None}}
+        conn.execute(drop, params)
+        conn.execute(fill, params)
 
 
 def rebuild(conn: Connection) -> None:

@@ -16,7 +16,7 @@ from collections import defaultdict
 from datetime import date, time, timedelta
 
 import pytest
-from sqlalchemy import delete, distinct, func, insert, select
+from sqlalchemy import delete, distinct, func, insert, select, update
 
 from db.activities.writes import activity_for_edit, create_activity, delete_activity, update_activity
 from db.admin.backup import make_backup, restore_backup
@@ -339,3 +339,28 @@ def test_the_board_from_summaries_equals_the_raw_records(demo_engine, kind):
             assert kind == "month" or got  # the demo has records in every period but maybe this month's
             top = sorted(expected.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:50]
             assert list(volunteer_board(s, f, "hours", limit=50)["volunteer_id"]) == [v for v, _ in top]
+
+
+def test_every_kind_of_statement_through_a_session_is_followed(eng, w):
+    """A row added by the ORM, by insert().values(), changed by an ORM attribute and by update(), deleted by the
+    ORM: each keeps the summaries exact (the services use several of these)."""
+    day = date(2024, 7, 3)
+    with session_scope(eng, write=True) as s:
+        s.execute(insert(Donation).values(street_id=w.street1, community_id=w.community_b, donor_name="甲",
+                                          donor_type="企业", amount_yuan=30.5, donated_on=day))
+        orm = Donation(street_id=w.street1, donor_name="乙", donor_type="企业", amount_yuan=12.0, donated_on=day)
+        s.add(orm)
+    assert_summaries_exact(eng)
+    with session_scope(eng, write=True) as s:
+        row = s.get(Donation, orm.id)
+        row.donated_on, row.amount_yuan = date(2024, 8, 9), 99.0  # another month: both months follow
+    assert_summaries_exact(eng)
+    with session_scope(eng, write=True) as s:
+        s.execute(update(Donation).where(Donation.donor_name == "甲", Donation.donated_on == day)
+                  .values(community_id=None, is_money=False))
+    _vm, fm = assert_summaries_exact(eng)
+    assert fm[(date(2024, 7, 1), w.street1, None, None, None)][7:] == (0.0, 30.5)
+    with session_scope(eng, write=True) as s:
+        s.delete(s.get(Donation, orm.id))
+    _vm, fm = assert_summaries_exact(eng)
+    assert (date(2024, 8, 1), w.street1, None, None, None) not in fm
