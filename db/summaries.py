@@ -9,7 +9,8 @@ before it runs and, for an update, again after). Just before the transaction com
 those keys are deleted and recomputed from the raw rows. A recompute, never an increment: it cannot drift, and a
 float sum is the database's own.
 
-Keys: a volunteer month (volunteer, month) for ``VolunteerMonth``; a cell (month, street, community, organisation,
+Keys: a volunteer month (volunteer, month) for ``VolunteerMonth`` (and that volunteer's all-time
+``VolunteerTotal``, which the services also refresh themselves for databases older than revision 0009); a cell (month, street, community, organisation,
 project) for ``FigureMonth``. A bulk load (demo load, a restore, the benchmark) calls ``rebuild_later(session)``:
 no keys are collected and the summaries are rebuilt whole before the commit (``rebuild(connection)`` outside a
 session).
@@ -43,7 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from db.models import Activity, Donation, FigureMonth, ServiceRecord, VolunteerMonth
+from db.models import Activity, Donation, FigureMonth, ServiceRecord, VolunteerMonth, VolunteerTotal
 
 _log = logging.getLogger(__name__)
 SR = ServiceRecord
@@ -272,6 +273,19 @@ def _volunteer_statements(conn: Connection) -> tuple[Any, Any]:
     return _STATEMENTS[key]
 
 
+def _totals_statements(conn: Connection) -> tuple[Any, Any]:
+    """``VolunteerTotal`` (all-time approved hours per volunteer, db/volunteers/totals.py) of some volunteers."""
+    key = (conn.dialect.name, "totals")
+    if key not in _STATEMENTS:
+        ids = bindparam("ids", expanding=True)
+        _STATEMENTS[key] = (
+            delete(VolunteerTotal).where(VolunteerTotal.volunteer_id.in_(ids)),
+            insert(VolunteerTotal).from_select(["volunteer_id", "hours", "records"], select(
+                SR.volunteer_id, func.sum(SR.hours), func.count()).where(
+                SR.status == "approved", SR.volunteer_id.in_(ids)).group_by(SR.volunteer_id)))
+    return _STATEMENTS[key]
+
+
 def _cell_statements(conn: Connection, cell: tuple) -> tuple[Any, Any]:
     nulls = tuple(v is None for v in cell[1:])
     key = (conn.dialect.name, nulls)
@@ -296,6 +310,11 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
             params = {"ids": ids[start:start + _CHUNK], "m0": month, "m1": next_month(month)}
             conn.execute(drop, params)
             conn.execute(fill, params)
+    everyone = sorted({v for ids in by_month.values() for v in ids})
+    drop, fill = _totals_statements(conn)  # the star levels' all-time totals follow the same keys
+    for start in range(0, len(everyone), _CHUNK):
+        conn.execute(drop, {"ids": everyone[start:start + _CHUNK]})
+        conn.execute(fill, {"ids": everyone[start:start + _CHUNK]})
     for cell in sorted(set(cells), key=repr):
         drop, fill = _cell_statements(conn, cell)
         month, after = cell[0], next_month(cell[0])
@@ -308,6 +327,9 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
 
 def rebuild(conn: Connection) -> None:
     """Recompute every summary from the raw rows (after a bulk load or a restore)."""
+    conn.execute(delete(VolunteerTotal))
+    conn.execute(insert(VolunteerTotal).from_select(["volunteer_id", "hours", "records"], select(
+        SR.volunteer_id, func.sum(SR.hours), func.count()).where(SR.status == "approved").group_by(SR.volunteer_id)))
     conn.execute(delete(VolunteerMonth))
     conn.execute(insert(VolunteerMonth).from_select(_VOLUNTEER_COLS, _volunteer_rows(conn, [])))
     conn.execute(delete(FigureMonth))

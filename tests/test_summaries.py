@@ -31,6 +31,7 @@ from db.models import (
     Street,
     Volunteer,
     VolunteerMonth,
+    VolunteerTotal,
 )
 from db.periods import period_of
 from db.scope import ALL, Scope
@@ -107,6 +108,12 @@ def assert_summaries_exact(engine) -> tuple[dict, dict]:
     with session_scope(engine) as s:
         expected = recomputed(s)
         got = stored(s)
+        totals: dict = defaultdict(lambda: [0.0, 0])
+        for (_m, v, *_place), x in expected[0].items():
+            totals[v][0] += x[0]
+            totals[v][1] += x[1]
+        kept = {t.volunteer_id: (_r(t.hours), t.records) for t in s.execute(select(VolunteerTotal)).scalars()}
+    assert kept == {v: (_r(h), n) for v, (h, n) in totals.items()}
     assert got[0] == expected[0]
     assert got[1] == expected[1]
     return expected

@@ -124,7 +124,7 @@ def volunteer_board(session: Session, f: BoardFilter, metric: str = "hours",
     """The volunteer ranking: rank, volunteer_id, name (masked), community, street, hours, activities."""
     if metric not in vocab.LEADERBOARD_METRICS:
         raise ValueError(f"unknown leaderboard metric {metric!r}")
-    agg = board_sums(session, f, record_clauses, _volunteer_key(session))  # whole months from the summary
+    agg = board_sums(session, f, record_clauses, _volunteer_key(session), limit if metric == "hours" else None)
     primary, secondary = (agg.c.hours, agg.c.activities) if metric == "hours" else (agg.c.activities, agg.c.hours)
     query = (
         select(agg.c.volunteer_id, Volunteer.name, Community.name.label("community"), Street.name.label("street"),
