@@ -158,8 +158,9 @@ def _on_execute(state: ORMExecuteState) -> Any:
     return result
 
 
-def _has_summaries(conn: Connection) -> bool:
-    """False on a database not yet migrated to revision 0009 (its upgrade fills the summaries)."""
+def kept_at_commit(conn: Connection) -> bool:
+    """True if the commit keeps the summaries (and ``VolunteerTotal``); False on a database not yet migrated to
+    revision 0009 (its upgrade fills the summaries)."""
     if conn.dialect.name == "postgresql":
         return conn.execute(text("SELECT to_regclass('figuremonth') IS NOT NULL")).scalar_one()
     return conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'figuremonth'")).first() is not None
@@ -170,7 +171,7 @@ def _before_commit(session: Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()  # pending ORM rows are noted (before_flush) and counted before the recompute
     if session.info.get(_REBUILD) or session.info.get(_KEYS):
-        if not _has_summaries(session.connection()):
+        if not kept_at_commit(session.connection()):
             session.info.pop(_KEYS, None)
             session.info.pop(_REBUILD, None)
             return

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from db.figures.summaries import in_months, split
 from db.models import ServiceRecord, TeamMember, Volunteer, VolunteerMonth, VolunteerTotal
+from db.summaries import kept_at_commit
 
 _CHUNK = 500  # volunteers per statement (bound parameters stay well under every backend's limit)
 
@@ -33,7 +34,11 @@ def _recompute(session: Session, ids: list[int] | None) -> None:
 
 
 def refresh_volunteer_totals(session: Session, volunteer_ids: Iterable[int] | None) -> None:
-    """Recompute the totals of these volunteers from their records (every volunteer when None)."""
+    """Recompute the totals of these volunteers from their records (every volunteer when None). On a database
+    with the monthly summaries (revision 0009) the commit does it for every volunteer whose records changed
+    (db/summaries.py), so a service's call for its volunteers is left to it rather than done twice."""
+    if volunteer_ids is not None and kept_at_commit(session.connection()):
+        return
     if volunteer_ids is None:
         _recompute(session, None)
         return
