@@ -16,9 +16,11 @@ settings apply (e.g. ``CACHE_TTL_SECONDS=3600 python -m bench.scale ...`` for th
    leader (数据录入, which leaders may not open, as a community staff user), server side only; the first run with
    empty data caches (cold), then warm runs (new session, caches filled). Ratio big/small, target ≤ 1.5×.
    The slowest SQL statements of the cold renders are listed with the function that issued them.
-3. The year's volunteer leaderboard (top 50 by hours, db.volunteers.volunteer_board) against DuckDB computing the
-   same top 50 from the raw service records (copied into DuckDB once, untimed; only DuckDB's query is timed).
-4. Entering one activity with 20 volunteers at the big scale (db.activities.submit_activity): p50 / p95.
+3. The volunteer leaderboards of the year, the quarter and 累计 (top 50 by hours, db.volunteers.volunteer_board)
+   against DuckDB computing the same top 50 from the raw service records (copied into DuckDB once, untimed; only
+   DuckDB's query is timed).
+4. Entering one activity with 20 volunteers at the big scale (db.activities.submit_activity), the monthly summaries
+   kept in the same transaction (db/summaries.py): p50 / p95.
 5. 50 concurrent sessions on one ``streamlit run`` process, each speaking Streamlit's websocket protocol as a browser
    tab does: it logs in through the 用户名/密码/登录 form and then switches 时段 本月 / 本年 on the overview; time from
    sending the change until the server reports the run finished (the app idle again). Browser-side drawing is not
