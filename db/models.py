@@ -352,6 +352,19 @@ class VolunteerMonth(SQLModel, table=True):
     )
 
 
+class VolunteerSpan(SQLModel, table=True):
+    """Approved hours and records per volunteer × calendar year (kind Y) or quarter (Q), every place: the year's
+    and the quarter's boards of everyone find their top volunteers here (db/volunteers/totals.py)."""
+
+    volunteer_id: int = Field(primary_key=True)
+    kind: str = Field(primary_key=True, max_length=1)
+    start: date = Field(primary_key=True)
+    hours: float = 0.0
+    records: int = 0
+
+    __table_args__ = (Index("ix_volspan_kind_start", "kind", "start", "hours"),)
+
+
 class FigureMonth(SQLModel, table=True):
     """The additive figures per month × place (street, community, organisation) × project of the source row."""
 

@@ -10,7 +10,8 @@ those keys are deleted and recomputed from the raw rows. A recompute, never an i
 float sum is the database's own.
 
 Keys: a volunteer month (volunteer, month) for ``VolunteerMonth`` (and that volunteer's all-time
-``VolunteerTotal``, which the services also refresh themselves for databases older than revision 0009); a cell (month, street, community, organisation,
+``VolunteerTotal``, which the services also refresh themselves for databases older than revision 0009, and its
+year and quarter ``VolunteerSpan``); a cell (month, street, community, organisation,
 project) for ``FigureMonth``. A bulk load (demo load, a restore, the benchmark) calls ``rebuild_later(session)``:
 no keys are collected and the summaries are rebuilt whole before the commit (``rebuild(connection)`` outside a
 session).
@@ -28,6 +29,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Integer,
+    String,
     and_,
     bindparam,
     case,
@@ -44,7 +46,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from db.models import Activity, Donation, FigureMonth, ServiceRecord, VolunteerMonth, VolunteerTotal
+from db.models import (
+    Activity,
+    Donation,
+    FigureMonth,
+    ServiceRecord,
+    VolunteerMonth,
+    VolunteerSpan,
+    VolunteerTotal,
+)
 
 _log = logging.getLogger(__name__)
 SR = ServiceRecord
@@ -92,11 +102,10 @@ def _note(session: Session, table: str, row: dict[str, Any]) -> None:
 
 
 _TRACKED = {"servicerecord": SR, "activity": Activity, "donation": Donation}
-_COLUMNS = {
+_COLUMNS = {  # what a row's keys are made of
     "servicerecord": ("volunteer_id", "service_date", *_PLACE),
     "activity": ("starts_at", *_PLACE),
-    "donation": ("donated_on", *_PLACE),
-}
+    "donation": ("donated_on", *_PLACE)}
 
 
 @event.listens_for(Session, "before_flush")
@@ -199,7 +208,7 @@ def rebuild_later(session: Session) -> None:
 # -------------------------------------------------------------------------------------------- recomputing
 
 
-def _volunteer_rows(conn: Connection, where: list[Any]) -> Any:
+def volunteer_rows(conn: Connection, where: list[Any]) -> Any:
     month = month_sql(conn, SR.service_date)
     credit = SR.kind == "信用"
     return (
@@ -213,9 +222,9 @@ def _volunteer_rows(conn: Connection, where: list[Any]) -> Any:
     )
 
 
-_VOLUNTEER_COLS = ["month", "volunteer_id", *_PLACE, "hours", "records", "activities", "credit_hours",
+VOLUNTEER_COLS = ["month", "volunteer_id", *_PLACE, "hours", "records", "activities", "credit_hours",
                    "credit_records", "credit_activities"]
-_FIGURE_COLS = ["month", *_PLACE, "activities", "linked_activities", "people_served", "records", "hours",
+FIGURE_COLS = ["month", *_PLACE, "activities", "linked_activities", "people_served", "records", "hours",
                 "credit_hours", "honour_hours", "money", "in_kind"]
 
 
@@ -229,7 +238,7 @@ def _cell_where(model: Any, cell: tuple | None) -> list[Any]:
     return [_is(model.__table__.c[k], v) for k, v in zip(_PLACE, cell[1:], strict=True)]
 
 
-def _figure_rows(conn: Connection, cell: tuple | None) -> Any:
+def figure_rows(conn: Connection, cell: tuple | None) -> Any:
     """The FigureMonth rows from the raw rows: every cell (``cell`` None) or one (month, street, community,
     organisation, project)."""
     zero, fzero = literal(0), literal(0.0)
@@ -269,7 +278,7 @@ def _volunteer_statements(conn: Connection) -> tuple[Any, Any]:
         ids, m0, m1 = bindparam("ids", expanding=True), bindparam("m0", type_=Date), bindparam("m1", type_=Date)
         _STATEMENTS[key] = (
             delete(VolunteerMonth).where(VolunteerMonth.month == m0, VolunteerMonth.volunteer_id.in_(ids)),
-            insert(VolunteerMonth).from_select(_VOLUNTEER_COLS, _volunteer_rows(conn, [
+            insert(VolunteerMonth).from_select(VOLUNTEER_COLS, volunteer_rows(conn, [
                 SR.volunteer_id.in_(ids), SR.service_date >= m0, SR.service_date < m1])))
     return _STATEMENTS[key]
 
@@ -287,6 +296,42 @@ def _totals_statements(conn: Connection) -> tuple[Any, Any]:
     return _STATEMENTS[key]
 
 
+def span_start(day: date, kind: str) -> date:
+    """The first day of ``day``'s calendar year (kind Y) or quarter (Q)."""
+    return date(day.year, 1, 1) if kind == "Y" else date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def span_end(start: date, kind: str) -> date:
+    """The first day after the year or quarter starting on ``start``."""
+    return date(start.year + 1, 1, 1) if kind == "Y" else next_month(next_month(next_month(start)))
+
+
+def _span_statements(conn: Connection) -> tuple[Any, Any]:
+    """``VolunteerSpan`` of some volunteers in one year or quarter."""
+    key = (conn.dialect.name, "span")
+    if key not in _STATEMENTS:
+        ids, kind = bindparam("ids", expanding=True), bindparam("kind", type_=String)
+        s0, s1 = bindparam("s0", type_=Date), bindparam("s1", type_=Date)
+        _STATEMENTS[key] = (
+            delete(VolunteerSpan).where(VolunteerSpan.kind == kind, VolunteerSpan.start == s0,
+                                        VolunteerSpan.volunteer_id.in_(ids)),
+            insert(VolunteerSpan).from_select(["volunteer_id", "kind", "start", "hours", "records"], select(
+                SR.volunteer_id, kind, s0, func.sum(SR.hours), func.count()).where(
+                SR.status == "approved", SR.volunteer_id.in_(ids), SR.service_date >= s0, SR.service_date < s1)
+                .group_by(SR.volunteer_id)))
+    return _STATEMENTS[key]
+
+
+def _span_sql(conn: Connection, kind: str) -> Any:
+    column = SR.service_date
+    if conn.dialect.name == "postgresql":
+        return cast(func.date_trunc("year" if kind == "Y" else "quarter", column), Date)
+    if kind == "Y":
+        return func.date(column, "start of year")
+    back = (cast(func.strftime("%m", column), Integer) - 1) % 3
+    return func.date(column, "start of month", "-" + cast(back, String) + " months")
+
+
 def _cell_statements(conn: Connection, cell: tuple) -> tuple[Any, Any]:
     nulls = tuple(v is None for v in cell[1:])
     key = (conn.dialect.name, nulls)
@@ -295,7 +340,7 @@ def _cell_statements(conn: Connection, cell: tuple) -> tuple[Any, Any]:
         _STATEMENTS[key] = (
             delete(FigureMonth).where(FigureMonth.month == bindparam("m0", type_=Date),
                                       *_cell_where(FigureMonth, shape)),
-            insert(FigureMonth).from_select(_FIGURE_COLS, _figure_rows(conn, shape)))
+            insert(FigureMonth).from_select(FIGURE_COLS, figure_rows(conn, shape)))
     return _STATEMENTS[key]
 
 
@@ -316,6 +361,18 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
     for start in range(0, len(everyone), _CHUNK):
         conn.execute(drop, {"ids": everyone[start:start + _CHUNK]})
         conn.execute(fill, {"ids": everyone[start:start + _CHUNK]})
+    spans: dict[tuple[str, date], set[int]] = {}
+    for month, volunteers in by_month.items():
+        for kind in ("Y", "Q"):
+            spans.setdefault((kind, span_start(month, kind)), set()).update(volunteers)
+    drop, fill = _span_statements(conn)
+    for (kind, start_day), volunteers in sorted(spans.items()):
+        ids = sorted(volunteers)
+        for start in range(0, len(ids), _CHUNK):
+            params = {"ids": ids[start:start + _CHUNK], "kind": kind, "s0": start_day,
+                      "s1": span_end(start_day, kind)}
+            conn.execute(drop, params)
+            conn.execute(fill, params)
     for cell in sorted(set(cells), key=repr):
         drop, fill = _cell_statements(conn, cell)
         month, after = cell[0], next_month(cell[0])
@@ -331,27 +388,13 @@ def rebuild(conn: Connection) -> None:
     conn.execute(delete(VolunteerTotal))
     conn.execute(insert(VolunteerTotal).from_select(["volunteer_id", "hours", "records"], select(
         SR.volunteer_id, func.sum(SR.hours), func.count()).where(SR.status == "approved").group_by(SR.volunteer_id)))
+    conn.execute(delete(VolunteerSpan))
+    for kind in ("Y", "Q"):
+        start = _span_sql(conn, kind)
+        conn.execute(insert(VolunteerSpan).from_select(["volunteer_id", "kind", "start", "hours", "records"], select(
+            SR.volunteer_id, literal(kind), start, func.sum(SR.hours), func.count())
+            .where(SR.status == "approved").group_by(SR.volunteer_id, start)))
     conn.execute(delete(VolunteerMonth))
-    conn.execute(insert(VolunteerMonth).from_select(_VOLUNTEER_COLS, _volunteer_rows(conn, [])))
+    conn.execute(insert(VolunteerMonth).from_select(VOLUNTEER_COLS, volunteer_rows(conn, [])))
     conn.execute(delete(FigureMonth))
-    conn.execute(insert(FigureMonth).from_select(_FIGURE_COLS, _figure_rows(conn, None)))
-
-
-def _grouped(conn: Connection, query: Any, keys: int) -> dict[tuple, tuple]:
-    out: dict[tuple, list] = {}
-    for row in conn.execute(query):
-        sums = out.setdefault(tuple(str(x) if isinstance(x, date) else x for x in row[:keys]), [0] * (len(row) - keys))
-        for i, x in enumerate(row[keys:]):
-            sums[i] += x
-    return {k: tuple(round(float(x), 6) for x in v) for k, v in out.items() if any(v)}
-
-
-def in_step(conn: Connection) -> bool:
-    """True if every summary equals a full recomputation from the raw rows (values to 1e-6)."""
-    for model, cols, rows in ((VolunteerMonth, _VOLUNTEER_COLS, _volunteer_rows(conn, [])),
-                              (FigureMonth, _FIGURE_COLS, _figure_rows(conn, None))):
-        keys = cols.index("hours") if model is VolunteerMonth else cols.index("activities")
-        stored = select(*(model.__table__.c[c] for c in cols))
-        if _grouped(conn, stored, keys) != _grouped(conn, rows, keys):
-            return False
-    return True
+    conn.execute(insert(FigureMonth).from_select(FIGURE_COLS, figure_rows(conn, None)))

@@ -31,6 +31,7 @@ from db.models import (
     Street,
     Volunteer,
     VolunteerMonth,
+    VolunteerSpan,
     VolunteerTotal,
 )
 from db.periods import period_of
@@ -113,7 +114,15 @@ def assert_summaries_exact(engine) -> tuple[dict, dict]:
             totals[v][0] += x[0]
             totals[v][1] += x[1]
         kept = {t.volunteer_id: (_r(t.hours), t.records) for t in s.execute(select(VolunteerTotal)).scalars()}
+        spans: dict = defaultdict(lambda: [0.0, 0])
+        for (m, v, *_place), x in expected[0].items():
+            for key in ((v, "Y", date(m.year, 1, 1)), (v, "Q", date(m.year, 3 * ((m.month - 1) // 3) + 1, 1))):
+                spans[key][0] += x[0]
+                spans[key][1] += x[1]
+        kept_spans = {(t.volunteer_id, t.kind, t.start): (_r(t.hours), t.records)
+                      for t in s.execute(select(VolunteerSpan)).scalars()}
     assert kept == {v: (_r(h), n) for v, (h, n) in totals.items()}
+    assert kept_spans == {k: (_r(h), n) for k, (h, n) in spans.items()}
     assert got[0] == expected[0]
     assert got[1] == expected[1]
     return expected

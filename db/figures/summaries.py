@@ -10,13 +10,21 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Connection, func, literal, select, union_all
 from sqlmodel import Session
 
 from db.models import FigureMonth, ServiceRecord, Volunteer, VolunteerMonth
 from db.periods import Period
 from db.scope import Scope
-from db.summaries import month_sql, month_start, next_month
+from db.summaries import (
+    FIGURE_COLS,
+    VOLUNTEER_COLS,
+    figure_rows,
+    month_sql,
+    month_start,
+    next_month,
+    volunteer_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -104,3 +112,23 @@ def active_rows(session: Session, scope: Scope, period: Period, project_id: int 
                        .where(sr.status == "approved", sr.service_date >= days.start, sr.service_date <= days.end,
                               *keep(sr)))
     return union_all(*selects).subquery() if len(selects) > 1 else selects[0].subquery()
+
+
+def _grouped(conn: Connection, query: Any, keys: int) -> dict[tuple, tuple]:
+    out: dict[tuple, list] = {}
+    for row in conn.execute(query):
+        sums = out.setdefault(tuple(str(x) if isinstance(x, date) else x for x in row[:keys]), [0] * (len(row) - keys))
+        for i, x in enumerate(row[keys:]):
+            sums[i] += x
+    return {k: tuple(round(float(x), 6) for x in v) for k, v in out.items() if any(v)}
+
+
+def in_step(conn: Connection) -> bool:
+    """True if every summary equals a full recomputation from the raw rows (values to 1e-6)."""
+    for model, cols, rows in ((VolunteerMonth, VOLUNTEER_COLS, volunteer_rows(conn, [])),
+                              (FigureMonth, FIGURE_COLS, figure_rows(conn, None))):
+        keys = cols.index("hours") if model is VolunteerMonth else cols.index("activities")
+        stored = select(*(model.__table__.c[c] for c in cols))
+        if _grouped(conn, stored, keys) != _grouped(conn, rows, keys):
+            return False
+    return True

@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Numeric, cast, delete, distinct, func, insert, select, union_all
+from sqlalchemy import Numeric, and_, cast, delete, distinct, func, insert, select, union_all
 from sqlmodel import Session
 
 from db.figures.summaries import in_months, split
-from db.models import ServiceRecord, TeamMember, Volunteer, VolunteerMonth, VolunteerTotal
-from db.summaries import kept_at_commit
+from db.models import ServiceRecord, TeamMember, Volunteer, VolunteerMonth, VolunteerSpan, VolunteerTotal
+from db.summaries import kept_at_commit, span_end, span_start
 
 _CHUNK = 500  # volunteers per statement (bound parameters stay well under every backend's limit)
 
@@ -47,30 +47,36 @@ def refresh_volunteer_totals(session: Session, volunteer_ids: Iterable[int] | No
         _recompute(session, ids[start:start + _CHUNK])
 
 
-def _all_time_candidates(session: Session, f: Any, top: int) -> list[int] | None:
-    """For a 累计 board of everyone by hours (no place, project, team or 信用 filter): the ranked volunteers whose
-    hours could place them in the top ``top`` — hours from ``VolunteerTotal`` less any approved record outside the
-    period (dated after its end or before 2000: normally none) — every ranked volunteer within 0.02 h of the
-    ``top``-th largest or above (a superset: the board then sums their records exactly). None when the board is not
-    of that kind."""
-    if f.period.kind != "all" or not f.scope.is_all or f.project_id is not None or f.team_id is not None \
-            or f.credit_only:
+def _top_candidates(session: Session, f: Any, top: int) -> list[int] | None:
+    """For a board of everyone by hours (no place, project, team or 信用 filter) over 累计, a calendar year or a
+    calendar quarter from its first day (to date): the ranked volunteers whose hours could place them in the top
+    ``top``, from ``VolunteerTotal`` or ``VolunteerSpan`` less the approved records they hold outside the period
+    (after its end; for 累计 also before 2000: normally none) — every ranked volunteer within 0.02 h of the
+    ``top``-th largest or above (a superset: the board then sums their records exactly). None for other boards."""
+    p, sr = f.period, ServiceRecord
+    if not f.scope.is_all or f.project_id is not None or f.team_id is not None or f.credit_only:
         return None
-    sr = ServiceRecord
-    ends = [select(sr.volunteer_id, sr.hours).where(sr.status == "approved", sr.service_date > f.period.end),
-            select(sr.volunteer_id, sr.hours).where(sr.status == "approved", sr.service_date < f.period.start)]
+    if p.kind == "all":
+        base = select(VolunteerTotal.volunteer_id, VolunteerTotal.hours, VolunteerTotal.records)
+        hours_col, ends = VolunteerTotal.hours, [sr.service_date > p.end, sr.service_date < p.start]
+    elif p.kind in ("year", "quarter") and p.start == span_start(p.start, p.kind[0].upper()):
+        kind, vs = p.kind[0].upper(), VolunteerSpan
+        base = select(vs.volunteer_id, vs.hours, vs.records).where(vs.kind == kind, vs.start == p.start)
+        hours_col, ends = vs.hours, [and_(sr.service_date > p.end, sr.service_date < span_end(p.start, kind))]
+    else:
+        return None
     outside: dict[int, tuple[float, int]] = {}
-    for v, h in session.execute(union_all(*ends)):
+    for v, h in session.execute(union_all(*(select(sr.volunteer_id, sr.hours).where(sr.status == "approved", e)
+                                            for e in ends))):
         was = outside.get(v, (0.0, 0))
         outside[v] = (was[0] + h, was[1] + 1)
-    rows = (select(VolunteerTotal.volunteer_id, VolunteerTotal.hours, VolunteerTotal.records)
-            .join(Volunteer, Volunteer.id == VolunteerTotal.volunteer_id)
+    rows = (base.join(Volunteer, Volunteer.id == base.selected_columns[0])
             .where(Volunteer.leaderboard_opt_out.is_(False), Volunteer.is_staff.is_(False)))
-    if not outside:  # the usual case: the ranking is VolunteerTotal's own, read in the database
-        ordered = rows.order_by(VolunteerTotal.hours.desc())
-        cut = session.execute(ordered.with_only_columns(VolunteerTotal.hours).offset(top - 1).limit(1)).scalar()
-        where = [] if cut is None else [VolunteerTotal.hours >= cut - 0.02]
-        return list(session.execute(rows.with_only_columns(VolunteerTotal.volunteer_id).where(*where)).scalars())
+    if not outside:  # the usual case: the ranking is the summary's own, read in the database
+        cut = session.execute(rows.with_only_columns(hours_col).order_by(hours_col.desc()).offset(top - 1)
+                              .limit(1)).scalar()
+        where = [] if cut is None else [hours_col >= cut - 0.02]
+        return list(session.execute(rows.with_only_columns(base.selected_columns[0]).where(*where)).scalars())
     hours = {v: h - outside.get(v, (0.0, 0))[0] for v, h, n in session.execute(rows) if n > outside.get(v, (0, 0))[1]}
     ranked = sorted(hours.values(), reverse=True)
     cut = ranked[top - 1] if len(ranked) >= top else None
@@ -84,9 +90,9 @@ def board_sums(session: Session, f: Any, raw_clauses: Callable[[Any], list], key
     period from the raw records (``raw_clauses(filter)``, grouped by ``key``), so a year's board reads 12 months
     of summary rows instead of a year of records. Activities add up over months and places: an activity lies in
     one month, place and project, and a volunteer's records of it (信用 and 荣誉) share its cell. ``top`` (a board
-    by hours showing that many): a 累计 board of everyone reads only the volunteers who can reach the top, found
-    from ``VolunteerTotal``, and their raw records."""
-    candidates = _all_time_candidates(session, f, top) if top else None
+    by hours showing that many): a 累计, year or quarter board of everyone reads only the volunteers who can reach
+    the top, found from ``VolunteerTotal`` / ``VolunteerSpan``, and their raw records."""
+    candidates = _top_candidates(session, f, top) if top else None
     if candidates is not None:
         return (select(key, func.round(cast(func.sum(ServiceRecord.hours), Numeric(14, 2)), 2).label("hours"),
                        func.count(distinct(ServiceRecord.activity_id)).label("activities"))

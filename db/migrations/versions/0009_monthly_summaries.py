@@ -65,6 +65,17 @@ def upgrade() -> None:
         batch_op.create_index('ix_volmonth_month', ['month', 'street_id', 'community_id', 'volunteer_id', 'hours', 'activities'], unique=False)
         batch_op.create_index('ix_volmonth_volunteer', ['volunteer_id', 'month'], unique=False)
 
+    op.create_table('volunteerspan',
+    sa.Column('volunteer_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=1), nullable=False),
+    sa.Column('start', sa.Date(), nullable=False),
+    sa.Column('hours', sa.Float(), nullable=False),
+    sa.Column('records', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('volunteer_id', 'kind', 'start')
+    )
+    with op.batch_alter_table('volunteerspan', schema=None) as batch_op:
+        batch_op.create_index('ix_volspan_kind_start', ['kind', 'start', 'hours'], unique=False)
+
     _fill()
 
 
@@ -85,6 +96,14 @@ def _fill() -> None:
         "COUNT(DISTINCT CASE WHEN kind = '信用' THEN activity_id END) "
         "FROM servicerecord WHERE status = 'approved' "
         f"GROUP BY {month('service_date')}, volunteer_id, street_id, community_id, organization_id, project_id")
+    for kind, start in (("Y", "CAST(date_trunc('year', service_date) AS DATE)" if pg else
+                          "date(service_date, 'start of year')"),
+                         ("Q", "CAST(date_trunc('quarter', service_date) AS DATE)" if pg else
+                          "date(service_date, 'start of month', '-' || ((CAST(strftime('%m', service_date) AS "
+                          "INTEGER) - 1) % 3) || ' months')")):
+        op.execute(f"INSERT INTO volunteerspan (volunteer_id, kind, start, hours, records) SELECT volunteer_id, "
+                   f"'{kind}', {start}, SUM(hours), COUNT(*) FROM servicerecord WHERE status = 'approved' "
+                   f"GROUP BY volunteer_id, {start}")
     place = "street_id, community_id, organization_id, project_id"
     op.execute(
         f"INSERT INTO figuremonth (month, {place}, activities, linked_activities, people_served, records, hours, "
@@ -103,6 +122,10 @@ def _fill() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('volunteerspan', schema=None) as batch_op:
+        batch_op.drop_index('ix_volspan_kind_start')
+
+    op.drop_table('volunteerspan')
     with op.batch_alter_table('volunteermonth', schema=None) as batch_op:
         batch_op.drop_index('ix_volmonth_volunteer')
         batch_op.drop_index('ix_volmonth_month')
