@@ -380,3 +380,22 @@ def test_every_kind_of_statement_through_a_session_is_followed(eng, w):
         s.delete(s.get(Donation, orm.id))
     _vm, fm = assert_summaries_exact(eng)
     assert (date(2024, 8, 1), w.street1, None, None, None) not in fm
+
+
+def test_an_import_with_a_refused_row_keeps_the_good_rows_summaries(eng, w):
+    """Each imported row runs in its own savepoint: a refused row rolled back to its savepoint must not lose the
+    summary keys of the rows written before it in the same transaction."""
+    with session_scope(eng, write=True) as s:
+        make_volunteers(s, s.get(Street, w.street1), s.get(Community, w.community_a), names=["存档丁"])
+    # The second row is refused by the service itself (the same volunteer at the same time), inside its savepoint.
+    lines = ["活动日期,活动名称,活动类型,开始时间,结束时间,所属社区,参与主体,服务人次,参与志愿者,每人时长",
+             "2024-05-06,导入好行一,宣讲,09:00,10:00,新港山路社区,社区,17,存档丁,1",
+             "2024-05-06,导入坏行,宣讲,09:00,10:00,新港山路社区,社区,5,存档丁,1",
+             "2024-05-08,导入好行二,宣讲,09:00,10:00,新港山路社区,社区,23,存档丁,1"]
+    before = assert_summaries_exact(eng)[1].get((date(2024, 5, 1), w.street1, w.community_a, None, None), (0,) * 9)
+    result = run_import(eng, w.staff_s1, "activities", "\r\n".join(lines).encode("utf-8"), "台账.csv",
+                        mode="valid_only", today=TODAY)
+    assert [r.status for r in result.rows] == ["ok", "rejected", "ok"], [r.problems for r in result.rows]
+    assert "同时参加两场活动" in result.rows[1].problems[0].reason
+    after = assert_summaries_exact(eng)[1][(date(2024, 5, 1), w.street1, w.community_a, None, None)]
+    assert (after[0] - before[0], after[2] - before[2]) == (2, 40)
