@@ -18,10 +18,12 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import delete, distinct, func, insert, select, update
 
+from db import figures
 from db.activities.writes import activity_for_edit, create_activity, delete_activity, update_activity
 from db.admin.backup import make_backup, restore_backup
 from db.charity.writes import DonationInput, record_donation
 from db.engine import session_scope
+from db.figures import reads, summaries
 from db.models import (
     Activity,
     Community,
@@ -399,3 +401,25 @@ def test_an_import_with_a_refused_row_keeps_the_good_rows_summaries(eng, w):
     assert "同时参加两场活动" in result.rows[1].problems[0].reason
     after = assert_summaries_exact(eng)[1][(date(2024, 5, 1), w.street1, w.community_a, None, None)]
     assert (after[0] - before[0], after[2] - before[2]) == (2, 40)
+
+
+@pytest.mark.parametrize("kind", ["year", "quarter", "all", "month", "custom"])
+def test_figures_from_summaries_equal_their_record_sets(demo_engine, kind):
+    """Every summed figure and active volunteers, as a value and per community / project, equal the aggregate of the
+    figure's own record set (db.figures.records, read directly)."""
+    today = date(2026, 11, 28)
+    period = period_of(kind, today, date(2025, 3, 17), date(2026, 2, 9)) if kind == "custom" else \
+        period_of(kind, today)
+    with session_scope(demo_engine) as s:
+        street = s.execute(select(Activity.street_id).limit(1)).scalar_one()
+        for key in (*sorted(summaries.SUMMED), "active_volunteers"):
+            for scope in (ALL, Scope(street_id=street)):
+                def close(a, b):
+                    def norm(d):  # a frame's NaN / float group is None / int
+                        return {None if g is None or g != g else int(g): round(float(v), 4) for g, v in d.items() if v}
+                    return norm(a) == norm(b)
+                assert close({None: figures.value(s, key, scope, period)},
+                             reads._raw_by_group(s, key, scope, period, None, None)), (key, scope)
+                got = figures.grouped(s, key, scope, period, "community_id")
+                assert close(dict(zip(got["community_id"], got[key], strict=True)),
+                             reads._raw_by_group(s, key, scope, period, None, "community_id")), (key, scope)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, func, literal, select, union_all
 from sqlmodel import Session
 
-from db.models import FigureMonth, ServiceRecord, Volunteer, VolunteerMonth
+from db.models import FigureMonth, ServiceRecord, Volunteer, VolunteerMonth, VolunteerSpan, VolunteerTotal
 from db.periods import Period
 from db.scope import Scope
 from db.summaries import (
@@ -23,6 +23,8 @@ from db.summaries import (
     month_sql,
     month_start,
     next_month,
+    span_end,
+    span_start,
     volunteer_rows,
 )
 
@@ -82,10 +84,34 @@ def summed_whole(session: Session, key: str, scope: Scope, whole: tuple[date, da
     return dict(rows)
 
 
+def _whole_span(session: Session, period: Period) -> Any:
+    """The volunteers with an approved record in ``period`` from one summary row each, when the period is 累计
+    (``VolunteerTotal``) or a calendar year or quarter from its first day (``VolunteerSpan``) and no approved record
+    lies in the summary's span after the period's end (or, for 累计, before 2000); else None."""
+    sr = ServiceRecord
+    if period.kind == "all":
+        rows, outside = select(VolunteerTotal.volunteer_id), (sr.service_date > period.end) | (
+            sr.service_date < period.start)
+    elif period.kind in ("year", "quarter") and period.start == span_start(period.start, period.kind[0].upper()):
+        kind = period.kind[0].upper()
+        rows = select(VolunteerSpan.volunteer_id).where(VolunteerSpan.kind == kind, VolunteerSpan.start == period.start)
+        outside = (sr.service_date > period.end) & (sr.service_date < span_end(period.start, kind))
+    else:
+        return None
+    if session.execute(select(sr.id).where(sr.status == "approved", outside).limit(1)).first() is not None:
+        return None
+    return rows.subquery()
+
+
 def active_rows(session: Session, scope: Scope, period: Period, project_id: int | None, by: str | None) -> Any:
     """(group, volunteer_id) of every volunteer active in ``period`` — registered in the scope by its end with an
     approved record in it (db.figures.records.active_record_rows) — from VolunteerMonth for the whole months and
     the raw records for the partial ones; count them distinct. ``by``: None, 'month', a place or 'project_id'."""
+    covered = None if project_id is not None or by in ("month", "project_id") else _whole_span(session, period)
+    if covered is not None:  # 累计, a year or a quarter from its first day: one row per volunteer who served
+        g = literal(None) if by is None else Volunteer.__table__.c[by]
+        return (select(g.label("g"), covered.c.volunteer_id).join(Volunteer, Volunteer.id == covered.c.volunteer_id)
+                .where(Volunteer.registered_on <= period.end, *scope.where(Volunteer)).subquery())
     parts = split(period)
     selects = []
     vm, sr = VolunteerMonth, ServiceRecord
