@@ -95,7 +95,8 @@ def _by_group(session: Session, key: str, scope: Scope, period: Period, project_
             for group, v in _raw_by_group(session, key, scope, days, project_id, by).items():
                 out[group] = out.get(group, 0) + v
         return out
-    if key == "active_volunteers" and by in (None, "month", *summaries.PLACES):
+    # Active volunteers per project: the raw records are faster (volunteer-months are ~1 per record, bench/scale.py).
+    if key == "active_volunteers" and by in (None, "month", "street_id", "community_id", "organization_id"):
         rows = summaries.active_rows(session, scope, period, project_id, by)
         counted = session.execute(select(rows.c.g, func.count(distinct(rows.c.volunteer_id))).group_by(rows.c.g))
         if by == "month":
@@ -184,7 +185,8 @@ def grouped(session: Session, key: str, scope: Scope, period: Period, by: GroupB
 
     ``by`` is a column of the record set (community_id, street_id, organization_id, project_id …) or a function
     of the record set's subquery giving the group expression and the joins it needs."""
-    if isinstance(by, str) and (key in summaries.SUMMED or key == "active_volunteers") and by in summaries.PLACES:
+    if isinstance(by, str) and by in summaries.PLACES and (key in summaries.SUMMED or (
+            key == "active_volunteers" and by != "project_id")):
         got = _by_group(session, key, scope, period, project_id, by)
         return pd.DataFrame([(g, v) for g, v in got.items() if v], columns=[label or by, key])
     kpi = FIGURES[key]
