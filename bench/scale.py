@@ -16,9 +16,11 @@ settings apply (e.g. ``CACHE_TTL_SECONDS=3600 python -m bench.scale ...`` for th
    leader (数据录入, which leaders may not open, as a community staff user), server side only; the first run with
    empty data caches (cold), then warm runs (new session, caches filled). Ratio big/small, target ≤ 1.5×.
    The slowest SQL statements of the cold renders are listed with the function that issued them.
-3. The year's volunteer leaderboard (top 50 by hours, db.volunteers.volunteer_board) against DuckDB computing the
-   same top 50 from the raw service records (copied into DuckDB once, untimed; only DuckDB's query is timed).
-4. Entering one activity with 20 volunteers at the big scale (db.activities.submit_activity): p50 / p95.
+3. The volunteer leaderboards of the year, the quarter and 累计 (top 50 by hours, db.volunteers.volunteer_board)
+   against DuckDB computing the same top 50 from the raw service records (copied into DuckDB once, untimed; only
+   DuckDB's query is timed).
+4. Entering one activity with 20 volunteers at the big scale (db.activities.submit_activity), the monthly summaries
+   kept in the same transaction (db/summaries.py): p50 / p95.
 5. 50 concurrent sessions on one ``streamlit run`` process, each speaking Streamlit's websocket protocol as a browser
    tab does: it logs in through the 用户名/密码/登录 form and then switches 时段 本月 / 本年 on the overview; time from
    sending the change until the server reports the run finished (the app idle again). Browser-side drawing is not
@@ -322,7 +324,10 @@ def render_pages(small_url: str, big_url: str, warm_runs: int, timeout: float, t
 # ------------------------------------------------------------------------------------------ leaderboard
 
 
-def leaderboard_vs_duckdb(url: str, repeats: int) -> dict:
+def leaderboard_vs_duckdb(url: str, repeats: int, kinds: tuple[str, ...] = ("year", "quarter", "all")
+                          ) -> dict[str, dict]:
+    """The top-50 volunteer board of each period kind: the app (median of ``repeats``) and DuckDB on the raw
+    records (copied in once, untimed), and whether the two top 50s agree."""
     import duckdb
     import pandas as pd
 
@@ -333,14 +338,16 @@ def leaderboard_vs_duckdb(url: str, repeats: int) -> dict:
     from db.volunteers.reads import BoardFilter, volunteer_board
 
     engine = make_engine(url)
-    period = period_of("year", clock.today())
-    board_filter = BoardFilter(scope=ALL, period=period)
-    app_times, board = [], None
-    for _ in range(repeats):
-        with session_scope(engine) as s:
-            t0 = time.perf_counter()
-            board = volunteer_board(s, board_filter, "hours", 50)
-            app_times.append((time.perf_counter() - t0) * 1000)
+    boards: dict[str, tuple[list[float], object, object]] = {}
+    for kind in kinds:
+        period = period_of(kind, clock.today())
+        app_times, board = [], None
+        for _ in range(repeats):
+            with session_scope(engine) as s:
+                t0 = time.perf_counter()
+                board = volunteer_board(s, BoardFilter(scope=ALL, period=period), "hours", 50)
+                app_times.append((time.perf_counter() - t0) * 1000)
+        boards[kind] = (app_times, board, period)
 
     # Copy the raw rows once (untimed): the sqlite extension of DuckDB needs a download, impossible offline.
     t0 = time.perf_counter()
@@ -370,20 +377,23 @@ def leaderboard_vs_duckdb(url: str, repeats: int) -> dict:
         SELECT a.volunteer_id, a.hours, a.activities FROM agg a JOIN vol v ON v.id = a.volunteer_id
         WHERE NOT v.leaderboard_opt_out AND NOT v.is_staff
         ORDER BY a.hours DESC, a.activities DESC, a.volunteer_id LIMIT 50"""
-    duck_times, duck = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        duck = con.execute(sql, [period.start, period.end]).fetchall()
-        duck_times.append((time.perf_counter() - t0) * 1000)
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    out = {}
+    for kind, (app_times, board, period) in boards.items():
+        duck_times, duck = [], None
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            duck = con.execute(sql, [period.start, period.end]).fetchall()
+            duck_times.append((time.perf_counter() - t0) * 1000)
+        app_pairs = [(int(v), round(float(h), 2)) for v, h in zip(board["volunteer_id"], board["hours"], strict=True)]
+        duck_pairs = [(int(v), round(float(h), 2)) for v, h, _a in duck]
+        out[kind] = {"app_first": app_times[0], "app_median": statistics.median(app_times),
+                     "duck_first": duck_times[0], "duck_median": statistics.median(duck_times), "copy_s": copy_s,
+                     "same": app_pairs == duck_pairs, "n": len(app_pairs), "threads": threads,
+                     "diff": [(a, b) for a, b in zip(app_pairs, duck_pairs, strict=False) if a != b][:5],
+                     "period": f"{period.start}..{period.end}"}
     con.close()
-    app_pairs = [(int(v), round(float(h), 2)) for v, h in zip(board["volunteer_id"], board["hours"], strict=True)]
-    duck_pairs = [(int(v), round(float(h), 2)) for v, h, _a in duck]
-    return {"app_first": app_times[0], "app_median": statistics.median(app_times),
-            "duck_first": duck_times[0], "duck_median": statistics.median(duck_times), "copy_s": copy_s,
-            "same": app_pairs == duck_pairs, "n": len(app_pairs), "threads": threads,
-            "diff": [(a, b) for a, b in zip(app_pairs, duck_pairs, strict=False) if a != b][:5],
-            "period": f"{period.start}..{period.end}"}
+    return out
 
 
 # ------------------------------------------------------------------------------------------ writes
@@ -767,16 +777,16 @@ def main() -> None:
 
     # ---------------------------------------------------------------- leaderboard vs DuckDB
     if not args.skip_board:
-        log("the year's volunteer leaderboard vs DuckDB")
-        lb = leaderboard_vs_duckdb(big_url, args.board_repeats)
-        ratio = lb["app_median"] / lb["duck_median"]
-        print(f"year {lb['period']}: app volunteer_board first {lb['app_first']:.0f} ms, median {lb['app_median']:.0f} ms; "
-              f"DuckDB ({lb['threads']} threads, rows copied in once in {lb['copy_s']:.0f} s, untimed) first "
-              f"{lb['duck_first']:.0f} ms, median {lb['duck_median']:.0f} ms; same top {lb['n']}: {lb['same']}"
-              + (f" first differences {lb['diff']}" if not lb["same"] else ""))
-        res.add("year leaderboard top 50: app / DuckDB",
-                f"{lb['app_median']:.0f} / {lb['duck_median']:.0f} ms = {ratio:.1f}×", "≤ 1.0×", ratio <= 1.0)
-        res.add("leaderboard equals DuckDB's top 50", str(lb["same"]), "True", lb["same"])
+        log("the volunteer leaderboards (year, quarter, 累计) vs DuckDB")
+        for kind, lb in leaderboard_vs_duckdb(big_url, args.board_repeats).items():
+            ratio = lb["app_median"] / lb["duck_median"]
+            print(f"{kind} {lb['period']}: app volunteer_board first {lb['app_first']:.0f} ms, median "
+                  f"{lb['app_median']:.0f} ms; DuckDB ({lb['threads']} threads, rows copied in once in "
+                  f"{lb['copy_s']:.0f} s, untimed) first {lb['duck_first']:.0f} ms, median {lb['duck_median']:.0f} ms; "
+                  f"same top {lb['n']}: {lb['same']}" + (f" first differences {lb['diff']}" if not lb["same"] else ""))
+            res.add(f"{kind} leaderboard top 50: app / DuckDB",
+                    f"{lb['app_median']:.0f} / {lb['duck_median']:.0f} ms = {ratio:.1f}×", "≤ 1.0×", ratio <= 1.0)
+            res.add(f"{kind} leaderboard equals DuckDB's top 50", str(lb["same"]), "True", lb["same"])
 
     # ---------------------------------------------------------------- writes
     if args.writes:

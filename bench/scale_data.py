@@ -29,6 +29,7 @@ from db.auth import create_user
 from db.engine import make_engine, session_scope
 from db.migrate import upgrade
 from db.models import Community
+from db.summaries import rebuild as rebuild_summaries
 from db.volunteers.totals import refresh_volunteer_totals
 
 START = date(2021, 1, 1)
@@ -379,6 +380,9 @@ def generate(url: str, records: int, *, seed: int = 20240501, log=print) -> dict
         with session_scope(engine, write=True) as s:
             # The bulk load bypassed the write services: fill the running totals they keep (db/totals.py).
             refresh_volunteer_totals(s, None)
+            t_sum = time.perf_counter()
+            rebuild_summaries(s.connection())  # and the monthly summaries (db/summaries.py)
+            print(f"summaries rebuilt in {time.perf_counter() - t_sum:.1f} s", flush=True)
         with session_scope(engine, write=True) as s:
             first = s.get(Community, 1)
             create_user(session=s, actor=None, username=LEADER, password=PASSWORD, role="leader")

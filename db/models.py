@@ -325,6 +325,69 @@ class VolunteerTotal(SQLModel, table=True):
     records: int = 0
 
 
+# Summaries by month (db/summaries.py): recomputed from the raw rows, for the keys each write touched, before the
+# write's transaction commits; rebuilt whole after a bulk load or a restore. ``month`` is the month's first day.
+# No foreign keys: a summary row may name a place or project being deleted in the same transaction until the
+# recompute at commit removes it. Several rows may share a key; readers sum them.
+class VolunteerMonth(SQLModel, table=True):
+    """Approved service per volunteer × month × place and project of the service (leaderboards, active counts)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: date
+    volunteer_id: int
+    street_id: int
+    community_id: int | None = None
+    organization_id: int | None = None
+    project_id: int | None = None
+    hours: float = 0.0
+    records: int = 0
+    activities: int = 0  # distinct activities (an activity lies in one month, place and project)
+    credit_hours: float = 0.0  # 信用 only
+    credit_records: int = 0
+    credit_activities: int = 0
+
+    __table_args__ = (
+        Index("ix_volmonth_month", "month", "street_id", "community_id", "volunteer_id", "hours", "activities"),
+        Index("ix_volmonth_volunteer", "volunteer_id", "month"),
+    )
+
+
+class VolunteerSpan(SQLModel, table=True):
+    """Approved hours and records per volunteer × calendar year (kind Y) or quarter (Q), every place: the year's
+    and the quarter's boards of everyone find their top volunteers here (db/volunteers/totals.py)."""
+
+    volunteer_id: int = Field(primary_key=True)
+    kind: str = Field(primary_key=True, max_length=1)
+    start: date = Field(primary_key=True)
+    hours: float = 0.0
+    records: int = 0
+
+    __table_args__ = (Index("ix_volspan_kind_start", "kind", "start", "hours"),)
+
+
+class FigureMonth(SQLModel, table=True):
+    """The additive figures per month × place (street, community, organisation) × project of the source row."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: date
+    street_id: int
+    community_id: int | None = None
+    organization_id: int | None = None
+    project_id: int | None = None
+    activities: int = 0
+    linked_activities: int = 0
+    people_served: int = 0
+    records: int = 0
+    hours: float = 0.0
+    credit_hours: float = 0.0
+    honour_hours: float = 0.0
+    money: float = 0.0
+    in_kind: float = 0.0
+
+    __table_args__ = (Index("ix_figmonth_month", "month", "street_id", "community_id"),
+                      Index("ix_figmonth_project", "project_id", "month"))
+
+
 # A training (培训) with its sessions and trainees, e.g. the 12 乔社学院 trainings.
 class Training(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)

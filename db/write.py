@@ -33,7 +33,7 @@ from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, SQLModel, select
 
-from db import clock, guard
+from db import clock, guard, summaries  # noqa: F401  (summaries: its session events keep the monthly summaries)
 from db.engine import session_scope
 from db.errors import NotFound, PermissionDenied, StaleEdit
 from db.fields import MAX_ID, is_id

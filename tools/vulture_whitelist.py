@@ -32,3 +32,9 @@ _.compress_type  # db/admin/backup.py zipfile.ZipInfo
 # pydantic runs validators; SQLAlchemy calls event listeners.
 _._normalise_load_demo  # db/settings.py @field_validator
 _._fast  # db/admin/backup.py @event.listens_for on the scratch engine
+_._before_flush  # db/summaries.py @event.listens_for(Session, ...): the summaries' write hooks
+_._on_execute  # db/summaries.py
+_._before_commit  # db/summaries.py
+_._after_rollback  # db/summaries.py
+_.linked_activities  # db/models.py FigureMonth columns, read by figure key (db/figures/summaries.SUMMED)
+_.in_kind  # db/models.py FigureMonth

@@ -55,9 +55,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel
 
 import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from db import clock, vocab
+from db import clock, summaries, vocab
 from db.engine import make_engine
 from db.errors import ValidationFailed, WriteError
+from db.figures.summaries import in_step
 from db.migrate import alembic_config, upgrade
 from db.write import begin_write, data_version, record_audit, require_admin
 
@@ -143,8 +144,7 @@ def _iso(value: Any) -> str:
 
 _ENCODE: dict[str, Callable[[Any], Any]] = {
     "integer": int, "float": float, "boolean": bool, "text": str, "json": lambda v: v, "decimal": _decimal_text,
-    "date": _iso, "datetime": _iso, "time": _iso,
-}
+    "date": _iso, "datetime": _iso, "time": _iso}
 _DECODE: dict[str, Callable[[Any], Any]] = {
     "integer": int, "float": float, "boolean": bool, "text": str, "json": lambda v: v, "decimal": Decimal,
     "date": date.fromisoformat, "datetime": datetime.fromisoformat, "time": dtime.fromisoformat,
@@ -821,6 +821,7 @@ def _replace_target(engine: Engine, scratch_path: Path, manifest: dict[str, Any]
                         raise RestoreFailed(
                             f"恢复失败，当前数据未改动：数据表「{_label(table.name)}」写入的行数不符。")
                 _raise_sequences(conn, manifest.get("sequences") or {})
+                in_step(conn) or summaries.rebuild(conn)  # the summaries follow the restored rows
                 dv = SQLModel.metadata.tables["dataversion"]
                 restored_version = conn.execute(select(dv.c.version).where(dv.c.id == 1)).scalar()
                 new_version = max(version_before, int(restored_version or 0)) + 1
@@ -835,8 +836,7 @@ def _replace_target(engine: Engine, scratch_path: Path, manifest: dict[str, Any]
                     "backup_dialect": info.dialect, "revision": info.head_revision, "rows": info.total_rows,
                     "fingerprint": fingerprint, "sessions_ended": bool(offset),
                 })
-                session.flush()
-                session.close()
+                session.close()  # record_audit has flushed
         finally:
             if sqlite:
                 conn.connection.driver_connection.execute(f"DETACH DATABASE {_SCRATCH}")

@@ -26,6 +26,7 @@ from db.models import (
     Street,
     StreetStarPreset,
 )
+from db.summaries import rebuild_later
 from db.volunteers.totals import refresh_volunteer_totals
 from db.write import begin_write, record_audit
 
@@ -118,6 +119,7 @@ def _load(session: Session, rows: dict[type[SQLModel], list[dict[str, Any]]]) ->
         if clash is not None:
             raise ValueError(f"已存在名为“{street['name']}”的街道，演示数据不能与真实数据混在一起。")
     begin_write(session)
+    rebuild_later(session)  # bulk inserts: the monthly summaries are rebuilt whole at commit (db/summaries.py)
     offsets: dict[str, int] = {}
     _insert(session, rows, (Street, Community), offsets, {})
     staff_scope = next(c["id"] for c in rows[Community] if c["name"] == XGSL) + offsets["community"]
@@ -243,6 +245,7 @@ def _delete_demo(session: Session) -> None:
     A row is deleted if it is marked ``is_demo`` or references a deleted row (e.g. an activity someone entered in a
     demo community). References to demo users from kept rows (``created_by``, ``approved_by``) are set to NULL.
     """
+    rebuild_later(session)  # the monthly summaries are rebuilt whole at commit (db/summaries.py)
     tables = [t for t in SQLModel.metadata.sorted_tables if t.name != "appuser"]
     doomed: dict[str, Any] = {}
     for t in tables:

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import Select, distinct, func, literal, select
 from sqlmodel import Session
 
+from db.figures import summaries
 from db.figures.records import volunteer_rows
 from db.figures.registry import FIGURES, RATES, Kpi
 from db.models import Community, MediationCase, Project, Street, Volunteer
@@ -67,9 +68,41 @@ def value(session: Session, key: str, scope: Scope, period: Period, *, project_i
         if den == 0:
             return None
         return (value(session, rate.numerator, scope, period, project_id=project_id) or 0) / den
+    return _typed(FIGURES[key], _by_group(session, key, scope, period, project_id, None).get(None, 0))
+
+
+def _raw_by_group(session: Session, key: str, scope: Scope, period: Period, project_id: int | None,
+                  by: str | None) -> dict[Any, Any]:
+    """{group: value} of a figure straight from its record set (``by`` None: one total under None; 'month':
+    'YYYY-MM')."""
     kpi = FIGURES[key]
     sub = record_set(key, scope, period, project_id).subquery()
-    return _typed(kpi, session.execute(select(_aggregate(kpi, sub)).select_from(sub)).scalar_one())
+    if by is None:
+        return {None: session.execute(select(_aggregate(kpi, sub)).select_from(sub)).scalar_one()}
+    group = month_of(session, sub.c[_DATE_COLUMN[sub.c.keys()[0]]]) if by == "month" else sub.c[by]
+    return dict(session.execute(select(group, _aggregate(kpi, sub)).group_by(group)).all())
+
+
+def _by_group(session: Session, key: str, scope: Scope, period: Period, project_id: int | None,
+              by: str | None) -> dict[Any, Any]:
+    """{group: value} of a figure: whole months from the monthly summaries where the figure adds up (or is the
+    distinct count of active volunteers), the partial months at the ends from the raw rows (db.figures.summaries);
+    anything else from its record set."""
+    if key in summaries.SUMMED and by in (None, "month", *summaries.PLACES):
+        parts = summaries.split(period)
+        out = summaries.summed_whole(session, key, scope, parts.whole, project_id, by) if parts.whole else {}
+        for days in parts.partial:
+            for group, v in _raw_by_group(session, key, scope, days, project_id, by).items():
+                out[group] = out.get(group, 0) + v
+        return out
+    # Active volunteers per project: the raw records are faster (volunteer-months are ~1 per record, bench/scale.py).
+    if key == "active_volunteers" and by in (None, "month", "street_id", "community_id", "organization_id"):
+        rows = summaries.active_rows(session, scope, period, project_id, by)
+        counted = session.execute(select(rows.c.g, func.count(distinct(rows.c.volunteer_id))).group_by(rows.c.g))
+        if by == "month":
+            return {str(g)[:7]: n for g, n in counted}
+        return {None: 0} | dict(counted.all()) if by is None else dict(counted.all())
+    return _raw_by_group(session, key, scope, period, project_id, by)
 
 
 def values(session: Session, keys: Sequence[str], scope: Scope, period: Period, *, project_id: int | None = None
@@ -127,11 +160,7 @@ def monthly(session: Session, key: str, scope: Scope, period: Period, *, project
     first month that has records. ``volunteers`` (a stock, not a flow) is the cumulative count registered by each
     month's end. A project with no records at all gives an empty frame.
     """
-    kpi = FIGURES[key]
-    sub = record_set(key, scope, period, project_id).subquery()
-    month = month_of(session, sub.c[_DATE_COLUMN[sub.c.keys()[0]]]).label("month")
-    rows = session.execute(select(month, _aggregate(kpi, sub).label("value")).group_by(month).order_by(month)).all()
-    got = {r.month: float(r.value) for r in rows}
+    got = {m: float(v) for m, v in _by_group(session, key, scope, period, project_id, "month").items() if v}
     if project_id is not None and not got:
         return pd.DataFrame({"month": [], "value": []})
     start = period.start
@@ -156,6 +185,10 @@ def grouped(session: Session, key: str, scope: Scope, period: Period, by: GroupB
 
     ``by`` is a column of the record set (community_id, street_id, organization_id, project_id …) or a function
     of the record set's subquery giving the group expression and the joins it needs."""
+    if isinstance(by, str) and by in summaries.PLACES and (key in summaries.SUMMED or (
+            key == "active_volunteers" and by != "project_id")):
+        got = _by_group(session, key, scope, period, project_id, by)
+        return pd.DataFrame([(g, v) for g, v in got.items() if v], columns=[label or by, key])
     kpi = FIGURES[key]
     sub = record_set(key, scope, period, project_id).subquery()
     if isinstance(by, str):

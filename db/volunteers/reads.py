@@ -45,6 +45,7 @@ from db.models import (
 from db.periods import EPOCH, Period
 from db.privacy import mask_name, mask_phone, phone_tail
 from db.scope import Scope
+from db.volunteers.totals import board_sums
 
 SR = ServiceRecord
 
@@ -123,11 +124,7 @@ def volunteer_board(session: Session, f: BoardFilter, metric: str = "hours",
     """The volunteer ranking: rank, volunteer_id, name (masked), community, street, hours, activities."""
     if metric not in vocab.LEADERBOARD_METRICS:
         raise ValueError(f"unknown leaderboard metric {metric!r}")
-    key = _volunteer_key(session)
-    agg = (
-        select(key, _hours_sum().label("hours"), func.count(distinct(SR.activity_id)).label("activities"))
-        .where(*record_clauses(f)).group_by(key).subquery()
-    )
+    agg = board_sums(session, f, record_clauses, _volunteer_key(session), limit if metric == "hours" else None)
     primary, secondary = (agg.c.hours, agg.c.activities) if metric == "hours" else (agg.c.activities, agg.c.hours)
     query = (
         select(agg.c.volunteer_id, Volunteer.name, Community.name.label("community"), Street.name.label("street"),

@@ -8,12 +8,16 @@ it cannot drift: each write service that adds, changes or deletes approved servi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Numeric, and_, cast, delete, distinct, func, insert, select, union_all
 from sqlmodel import Session
 
-from db.models import ServiceRecord, VolunteerTotal
+from db.figures.summaries import in_months, split
+from db.models import ServiceRecord, TeamMember, Volunteer, VolunteerMonth, VolunteerSpan, VolunteerTotal
+from db.summaries import kept_at_commit, span_end, span_start
 
 _CHUNK = 500  # volunteers per statement (bound parameters stay well under every backend's limit)
 
@@ -30,10 +34,89 @@ def _recompute(session: Session, ids: list[int] | None) -> None:
 
 
 def refresh_volunteer_totals(session: Session, volunteer_ids: Iterable[int] | None) -> None:
-    """Recompute the totals of these volunteers from their records (every volunteer when None)."""
+    """Recompute the totals of these volunteers from their records (every volunteer when None). On a database
+    with the monthly summaries (revision 0009) the commit does it for every volunteer whose records changed
+    (db/summaries.py), so a service's call for its volunteers is left to it rather than done twice."""
+    if volunteer_ids is not None and kept_at_commit(session.connection()):
+        return
     if volunteer_ids is None:
         _recompute(session, None)
         return
     ids = sorted({int(v) for v in volunteer_ids})
     for start in range(0, len(ids), _CHUNK):
         _recompute(session, ids[start:start + _CHUNK])
+
+
+def _top_candidates(session: Session, f: Any, top: int) -> list[int] | None:
+    """For a board of everyone by hours (no place, project, team or 信用 filter) over 累计, a calendar year or a
+    calendar quarter from its first day (to date): the ranked volunteers whose hours could place them in the top
+    ``top``, from ``VolunteerTotal`` or ``VolunteerSpan`` less the approved records they hold outside the period
+    (after its end; for 累计 also before 2000: normally none) — every ranked volunteer within 0.02 h of the
+    ``top``-th largest or above (a superset: the board then sums their records exactly). None for other boards."""
+    p, sr = f.period, ServiceRecord
+    if not f.scope.is_all or f.project_id is not None or f.team_id is not None or f.credit_only:
+        return None
+    if p.kind == "all":
+        base = select(VolunteerTotal.volunteer_id, VolunteerTotal.hours, VolunteerTotal.records)
+        hours_col, ends = VolunteerTotal.hours, [sr.service_date > p.end, sr.service_date < p.start]
+    elif p.kind in ("year", "quarter") and p.start == span_start(p.start, p.kind[0].upper()):
+        kind, vs = p.kind[0].upper(), VolunteerSpan
+        base = select(vs.volunteer_id, vs.hours, vs.records).where(vs.kind == kind, vs.start == p.start)
+        hours_col, ends = vs.hours, [and_(sr.service_date > p.end, sr.service_date < span_end(p.start, kind))]
+    else:
+        return None
+    outside: dict[int, tuple[float, int]] = {}
+    for v, h in session.execute(union_all(*(select(sr.volunteer_id, sr.hours).where(sr.status == "approved", e)
+                                            for e in ends))):
+        was = outside.get(v, (0.0, 0))
+        outside[v] = (was[0] + h, was[1] + 1)
+    rows = (base.join(Volunteer, Volunteer.id == base.selected_columns[0])
+            .where(Volunteer.leaderboard_opt_out.is_(False), Volunteer.is_staff.is_(False)))
+    if not outside:  # the usual case: the ranking is the summary's own, read in the database
+        cut = session.execute(rows.with_only_columns(hours_col).order_by(hours_col.desc()).offset(top - 1)
+                              .limit(1)).scalar()
+        where = [] if cut is None else [hours_col >= cut - 0.02]
+        return list(session.execute(rows.with_only_columns(base.selected_columns[0]).where(*where)).scalars())
+    hours = {v: h - outside.get(v, (0.0, 0))[0] for v, h, n in session.execute(rows) if n > outside.get(v, (0, 0))[1]}
+    ranked = sorted(hours.values(), reverse=True)
+    cut = ranked[top - 1] if len(ranked) >= top else None
+    return [v for v, h in hours.items() if cut is None or h >= cut - 0.02]
+
+
+def board_sums(session: Session, f: Any, raw_clauses: Callable[[Any], list], key: Any, top: int | None = None
+               ) -> Any:
+    """Per volunteer, over a leaderboard's records (``f``: a ``reads.BoardFilter``): volunteer_id, hours (rounded
+    to 0.01 h) and activities. Whole months come from ``VolunteerMonth``, the partial months at the ends of the
+    period from the raw records (``raw_clauses(filter)``, grouped by ``key``), so a year's board reads 12 months
+    of summary rows instead of a year of records. Activities add up over months and places: an activity lies in
+    one month, place and project, and a volunteer's records of it (信用 and 荣誉) share its cell. ``top`` (a board
+    by hours showing that many): a 累计, year or quarter board of everyone reads only the volunteers who can reach
+    the top, found from ``VolunteerTotal`` / ``VolunteerSpan``, and their raw records."""
+    candidates = _top_candidates(session, f, top) if top else None
+    if candidates is not None:
+        return (select(key, func.round(cast(func.sum(ServiceRecord.hours), Numeric(14, 2)), 2).label("hours"),
+                       func.count(distinct(ServiceRecord.activity_id)).label("activities"))
+                .with_hint(ServiceRecord, "INDEXED BY ix_record_volunteer_date", "sqlite")
+                .where(*raw_clauses(f), ServiceRecord.volunteer_id.in_(candidates)).group_by(key).subquery())
+    parts = split(f.period)
+    sums = []
+    if parts.whole is not None:
+        vm = VolunteerMonth
+        hours, activities = (vm.credit_hours, vm.credit_activities) if f.credit_only else (vm.hours, vm.activities)
+        where = [*in_months(vm, parts.whole), *f.scope.where(vm)]
+        if f.credit_only:
+            where.append(vm.credit_records > 0)
+        if f.project_id is not None:
+            where.append(vm.project_id == f.project_id)
+        if f.team_id is not None:
+            where.append(vm.volunteer_id.in_(select(TeamMember.volunteer_id).where(TeamMember.team_id == f.team_id)))
+        sums.append(select(vm.volunteer_id.label("volunteer_id"), hours.label("hours"),
+                           activities.label("activities")).where(*where))
+    for days in parts.partial:
+        sums.append(select(key, func.sum(ServiceRecord.hours).label("hours"),
+                           func.count(distinct(ServiceRecord.activity_id)).label("activities"))
+                    .where(*raw_clauses(replace(f, period=days))).group_by(key))
+    rows = union_all(*sums).subquery() if len(sums) > 1 else sums[0].subquery()
+    return (select(rows.c.volunteer_id, func.round(cast(func.sum(rows.c.hours), Numeric(14, 2)), 2).label("hours"),
+                   func.sum(rows.c.activities).label("activities"))
+            .group_by(rows.c.volunteer_id).subquery())
