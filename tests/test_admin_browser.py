@@ -132,7 +132,7 @@ def test_admin_creates_a_community_staff_user_who_enters_an_activity_there_only(
     set_time(staff, "开始时间", "06", "00")
     set_time(staff, "结束时间", "06", "45")
     staff.get_by_label("服务人次").fill("9")
-    staff.get_by_text("社区", exact=True).click()  # no actor is ticked by default: staff say who took part
+    staff.get_by_test_id("stCheckbox").get_by_text("社区", exact=True).click()  # no actor is ticked by default: staff say who took part
     wait_idle(staff)
     staff.get_by_role("button", name="保存活动").click()
     expect(staff.get_by_text(re.compile(f"已保存活动「{TITLE}」"))).to_be_visible()

@@ -32,11 +32,11 @@ def corrections_panel(user: CurrentUser, ver: int | None = None) -> None:
     st.caption("查找本范围内任一活动（不限本人录入）进行修改或删除；修改以打开时的版本为准，他人已改动时不会覆盖，每次修改均记入操作日志。")
     today = clock.today()
     c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
-    days = c1.date_input("活动日期范围", value=(today - timedelta(days=90), today), **ANY_DAY, key="fix_range")
+    days = c1.date_input("查找日期范围", value=(today - timedelta(days=90), today), **ANY_DAY, key="fix_range")
     start, end = (days[0], days[-1]) if isinstance(days, tuple | list) and days else (today, today)
     community_id = pick("社区", data.communities(ver, user.scope, None), "fix_community", box=c2,
                         none_label="全部社区")
-    text = c3.text_input("活动名称包含", key="fix_text")
+    text = c3.text_input("名称中含有", key="fix_text")
     df, total = ad.found_activities(ver, user.scope, start, end, community_id, text, 0)
     pages = max(1, -(-total // PAGE_SIZE))
     # Keyed by the filters: new filters start at page 1 (never a page past the last).

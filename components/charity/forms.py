@@ -270,7 +270,7 @@ def donation_corrections(user: CurrentUser, data_ver: int, projects: list[tuple[
     STATES.show_flash("donation_fix")
     today = clock.today()
     c1, c2, c3 = st.columns([2, 2, 1])
-    days = c1.date_input("捐赠日期范围", value=(today.replace(month=1, day=1), today), **ANY_DAY, key="don_fix_range")
+    days = c1.date_input("查找日期范围", value=(today.replace(month=1, day=1), today), **ANY_DAY, key="don_fix_range")
     text = c2.text_input("捐赠方、物资或受赠方包含", key="don_fix_text")
     start, end = (days[0], days[-1]) if isinstance(days, tuple | list) and days else (today, today)
     df, total = cd.found_donations(data_ver, user.scope, start, end, text, 0)
