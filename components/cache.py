@@ -68,6 +68,12 @@ def cached(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[int
                          show_spinner=False)(load)
 
 
+# Altair refuses to inline more than 5,000 rows in a spec (MaxRowsError). Streamlit's own st.altair_chart sidesteps
+# it, but a spec built here with to_dict() does not: a district's map carries one row per resource, need and
+# community (6,200 in the 10M benchmark). Every chart's data is aggregated or bounded in SQL before it gets here.
+alt.data_transformers.disable_max_rows()
+
+
 @st.cache_data(max_entries=512, show_spinner=False)
 def _spec(key: tuple, _build: Callable[..., alt.TopLevelMixin | None], _args: tuple, _kwargs: dict) -> dict | None:
     chart = _build(*_args, **_kwargs)

@@ -179,3 +179,17 @@ def test_the_profile_map_call_still_works():
                            "detail": ["人口 8,900 人"]})
     assert district_map(["370211"], points, height=360, title="黄岛区（370211）") is not None
     assert district_map([""], points, height=360, title="") is not None
+
+
+def test_a_map_of_more_than_five_thousand_points_has_a_spec():
+    # The 10M benchmark's district had 6,200 resources, needs and communities: Altair's 5,000-row limit made the
+    # cached map spec (components/cache._spec, to_dict) raise MaxRowsError, and 慈善资源 showed 意外错误.
+    from components.geo_map import map_spec
+
+    n = 6_200
+    points = pd.DataFrame({"name": [f"资源{i}" for i in range(n)], "kind": ["资源"] * n,
+                           "lng": [120.28 + (i % 100) / 1000 for i in range(n)],
+                           "lat": [30.37 + (i // 100) / 1000 for i in range(n)], "detail": [""] * n})
+    spec = map_spec(["330113"], points, kinds=("资源",))
+    circle = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "circle")
+    assert len(spec["datasets"][circle["data"]["name"]]) == n
