@@ -13,8 +13,8 @@ settings apply (e.g. ``CACHE_TTL_SECONDS=3600 python -m bench.scale ...`` for th
 1. Generation: 200 communities, records/50 volunteers, records/10 activities and ``--records`` service records
    (bench/scale_data.py), plus a small scenario of ``--small-records`` (10,000) service records of the same shape.
 2. Page renders: every page script of ``components.nav.PAGES`` through ``streamlit.testing.v1.AppTest`` as a logged-in
-   leader (数据录入, which leaders may not open, as a community staff user), server side only; the first run with
-   empty data caches (cold), then warm runs (new session, caches filled). Ratio big/small, target ≤ 1.5×.
+   leader (数据录入 and 导入导出, which leaders may not open, as a community staff user; 系统管理 as the admin), server
+   side only; the first run with empty data caches (cold), then warm runs (new session, caches filled). Ratio big/small, target ≤ 1.5×.
    The slowest SQL statements of the cold renders are listed with the function that issued them.
 3. The volunteer leaderboards of the year, the quarter and 累计 (top 50 by hours, db.volunteers.volunteer_board)
    against DuckDB computing the same top 50 from the raw service records (copied into DuckDB once, untimed; only
@@ -60,7 +60,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench import scale_data
-from bench.scale_data import LEADER, PASSWORD, STAFF
+from bench.scale_data import ADMIN, LEADER, PASSWORD, STAFF
 
 ROOT = Path(__file__).resolve().parent.parent
 FRIENDLY_ERROR_PREFIX = "抱歉，页面出现意外错误"
@@ -288,8 +288,8 @@ def render_pages(small_url: str, big_url: str, warm_runs: int, timeout: float, t
 
     from components import nav
 
-    def who(spec: nav.PageSpec) -> str:  # the leader where a leader may open the page, else staff
-        return STAFF if spec.may_open is nav.writers_only else LEADER
+    def who(spec: nav.PageSpec) -> str:  # the leader where a leader may open the page, else staff or the admin
+        return {nav.writers_only: STAFF, nav.admins_only: ADMIN}.get(spec.may_open, LEADER)
 
     _prime(small_url, timeout)
     for spec in nav.PAGES:  # imports of every page script: not counted
