@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import math
 
-from babel.numbers import format_compact_decimal, format_decimal
+from babel.numbers import format_decimal
 
+from db.figures.formats import LOCALE, number_text
 from db.figures.registry import format_rate
-
-LOCALE = "zh_CN"
 
 
 def number(value: float | int | None, unit: str = "") -> str:
-    """12 → 12；12345 → 12,345；123456 → 12.3万；123456789 → 1.2亿. None → —.
-
-    Below 100,000 full digits read better than 1.2万 (which would hide 2,000 of them)."""
-    if _missing(value):
-        return "—"
-    if abs(value) >= 100_000:
-        text = format_compact_decimal(value, locale=LOCALE, fraction_digits=1)
-    elif float(value).is_integer() or abs(value) >= 1000:
-        text = format_decimal(round(value), locale=LOCALE)
-    else:
-        text = format_decimal(round(value, 1), format="#,##0.0", locale=LOCALE)
-    return f"{text}{unit}" if unit else text
+    """12 → 12；12345 → 12,345；123456 → 12.3万；123456789 → 1.2亿. None or NaN → —. The one rule of
+    ``db.figures.formats.number_text`` (tiles, 大屏 and 简报 read alike)."""
+    return "—" if _missing(value) else number_text(value, unit)
 
 
 def exact(value: float | int | None) -> str:

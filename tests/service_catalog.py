@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
 
+import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
@@ -26,6 +28,7 @@ from db.auth import CurrentUser, create_user
 from db.charity import corrections as charity_fixes
 from db.charity import writes as charity
 from db.engine import session_scope
+from db.migrate import upgrade
 from db.models import (
     Activity,
     CharityNeed,
@@ -76,6 +79,21 @@ class Ctx:
     def users(self) -> dict[str, CurrentUser]:
         return {"leader": self.w.leader, "staff_a": self.w.staff_a, "staff_b": self.staff_b,
                 "staff_s1": self.w.staff_s1, "admin": self.w.admin}
+
+
+@pytest.fixture(scope="module")
+def catalog_ctx(databases) -> Ctx:
+    """A fresh database at head with ``build``'s world, per test module (fast password hashing meanwhile)."""
+    import db.auth
+
+    saved, db.auth._hasher = db.auth._hasher, PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    engine = databases.new()
+    upgrade(engine)
+    try:
+        yield build(engine)
+    finally:
+        db.auth._hasher = saved
+        engine.dispose()
 
 
 def build(engine: Engine) -> Ctx:

@@ -15,12 +15,17 @@ page, tests/test_pages.py checks it); the data layer refuses on its own, whateve
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher
 
 from db.errors import PermissionDenied, ValidationFailed, WriteError
-from db.migrate import upgrade
 from tests.proof_helpers import changed_tables, fingerprint
-from tests.service_catalog import SPECS, Ctx, Spec, build, call
+from tests.service_catalog import (
+    SPECS,
+    Spec,
+    call,
+    catalog_ctx,
+)
+
+ctx = catalog_ctx  # the shared fixture (tests/service_catalog.py): a fresh database with its world
 
 ROLES = ("leader", "staff_a", "staff_b", "staff_s1", "admin")
 # A place outside the user's scope may be refused as a wrong place before the scope check: a community user's
@@ -33,20 +38,6 @@ def allowed(spec: Spec, role: str, target: str) -> bool:
     if spec.admin_only:
         return role == "admin"
     return role == "admin" or (role in ("staff_a", "staff_s1") and target == "A")
-
-
-@pytest.fixture(scope="module")
-def ctx(databases) -> Ctx:
-    import db.auth
-
-    saved, db.auth._hasher = db.auth._hasher, PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    engine = databases.new()
-    upgrade(engine)
-    try:
-        yield build(engine)
-    finally:
-        db.auth._hasher = saved
-        engine.dispose()
 
 
 CELLS = [(spec, role, target) for spec in SPECS for role in ROLES for target in TARGETS]

@@ -25,15 +25,20 @@ import re
 from decimal import Decimal
 
 import pytest
-from argon2 import PasswordHasher
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from db.errors import WriteError
-from db.migrate import upgrade
 from tests.fuzz_inputs import get, label, replaced, slots, value_for
 from tests.proof_helpers import changed_tables, fingerprint, invalid_values
-from tests.service_catalog import BY_NAME, SPECS, Ctx, build, call
+from tests.service_catalog import (
+    BY_NAME,
+    SPECS,
+    call,
+    catalog_ctx,
+)
+
+ctx = catalog_ctx  # the shared fixture (tests/service_catalog.py): a fresh database with its world
 
 EXAMPLES = int(os.environ.get("PROOF_FUZZ_EXAMPLES", "50"))
 RANDOM = bool(os.environ.get("PROOF_FUZZ_RANDOM"))  # CI runs the same examples every time; set it to explore
@@ -147,20 +152,6 @@ FORMER_FAILURES = [
     ("update_project", "data.street_id", Decimal("sNaN")),
     ("create_indicator", "data.street_id", Decimal("sNaN")),
 ]
-
-
-@pytest.fixture(scope="module")
-def ctx(databases) -> Ctx:
-    import db.auth
-
-    saved, db.auth._hasher = db.auth._hasher, PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    engine = databases.new()
-    upgrade(engine)
-    try:
-        yield build(engine)
-    finally:
-        db.auth._hasher = saved
-        engine.dispose()
 
 
 def _fuzzable(path: tuple, base: dict) -> bool:

@@ -1,6 +1,6 @@
 """Figures as text for Chinese readers (万 / 亿 through Babel's CLDR data): the one rule the tiles, the big screen and
 the 工作简报 share, so that a figure reads the same wherever it is shown. ``components.fmt.number`` follows the same
-rule (tests/test_brief.py checks that they agree)."""
+rule by calling ``number_text``."""
 
 from __future__ import annotations
 
