@@ -175,6 +175,7 @@ class Volunteer(SQLModel, table=True):
         Index("ix_volunteer_street_registered", "street_id", "registered_on"),
         Index("ix_volunteer_community_registered", "community_id", "registered_on"),
         Index("ix_volunteer_org_registered", "organization_id", "registered_on"),
+        Index("ix_volunteer_registered", "registered_on"),
     )
 
 
@@ -363,6 +364,21 @@ class VolunteerSpan(SQLModel, table=True):
     records: int = 0
 
     __table_args__ = (Index("ix_volspan_kind_start", "kind", "start", "hours"),)
+
+
+class ActiveCount(SQLModel, table=True):
+    """How many volunteers served (an approved record) in a span — a month (kind M), a calendar quarter (Q) or year
+    (Y), all time (A, ``start`` 1900-01-01) — counted where they are registered, in every project (``project_id``
+    -1) or in one (0: records of no project). A volunteer is registered in one place, so counts add up over places;
+    they never add up over spans or projects. Ids 0 stand for none, so that the key can be unique."""
+
+    kind: str = Field(primary_key=True, max_length=1)
+    start: date = Field(primary_key=True)
+    project_id: int = Field(primary_key=True)
+    street_id: int = Field(primary_key=True)
+    community_id: int = Field(primary_key=True)
+    organization_id: int = Field(primary_key=True)
+    volunteers: int = 0
 
 
 class FigureMonth(SQLModel, table=True):

@@ -47,10 +47,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from db.models import (
+    ActiveCount,
     Activity,
     Donation,
     FigureMonth,
     ServiceRecord,
+    Volunteer,
     VolunteerMonth,
     VolunteerSpan,
     VolunteerTotal,
@@ -59,7 +61,8 @@ from db.models import (
 _log = logging.getLogger(__name__)
 SR = ServiceRecord
 _PLACE = ("street_id", "community_id", "organization_id", "project_id")
-_KEYS = "summary_keys"  # session.info: {"volunteer": set[(volunteer_id, month)], "cell": set[(month, s, c, o, p)]}
+_KEYS = "summary_keys"  # session.info: {"volunteer": set[(volunteer_id, month)], "cell": set[(month, s, c, o, p)],
+#                                        "moved": {volunteer_id: (street, community, organisation) before}}
 _REBUILD = "summary_rebuild"  # session.info: rebuild every summary before commit
 _CHUNK = 400  # volunteers per statement
 
@@ -95,10 +98,24 @@ def _note(session: Session, table: str, row: dict[str, Any]) -> None:
     if isinstance(day, str):
         day = date.fromisoformat(day[:10])
     month = month_start(day)
-    keys = session.info.setdefault(_KEYS, {"volunteer": set(), "cell": set()})
+    keys = _keys(session)
     keys["cell"].add((month, *(row.get(k) for k in _PLACE)))
     if table == "servicerecord" and row.get("volunteer_id") is not None:
         keys["volunteer"].add((row["volunteer_id"], month))
+
+
+def _keys(session: Session) -> dict[str, Any]:
+    return session.info.setdefault(_KEYS, {"volunteer": set(), "cell": set(), "moved": {}})
+
+
+_VOLUNTEER_PLACE = ("street_id", "community_id", "organization_id")
+
+
+def _note_moved(session: Session, volunteer_id: Any, place: tuple) -> None:
+    """Note where a volunteer was registered before this transaction moved or deleted them (the first place seen
+    is the one the active counts hold)."""
+    if volunteer_id is not None:
+        _keys(session)["moved"].setdefault(int(volunteer_id), place)
 
 
 _TRACKED = {"servicerecord": SR, "activity": Activity, "donation": Donation}
@@ -114,6 +131,13 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
         return
     for obj in (*session.new, *session.dirty, *session.deleted):
         table = getattr(obj, "__tablename__", None)
+        if table == "volunteer" and obj not in session.new:
+            state = inspect(obj)
+            old = tuple(state.attrs[n].history.deleted[0] if state.attrs[n].history.deleted else getattr(obj, n)
+                        for n in _VOLUNTEER_PLACE)
+            if obj in session.deleted or old != tuple(getattr(obj, n) for n in _VOLUNTEER_PLACE):
+                _note_moved(session, obj.id, old)
+            continue
         if table not in _TRACKED:
             continue
         state = inspect(obj)
@@ -134,6 +158,12 @@ def _on_execute(state: ORMExecuteState) -> Any:
         return None
     table = getattr(state.statement, "table", None)
     name = getattr(table, "name", None)
+    if name == "volunteer" and not state.is_insert:  # a volunteer moved or deleted: their active counts move
+        where = state.statement.whereclause
+        before = select(Volunteer.id, *(Volunteer.__table__.c[n] for n in _VOLUNTEER_PLACE))
+        for row in session.execute(before if where is None else before.where(where)).all():
+            _note_moved(session, row[0], tuple(row[1:]))
+        return None
     if name not in _TRACKED:
         return None
     model = _TRACKED[name]
@@ -167,12 +197,21 @@ def _on_execute(state: ORMExecuteState) -> Any:
     return result
 
 
+def _has_table(conn: Connection, name: str) -> bool:
+    if conn.dialect.name == "postgresql":
+        return conn.execute(text(f"SELECT to_regclass('{name}') IS NOT NULL")).scalar_one()
+    return conn.execute(text(f"SELECT 1 FROM sqlite_master WHERE name = '{name}'")).first() is not None
+
+
 def kept_at_commit(conn: Connection) -> bool:
     """True if the commit keeps the summaries (and ``VolunteerTotal``); False on a database not yet migrated to
     revision 0009 (its upgrade fills the summaries)."""
-    if conn.dialect.name == "postgresql":
-        return conn.execute(text("SELECT to_regclass('figuremonth') IS NOT NULL")).scalar_one()
-    return conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'figuremonth'")).first() is not None
+    return _has_table(conn, "figuremonth")
+
+
+def counts_kept(conn: Connection) -> bool:
+    """True if the database has the active counts (revision 0010; its upgrade fills them)."""
+    return _has_table(conn, "activecount")
 
 
 @event.listens_for(Session, "before_commit")
@@ -190,7 +229,7 @@ def _before_commit(session: Session) -> None:
             return
         keys = session.info.pop(_KEYS, None)
         if keys:
-            refresh(session.connection(), keys["volunteer"], keys["cell"])
+            refresh(session.connection(), keys["volunteer"], keys["cell"], keys["moved"])
 
 
 @event.listens_for(Session, "after_rollback")
@@ -344,11 +383,14 @@ def _cell_statements(conn: Connection, cell: tuple) -> tuple[Any, Any]:
     return _STATEMENTS[key]
 
 
-def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cells: Iterable[tuple]) -> None:
-    """Recompute the summary rows of these volunteer months and cells from the raw rows."""
+def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cells: Iterable[tuple],
+            moved: dict[int, tuple] | None = None) -> None:
+    """Recompute the summary rows of these volunteer months and cells from the raw rows; ``moved``: volunteers
+    moved to another place or deleted, with the place they had (their active counts move with them)."""
     by_month: dict[date, set[int]] = {}
     for volunteer_id, month in volunteer_months:
         by_month.setdefault(month, set()).add(int(volunteer_id))
+    counts = ActiveCounts(conn, by_month, moved or {}) if counts_kept(conn) else None
     drop, fill = _volunteer_statements(conn)
     for month, volunteers in sorted(by_month.items()):
         ids = sorted(volunteers)
@@ -356,6 +398,8 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
             params = {"ids": ids[start:start + _CHUNK], "m0": month, "m1": next_month(month)}
             conn.execute(drop, params)
             conn.execute(fill, params)
+    if counts is not None:
+        counts.apply()
     everyone = sorted({v for ids in by_month.values() for v in ids})
     drop, fill = _totals_statements(conn)  # the star levels' all-time totals follow the same keys
     for start in range(0, len(everyone), _CHUNK):
@@ -398,3 +442,140 @@ def rebuild(conn: Connection) -> None:
     conn.execute(insert(VolunteerMonth).from_select(VOLUNTEER_COLS, volunteer_rows(conn, [])))
     conn.execute(delete(FigureMonth))
     conn.execute(insert(FigureMonth).from_select(FIGURE_COLS, figure_rows(conn, None)))
+    if counts_kept(conn):
+        conn.execute(delete(ActiveCount))
+        for kind in SPAN_KINDS:
+            for per_project in (False, True):
+                conn.execute(insert(ActiveCount).from_select(COUNT_COLS, count_rows(conn, kind, per_project)))
+
+
+# ------------------------------------------------------------------------------ active counts (distinct volunteers)
+# ``ActiveCount``: per span (month M, quarter Q, year Y, all time A) and the place a volunteer is registered in, how
+# many volunteers have an approved record in it, in every project (-1) or per project (0: none). A distinct count
+# cannot be summed from months, so it is kept per span. At commit, for every volunteer whose months were recomputed
+# (or who moved), the spans they were active in before and after the recompute are compared, and each span gained or
+# lost counts one up or down at the place they are (were) registered. Writers are serial (db/write.py: one write
+# lock, always taken first), so a count never misses a concurrent change.
+
+SPAN_KINDS = ("M", "Q", "Y", "A")
+ALL_TIME = date(1900, 1, 1)  # the start of the all-time span
+EVERY_PROJECT = -1
+COUNT_COLS = ["kind", "start", "project_id", "street_id", "community_id", "organization_id", "volunteers"]
+
+
+def span_of(month: date, kind: str) -> date:
+    """The first day of the span of ``kind`` holding ``month``."""
+    if kind == "M":
+        return month
+    return ALL_TIME if kind == "A" else span_start(month, kind)
+
+
+def _span_start_sql(conn: Connection, kind: str, month: Any) -> Any:
+    if kind == "M":
+        return month
+    if kind == "A":
+        return literal(ALL_TIME, Date)
+    if conn.dialect.name == "postgresql":
+        return cast(func.date_trunc("year" if kind == "Y" else "quarter", month), Date)
+    if kind == "Y":
+        return func.date(month, "start of year")
+    back = (cast(func.strftime("%m", month), Integer) - 1) % 3
+    return func.date(month, "-" + cast(back, String) + " months")
+
+
+def count_rows(conn: Connection, kind: str, per_project: bool) -> Any:
+    """The ActiveCount rows of one kind of span, from ``VolunteerMonth`` and where each volunteer is registered."""
+    vm, v = VolunteerMonth, Volunteer
+    start = _span_start_sql(conn, kind, vm.month)
+    project = func.coalesce(vm.project_id, 0) if per_project else literal(EVERY_PROJECT)
+    place = (v.street_id, func.coalesce(v.community_id, 0), func.coalesce(v.organization_id, 0))
+    varying = [x for x, fixed in ((start, kind == "A"), (project, not per_project)) if not fixed]
+    return (select(literal(kind), start, project, *place, func.count(vm.volunteer_id.distinct()))
+            .join(v, v.id == vm.volunteer_id).group_by(*varying, *place))
+
+
+def _place(row: Any) -> tuple[int, int, int]:
+    return int(row[0]), int(row[1] or 0), int(row[2] or 0)
+
+
+class ActiveCounts:
+    """The change of the active counts that recomputing some volunteers' months makes: create it before
+    ``VolunteerMonth`` is recomputed (it reads the spans those volunteers were active in), call ``apply`` after."""
+
+    def __init__(self, conn: Connection, by_month: dict[date, set[int]], moved: dict[int, tuple]) -> None:
+        self.conn = conn
+        self.touched: dict[int, set[date]] = {}
+        for month, ids in by_month.items():
+            for v in ids:
+                self.touched.setdefault(v, set()).add(month)
+        self.moved = {int(v): (int(p[0]), int(p[1] or 0), int(p[2] or 0)) for v, p in moved.items() if p[0] is not None}
+        self.everything = set(self.moved)  # a moved volunteer's every span moves with them
+        self.ids = sorted(set(self.touched) | set(self.moved))
+        self.before = self._spans()
+
+    def _spans(self) -> dict[int, set[tuple[str, date, int]]]:
+        """{volunteer: {(kind, start, project)}} of the spans each volunteer served in that this change can touch."""
+        out: dict[int, set[tuple[str, date, int]]] = {v: set() for v in self.ids}
+        wanted = {v: {(k, span_of(m, k)) for m in self.touched.get(v, ()) for k in SPAN_KINDS} for v in self.ids}
+        vm = VolunteerMonth
+        for at in range(0, len(self.ids), _CHUNK):
+            rows = self.conn.execute(select(vm.volunteer_id, vm.month, vm.project_id).distinct().where(
+                vm.volunteer_id.in_(self.ids[at:at + _CHUNK])))
+            for v, month, project in rows:
+                if isinstance(month, str):
+                    month = date.fromisoformat(month[:10])
+                spans = out[v]
+                for kind in SPAN_KINDS:
+                    key = (kind, span_of(month, kind))
+                    if v in self.everything or key in wanted[v]:
+                        spans.add((*key, EVERY_PROJECT))
+                        spans.add((*key, 0 if project is None else int(project)))
+        return out
+
+    def _places(self) -> dict[int, tuple[int, int, int]]:
+        v = Volunteer
+        found: dict[int, tuple[int, int, int]] = {}
+        for at in range(0, len(self.ids), _CHUNK):
+            for row in self.conn.execute(select(v.id, v.street_id, v.community_id, v.organization_id)
+                                         .where(v.id.in_(self.ids[at:at + _CHUNK]))):
+                found[row[0]] = _place(row[1:])
+        return found
+
+    def apply(self) -> None:
+        """Count every span gained or lost, at the place each volunteer is (or was) registered."""
+        after, now = self._spans(), self._places()
+        delta: dict[tuple, int] = {}
+        for v in self.ids:
+            was, place = self.moved.get(v), now.get(v)
+            old_place = was or place
+            gone, new = self.before[v], after[v]
+            if was == place:  # not moved (or moved back): only the spans that changed
+                gone, new = gone - new, new - gone
+            for key in gone:
+                if old_place is not None:
+                    delta[(*key, *old_place)] = delta.get((*key, *old_place), 0) - 1
+            for key in new:
+                if place is not None:
+                    delta[(*key, *place)] = delta.get((*key, *place), 0) + 1
+        changes = [dict(zip(COUNT_COLS, (*k, d), strict=True)) for k, d in sorted(delta.items()) if d]
+        if changes:
+            _apply_deltas(self.conn, changes)
+
+
+def _apply_deltas(conn: Connection, changes: list[dict[str, Any]]) -> None:
+    """Add each change's ``volunteers`` to its ActiveCount row (made if missing), then drop rows counting none."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    t = ActiveCount.__table__
+    keys = COUNT_COLS[:-1]
+    stmt = upsert(ActiveCount)
+    stmt = stmt.on_conflict_do_update(index_elements=keys,
+                                      set_={"volunteers": t.c.volunteers + stmt.excluded.volunteers})
+    conn.execute(stmt, changes)
+    drops = [c for c in changes if c["volunteers"] < 0]
+    if drops:
+        conn.execute(delete(ActiveCount).where(*(t.c[k] == bindparam(f"k_{k}") for k in keys),
+                                               t.c.volunteers == 0),
+                     [{f"k_{k}": c[k] for k in keys} for c in drops])

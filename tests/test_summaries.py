@@ -25,6 +25,7 @@ from db.charity.writes import DonationInput, record_donation
 from db.engine import session_scope
 from db.figures import reads, summaries
 from db.models import (
+    ActiveCount,
     Activity,
     Community,
     Donation,
@@ -36,11 +37,18 @@ from db.models import (
     VolunteerSpan,
     VolunteerTotal,
 )
-from db.periods import period_of
+from db.periods import Period, period_of
 from db.scope import ALL, Scope
+from db.summaries import ALL_TIME
 from db.transfer.importers import run_import
 from db.volunteers.reads import BoardFilter, volunteer_board
-from db.volunteers.writes import BackfillInput, backfill_hours, review_records
+from db.volunteers.writes import (
+    BackfillInput,
+    backfill_hours,
+    review_records,
+    update_volunteer,
+    volunteer_for_edit,
+)
 from tests.factories import activity_input, hours, make_volunteers
 
 TODAY = date(2025, 6, 30)
@@ -107,6 +115,26 @@ def stored(s) -> tuple[dict, dict]:
              if any(v)})
 
 
+def recounted(s) -> dict:
+    """The active counts from the raw rows, in Python: {(kind, start, project, street, community, organisation):
+    distinct volunteers with an approved record in the span, at the place each is registered now}."""
+    place = {v.id: (v.street_id, v.community_id or 0, v.organization_id or 0)
+             for v in s.execute(select(Volunteer)).scalars()}
+    seen: dict = defaultdict(set)
+    for r in s.execute(select(ServiceRecord).where(ServiceRecord.status == "approved")).scalars():
+        d = r.service_date
+        for kind, start in (("M", date(d.year, d.month, 1)), ("Q", date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)),
+                            ("Y", date(d.year, 1, 1)), ("A", ALL_TIME)):
+            for project in (-1, r.project_id or 0):
+                seen[(kind, start, project, *place[r.volunteer_id])].add(r.volunteer_id)
+    return {k: len(v) for k, v in seen.items()}
+
+
+def active_counts(s) -> dict:
+    return {(c.kind, c.start, c.project_id, c.street_id, c.community_id, c.organization_id): c.volunteers
+            for c in s.execute(select(ActiveCount)).scalars()}
+
+
 def assert_summaries_exact(engine) -> tuple[dict, dict]:
     with session_scope(engine) as s:
         expected = recomputed(s)
@@ -123,6 +151,7 @@ def assert_summaries_exact(engine) -> tuple[dict, dict]:
                 spans[key][1] += x[1]
         kept_spans = {(t.volunteer_id, t.kind, t.start): (_r(t.hours), t.records)
                       for t in s.execute(select(VolunteerSpan)).scalars()}
+        assert active_counts(s) == recounted(s)
     assert kept == {v: (_r(h), n) for v, (h, n) in totals.items()}
     assert kept_spans == {k: (_r(h), n) for k, (h, n) in spans.items()}
     assert got[0] == expected[0]
@@ -243,8 +272,18 @@ class Writer:
                     Activity.id.notin_(list(self.activities)), Activity.title.like("导入活动%"))).all():
                 self.activities[aid] = starts.date()
 
+    def move(self):
+        # A volunteer registered in community A moves to B (or back): their active counts move with them. (The
+        # names an import finds: the shared world's names hold digits, which the volunteer form refuses.)
+        v = self.rng.choice(self.importable)
+        with session_scope(self.engine) as s:
+            data, version = volunteer_for_edit(s, self.w.staff_s1, v)
+        data.community_id = self.w.community_b if data.community_id == self.w.community_a else self.w.community_a
+        self._run(update_volunteer, user=self.w.staff_s1, volunteer_id=v, expected_version=version, data=data,
+                  today=TODAY)
+
     def step(self):
-        ops = [self.create, self.donate, self.import_activities]
+        ops = [self.create, self.donate, self.import_activities, self.move]
         if self.activities:
             ops += [self.edit, self.delete, self.backfill, self.backfill, self.create]
         if self.pending:
@@ -423,3 +462,77 @@ def test_figures_from_summaries_equal_their_record_sets(demo_engine, kind):
                 got = figures.grouped(s, key, scope, period, "community_id")
                 assert close(dict(zip(got["community_id"], got[key], strict=True)),
                              reads._raw_by_group(s, key, scope, period, None, "community_id")), (key, scope)
+
+
+def _same(s, key: str, scope: Scope, period: Period, by: str | None) -> None:
+    """The figure per ``by`` (or its value) equals the aggregate of its own record set."""
+    def norm(d):
+        return {None if g is None or g != g else g if by == "month" else int(g): round(float(v), 4)
+                for g, v in d.items() if v}
+    if by is None:
+        got = {None: figures.value(s, key, scope, period)}
+    elif by == "month":
+        got = reads._by_group(s, key, scope, period, None, by)
+    else:
+        frame = figures.grouped(s, key, scope, period, by)
+        got = dict(zip(frame[by], frame[key], strict=True))
+    assert norm(got) == norm(reads._raw_by_group(s, key, scope, period, None, by)), (key, scope, period, by)
+
+
+def test_active_counts_answer_only_where_they_are_exact(eng, w):
+    """The per-span counts hold every volunteer who served; the figure only those registered by the period's end
+    and only records in the period. A volunteer registered after serving, and records after the period's end in
+    the same span, make the counts step aside (the rows answer), and the figure stays its record set's."""
+    with session_scope(eng, write=True) as s:  # 2019: a year no other test of the shared world writes in
+        street, community = s.get(Street, w.street1), s.get(Community, w.community_b)
+        late = make_volunteers(s, street, community, registered_on=date(2019, 5, 15), names=["晚登记"])[0].id
+        early = [v.id for v in make_volunteers(s, street, community, n=2, registered_on=date(2019, 1, 1))]
+    with session_scope(eng, write=True) as s:
+        create_activity(session=s, user=w.staff_s1, idempotency_key=uuid.uuid4().hex, today=TODAY,
+                        data=activity_input(activity_date=date(2019, 4, 10), start_time=time(6), end_time=time(7),
+                                            community_id=w.community_b, project_id=w.project1,
+                                            volunteers=hours((late, 1), (early[0], 1))))
+        create_activity(session=s, user=w.staff_s1, idempotency_key=uuid.uuid4().hex, today=TODAY,
+                        data=activity_input(activity_date=date(2019, 6, 20), start_time=time(6), end_time=time(7),
+                                            community_id=w.community_b, volunteers=hours((early[1], 1))))
+    assert_summaries_exact(eng)
+    april, quarter = Period(date(2019, 4, 1), date(2019, 4, 30), "month"), Period(date(2019, 4, 1), date(2019, 6, 30), "quarter")
+    to_june, year = Period(date(2019, 4, 1), date(2019, 6, 10)), Period(date(2019, 1, 1), date(2019, 12, 31), "year")
+    with session_scope(eng) as s:
+        assert summaries.exact_span(s, april) is None  # 晚登记 served in April, registered in May
+        assert summaries.exact_span(s, quarter) == ("Q", date(2019, 4, 1))
+        assert summaries.exact_span(s, to_june) is None  # a record on 6-20 lies in the quarter after the period
+        assert summaries.exact_span(s, year) == ("Y", date(2019, 1, 1))
+        for period in (april, quarter, to_june, year):
+            for scope in (ALL, Scope(street_id=w.street1), Scope(community_id=w.community_b)):
+                for by in (None, "community_id", "project_id", "month"):
+                    _same(s, "active_volunteers", scope, period, by)
+        q2 = figures.grouped(s, "active_volunteers", ALL, quarter, "project_id").set_index("project_id")
+        raw = reads._raw_by_group(s, "active_volunteers", ALL, quarter, None, "project_id")
+        assert q2.loc[w.project1, "active_volunteers"] == raw[w.project1] >= 2
+
+
+def test_a_moved_volunteer_is_counted_where_they_are_registered(eng, w):
+    with session_scope(eng, write=True) as s:  # 2018: a year no other test of the shared world writes in
+        v = make_volunteers(s, s.get(Street, w.street1), s.get(Community, w.community_a),
+                            registered_on=date(2018, 1, 1), names=["搬家者"])[0].id
+    with session_scope(eng, write=True) as s:
+        create_activity(session=s, user=w.staff_s1, idempotency_key=uuid.uuid4().hex, today=TODAY,
+                        data=activity_input(activity_date=date(2018, 8, 3), start_time=time(6), end_time=time(7),
+                                            community_id=w.community_a, volunteers=hours((v, 1))))
+    year = Period(date(2018, 1, 1), date(2018, 12, 31), "year")
+
+    def count(s, community):
+        return figures.value(s, "active_volunteers", Scope(community_id=community), year)
+
+    with session_scope(eng) as s:
+        before = count(s, w.community_a), count(s, w.community_b)
+        data, version = volunteer_for_edit(s, w.staff_s1, v)
+    data.community_id = w.community_b
+    with session_scope(eng, write=True) as s:
+        update_volunteer(session=s, user=w.staff_s1, volunteer_id=v, expected_version=version, data=data, today=TODAY)
+    assert_summaries_exact(eng)
+    with session_scope(eng) as s:
+        assert summaries.exact_span(s, year) == ("Y", date(2018, 1, 1))
+        assert (count(s, w.community_a), count(s, w.community_b)) == (before[0] - 1, before[1] + 1)
+        _same(s, "active_volunteers", Scope(street_id=w.street1), year, "community_id")

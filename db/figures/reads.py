@@ -85,9 +85,9 @@ def _raw_by_group(session: Session, key: str, scope: Scope, period: Period, proj
 
 def _by_group(session: Session, key: str, scope: Scope, period: Period, project_id: int | None,
               by: str | None) -> dict[Any, Any]:
-    """{group: value} of a figure: whole months from the monthly summaries where the figure adds up (or is the
-    distinct count of active volunteers), the partial months at the ends from the raw rows (db.figures.summaries);
-    anything else from its record set."""
+    """{group: value} of a figure: whole months from the monthly summaries where the figure adds up, the partial
+    months at the ends from the raw rows; active volunteers (a distinct count) from the per-span counts where they
+    answer exactly, else from the volunteer months (db.figures.summaries); anything else from its record set."""
     if key in summaries.SUMMED and by in (None, "month", *summaries.PLACES):
         parts = summaries.split(period)
         out = summaries.summed_whole(session, key, scope, parts.whole, project_id, by) if parts.whole else {}
@@ -95,7 +95,12 @@ def _by_group(session: Session, key: str, scope: Scope, period: Period, project_
             for group, v in _raw_by_group(session, key, scope, days, project_id, by).items():
                 out[group] = out.get(group, 0) + v
         return out
-    # Active volunteers per project: the raw records are faster (volunteer-months are ~1 per record, bench/scale.py).
+    if key == "active_volunteers" and by in (None, "month", *summaries.PLACES):
+        got = summaries.counted(session, scope, period, project_id, by)
+        if got is not None:
+            return {None: 0} | got if by is None else got
+    # Else from the volunteer months; per project the raw records are faster (a volunteer serves ~1 record a month
+    # in a project, bench/scale.py).
     if key == "active_volunteers" and by in (None, "month", "street_id", "community_id", "organization_id"):
         rows = summaries.active_rows(session, scope, period, project_id, by)
         counted = session.execute(select(rows.c.g, func.count(distinct(rows.c.volunteer_id))).group_by(rows.c.g))
@@ -185,8 +190,7 @@ def grouped(session: Session, key: str, scope: Scope, period: Period, by: GroupB
 
     ``by`` is a column of the record set (community_id, street_id, organization_id, project_id …) or a function
     of the record set's subquery giving the group expression and the joins it needs."""
-    if isinstance(by, str) and by in summaries.PLACES and (key in summaries.SUMMED or (
-            key == "active_volunteers" and by != "project_id")):
+    if isinstance(by, str) and by in summaries.PLACES and (key in summaries.SUMMED or key == "active_volunteers"):
         got = _by_group(session, key, scope, period, project_id, by)
         return pd.DataFrame([(g, v) for g, v in got.items() if v], columns=[label or by, key])
     kpi = FIGURES[key]

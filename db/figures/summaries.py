@@ -10,21 +10,26 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Connection, distinct, func, literal, select, union_all
 from sqlmodel import Session
 
-from db.models import FigureMonth, ServiceRecord, Volunteer, VolunteerMonth, VolunteerSpan, VolunteerTotal
+from db.models import ActiveCount, FigureMonth, ServiceRecord, Volunteer, VolunteerMonth
 from db.periods import Period
 from db.scope import Scope
 from db.summaries import (
+    ALL_TIME,
+    COUNT_COLS,
+    EVERY_PROJECT,
     FIGURE_COLS,
+    SPAN_KINDS,
     VOLUNTEER_COLS,
+    count_rows,
     figure_rows,
     month_sql,
     month_start,
     next_month,
     span_end,
-    span_start,
+    span_of,
     volunteer_rows,
 )
 
@@ -84,34 +89,81 @@ def summed_whole(session: Session, key: str, scope: Scope, whole: tuple[date, da
     return dict(rows)
 
 
-def _whole_span(session: Session, period: Period) -> Any:
-    """The volunteers with an approved record in ``period`` from one summary row each, when the period is 累计
-    (``VolunteerTotal``) or a calendar year or quarter from its first day (``VolunteerSpan``) and no approved record
-    lies in the summary's span after the period's end (or, for 累计, before 2000); else None."""
+def exact_span(session: Session, period: Period) -> tuple[str, date] | None:
+    """The one span of ``ActiveCount`` — (kind, start) — whose volunteers are exactly the active volunteers of
+    ``period``, or None: 累计 is the all-time span when no approved record lies outside the period; otherwise the
+    shortest month, quarter or year starting on the period's first day and not ending before its last, when no
+    approved record lies in the span after the period. And in either case no volunteer registered after the period
+    served in it (the counts hold volunteers registered at any time; the figure only those registered by its end)."""
     sr = ServiceRecord
     if period.kind == "all":
-        rows, outside = select(VolunteerTotal.volunteer_id), (sr.service_date > period.end) | (
-            sr.service_date < period.start)
-    elif period.kind in ("year", "quarter") and period.start == span_start(period.start, period.kind[0].upper()):
-        kind = period.kind[0].upper()
-        rows = select(VolunteerSpan.volunteer_id).where(VolunteerSpan.kind == kind, VolunteerSpan.start == period.start)
-        outside = (sr.service_date > period.end) & (sr.service_date < span_end(period.start, kind))
+        kind, start = "A", ALL_TIME
+        outside = (sr.service_date > period.end) | (sr.service_date < period.start)
     else:
-        return None
+        for kind in ("M", "Q", "Y"):
+            start = span_of(period.start, kind)
+            after = next_month(start) if kind == "M" else span_end(start, kind)
+            if start == period.start and period.end < after:
+                break
+        else:
+            return None
+        outside = (sr.service_date > period.end) & (sr.service_date < after)
     if session.execute(select(sr.id).where(sr.status == "approved", outside).limit(1)).first() is not None:
         return None
-    return rows.subquery()
+    return None if _late_registrants(session, period.end) else (kind, start)
 
 
-def active_rows(session: Session, scope: Scope, period: Period, project_id: int | None, by: str | None) -> Any:
-    """(group, volunteer_id) of every volunteer active in ``period`` — registered in the scope by its end with an
-    approved record in it (db.figures.records.active_record_rows) — from VolunteerMonth for the whole months and
-    the raw records for the partial ones; count them distinct. ``by``: None, 'month', a place or 'project_id'."""
-    covered = None if project_id is not None or by in ("month", "project_id") else _whole_span(session, period)
-    if covered is not None:  # 累计, a year or a quarter from its first day: one row per volunteer who served
-        g = literal(None) if by is None else Volunteer.__table__.c[by]
-        return (select(g.label("g"), covered.c.volunteer_id).join(Volunteer, Volunteer.id == covered.c.volunteer_id)
-                .where(Volunteer.registered_on <= period.end, *scope.where(Volunteer)).subquery())
+def _late_registrants(session: Session, end: date) -> bool:
+    """True if a volunteer registered after ``end`` may have served by then (a month of theirs starts by it)."""
+    vm = VolunteerMonth
+    return session.execute(select(Volunteer.id).join(vm, vm.volunteer_id == Volunteer.id).where(
+        Volunteer.registered_on > end, vm.month <= end).limit(1)).first() is not None
+
+
+def counted(session: Session, scope: Scope, period: Period, project_id: int | None, by: str | None
+            ) -> dict[Any, int] | None:
+    """Active volunteers {group: count} from ``ActiveCount`` (``by`` None, 'month', a place or 'project_id';
+    months as 'YYYY-MM'), or None where the counts cannot answer exactly (read the rows then: ``active_rows``).
+    By month, each whole month of the period is its own span and the partial ones come from the raw records."""
+    ac = ActiveCount
+    if project_id is not None:
+        keep = [ac.project_id == project_id]
+    elif by == "project_id":
+        keep = [ac.project_id >= 0, *scope.where(ac)]
+    else:
+        keep = [ac.project_id == EVERY_PROJECT, *scope.where(ac)]
+    if by == "month":
+        if _late_registrants(session, period.end):
+            return None
+        parts = split(period)
+        out: dict[Any, int] = {}
+        if parts.whole is not None:
+            rows = session.execute(select(ac.start, func.sum(ac.volunteers)).where(
+                ac.kind == "M", ac.start >= parts.whole[0], ac.start < parts.whole[1], *keep).group_by(ac.start))
+            out = {(f"{m:%Y-%m}" if isinstance(m, date) else str(m)[:7]): int(n) for m, n in rows}
+        for days in parts.partial:
+            rows = active_rows(session, scope, days, project_id, "month", registered_by=period.end)
+            out.update((str(g)[:7], n) for g, n in session.execute(
+                select(rows.c.g, func.count(distinct(rows.c.volunteer_id))).group_by(rows.c.g)))
+        return out
+    span = exact_span(session, period)
+    if span is None:
+        return None
+    where = [ac.kind == span[0], ac.start == span[1], *keep]
+    if by is None:
+        return {None: int(session.execute(select(func.coalesce(func.sum(ac.volunteers), 0)).where(*where))
+                          .scalar_one())}
+    group = ac.__table__.c[by]
+    rows = session.execute(select(group, func.sum(ac.volunteers)).where(*where).group_by(group))
+    return {(g or None): int(n) for g, n in rows}
+
+
+def active_rows(session: Session, scope: Scope, period: Period, project_id: int | None, by: str | None,
+                registered_by: date | None = None) -> Any:
+    """(group, volunteer_id) of every volunteer active in ``period`` — registered in the scope by its end (or by
+    ``registered_by``) with an approved record in it (db.figures.records.active_record_rows) — from VolunteerMonth
+    for the whole months and the raw records for the partial ones; count them distinct. ``by``: None, 'month', a
+    place or 'project_id'."""
     parts = split(period)
     selects = []
     vm, sr = VolunteerMonth, ServiceRecord
@@ -124,7 +176,7 @@ def active_rows(session: Session, scope: Scope, period: Period, project_id: int 
         return (model.project_id if by == "project_id" else Volunteer.__table__.c[by]).label("g")
 
     def keep(model: Any) -> list[Any]:
-        where = [Volunteer.registered_on <= period.end]
+        where = [Volunteer.registered_on <= (registered_by or period.end)]
         return [*where, model.project_id == project_id] if project_id is not None else \
             [*where, *scope.where(Volunteer)]
 
@@ -157,4 +209,6 @@ def in_step(conn: Connection) -> bool:
         stored = select(*(model.__table__.c[c] for c in cols))
         if _grouped(conn, stored, keys) != _grouped(conn, rows, keys):
             return False
-    return True
+    stored = select(*(ActiveCount.__table__.c[c] for c in COUNT_COLS))
+    recount = union_all(*(count_rows(conn, k, p) for k in SPAN_KINDS for p in (False, True)))
+    return _grouped(conn, stored, len(COUNT_COLS) - 1) == _grouped(conn, recount, len(COUNT_COLS) - 1)

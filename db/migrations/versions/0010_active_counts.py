@@ -1,0 +1,65 @@
+"""active counts: distinct volunteers who served per month, quarter, year and all time, by place and project (issue 13)
+
+Active volunteers are a distinct count: it does not add up over months, so the monthly summaries could not answer
+it without reading a row per volunteer and month. ``activecount`` holds the answer per span and place (where the
+volunteer is registered; a volunteer is registered in one place, so the counts add up over places), for every
+project together and per project. Every write keeps it in the same transaction (db/summaries.py). The upgrade fills
+it from ``volunteermonth`` (plain SQL here, so that a later change of the models cannot change what this revision
+does).
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-30
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0010'
+down_revision: str | None = '0009'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table('activecount',
+    sa.Column('kind', sa.String(length=1), nullable=False),
+    sa.Column('start', sa.Date(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('street_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('volunteers', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('kind', 'start', 'project_id', 'street_id', 'community_id', 'organization_id')
+    )
+    with op.batch_alter_table('volunteer', schema=None) as batch_op:
+        batch_op.create_index('ix_volunteer_registered', ['registered_on'], unique=False)
+    _fill()
+
+
+def _fill() -> None:
+    pg = op.get_bind().dialect.name == "postgresql"
+    starts = {
+        "M": "vm.month",
+        "Q": "CAST(date_trunc('quarter', vm.month) AS DATE)" if pg else
+             "date(vm.month, '-' || ((CAST(strftime('%m', vm.month) AS INTEGER) - 1) % 3) || ' months')",
+        "Y": "CAST(date_trunc('year', vm.month) AS DATE)" if pg else "date(vm.month, 'start of year')",
+        "A": "DATE '1900-01-01'" if pg else "'1900-01-01'",
+    }
+    place = "v.street_id, COALESCE(v.community_id, 0), COALESCE(v.organization_id, 0)"
+    for kind, start in starts.items():
+        for project in ("-1", "COALESCE(vm.project_id, 0)"):
+            varying = ", ".join(x for x in (start, project) if x.startswith(("vm.", "CAST", "date", "COALESCE")))
+            op.execute(
+                "INSERT INTO activecount (kind, start, project_id, street_id, community_id, organization_id, "
+                f"volunteers) SELECT '{kind}', {start}, {project}, {place}, COUNT(DISTINCT vm.volunteer_id) "
+                "FROM volunteermonth vm JOIN volunteer v ON v.id = vm.volunteer_id "
+                f"GROUP BY {varying + ', ' if varying else ''}{place}")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('volunteer', schema=None) as batch_op:
+        batch_op.drop_index('ix_volunteer_registered')
+    op.drop_table('activecount')
