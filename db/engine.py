@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session, create_engine
 
@@ -202,3 +202,11 @@ def database_unavailable(exc: BaseException) -> bool:
     # 57P01-03: admin shutdown, crash shutdown, cannot connect now (starting up).
     sqlstate = getattr(orig, "sqlstate", None)
     return sqlstate is None or sqlstate.startswith("08") or sqlstate in ("57P01", "57P02", "57P03")
+
+
+def has_table(conn: Connection, name: str) -> bool:
+    """True if the database holds a table of that name (a revision's table, before and after its migration)."""
+    if conn.dialect.name == "postgresql":
+        return bool(conn.execute(text("SELECT to_regclass(:n) IS NOT NULL"), {"n": name}).scalar_one())
+    return conn.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"),
+                        {"n": name}).first() is not None

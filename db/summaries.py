@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -33,7 +33,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    cast,
     delete,
     event,
     func,
@@ -41,13 +40,14 @@ from sqlalchemy import (
     inspect,
     literal,
     select,
-    text,
     union_all,
 )
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from db import active_counts
+from db.active_counts import ActiveCounts
+from db.engine import has_table
 from db.models import (
-    ActiveCount,
     Activity,
     Donation,
     FigureMonth,
@@ -57,6 +57,7 @@ from db.models import (
     VolunteerSpan,
     VolunteerTotal,
 )
+from db.spans import month_sql, month_start, next_month, span_end, span_start, span_start_sql
 
 _log = logging.getLogger(__name__)
 SR = ServiceRecord
@@ -65,23 +66,6 @@ _KEYS = "summary_keys"  # session.info: {"volunteer": set[(volunteer_id, month)]
 #                                        "moved": {volunteer_id: (street, community, organisation) before}}
 _REBUILD = "summary_rebuild"  # session.info: rebuild every summary before commit
 _CHUNK = 400  # volunteers per statement
-
-
-def month_start(day: date | datetime) -> date:
-    """The first day of the month of ``day`` (a datetime counts by its date)."""
-    d = day.date() if isinstance(day, datetime) else day
-    return d.replace(day=1)
-
-
-def next_month(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def month_sql(conn: Connection, column: Any) -> Any:
-    """SQL for the first day of ``column``'s month, as a date, in the connection's dialect."""
-    if conn.dialect.name == "postgresql":
-        return cast(func.date_trunc("month", column), Date)
-    return func.date(column, "start of month")
 
 
 # ------------------------------------------------------------------------------------------ collecting keys
@@ -197,21 +181,10 @@ def _on_execute(state: ORMExecuteState) -> Any:
     return result
 
 
-def _has_table(conn: Connection, name: str) -> bool:
-    if conn.dialect.name == "postgresql":
-        return conn.execute(text(f"SELECT to_regclass('{name}') IS NOT NULL")).scalar_one()
-    return conn.execute(text(f"SELECT 1 FROM sqlite_master WHERE name = '{name}'")).first() is not None
-
-
 def kept_at_commit(conn: Connection) -> bool:
     """True if the commit keeps the summaries (and ``VolunteerTotal``); False on a database not yet migrated to
     revision 0009 (its upgrade fills the summaries)."""
-    return _has_table(conn, "figuremonth")
-
-
-def counts_kept(conn: Connection) -> bool:
-    """True if the database has the active counts (revision 0010; its upgrade fills them)."""
-    return _has_table(conn, "activecount")
+    return has_table(conn, "figuremonth")
 
 
 @event.listens_for(Session, "before_commit")
@@ -335,16 +308,6 @@ def _totals_statements(conn: Connection) -> tuple[Any, Any]:
     return _STATEMENTS[key]
 
 
-def span_start(day: date, kind: str) -> date:
-    """The first day of ``day``'s calendar year (kind Y) or quarter (Q)."""
-    return date(day.year, 1, 1) if kind == "Y" else date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def span_end(start: date, kind: str) -> date:
-    """The first day after the year or quarter starting on ``start``."""
-    return date(start.year + 1, 1, 1) if kind == "Y" else next_month(next_month(next_month(start)))
-
-
 def _span_statements(conn: Connection) -> tuple[Any, Any]:
     """``VolunteerSpan`` of some volunteers in one year or quarter."""
     key = (conn.dialect.name, "span")
@@ -359,16 +322,6 @@ def _span_statements(conn: Connection) -> tuple[Any, Any]:
                 SR.status == "approved", SR.volunteer_id.in_(ids), SR.service_date >= s0, SR.service_date < s1)
                 .group_by(SR.volunteer_id)))
     return _STATEMENTS[key]
-
-
-def _span_sql(conn: Connection, kind: str) -> Any:
-    column = SR.service_date
-    if conn.dialect.name == "postgresql":
-        return cast(func.date_trunc("year" if kind == "Y" else "quarter", column), Date)
-    if kind == "Y":
-        return func.date(column, "start of year")
-    back = (cast(func.strftime("%m", column), Integer) - 1) % 3
-    return func.date(column, "start of month", "-" + cast(back, String) + " months")
 
 
 def _cell_statements(conn: Connection, cell: tuple) -> tuple[Any, Any]:
@@ -390,7 +343,7 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
     by_month: dict[date, set[int]] = {}
     for volunteer_id, month in volunteer_months:
         by_month.setdefault(month, set()).add(int(volunteer_id))
-    counts = ActiveCounts(conn, by_month, moved or {}) if counts_kept(conn) else None
+    counts = ActiveCounts(conn, by_month, moved or {}) if active_counts.kept(conn) else None
     drop, fill = _volunteer_statements(conn)
     for month, volunteers in sorted(by_month.items()):
         ids = sorted(volunteers)
@@ -434,7 +387,7 @@ def rebuild(conn: Connection) -> None:
         SR.volunteer_id, func.sum(SR.hours), func.count()).where(SR.status == "approved").group_by(SR.volunteer_id)))
     conn.execute(delete(VolunteerSpan))
     for kind in ("Y", "Q"):
-        start = _span_sql(conn, kind)
+        start = span_start_sql(conn, kind, SR.service_date)
         conn.execute(insert(VolunteerSpan).from_select(["volunteer_id", "kind", "start", "hours", "records"], select(
             SR.volunteer_id, literal(kind), start, func.sum(SR.hours), func.count())
             .where(SR.status == "approved").group_by(SR.volunteer_id, start)))
@@ -442,140 +395,4 @@ def rebuild(conn: Connection) -> None:
     conn.execute(insert(VolunteerMonth).from_select(VOLUNTEER_COLS, volunteer_rows(conn, [])))
     conn.execute(delete(FigureMonth))
     conn.execute(insert(FigureMonth).from_select(FIGURE_COLS, figure_rows(conn, None)))
-    if counts_kept(conn):
-        conn.execute(delete(ActiveCount))
-        for kind in SPAN_KINDS:
-            for per_project in (False, True):
-                conn.execute(insert(ActiveCount).from_select(COUNT_COLS, count_rows(conn, kind, per_project)))
-
-
-# ------------------------------------------------------------------------------ active counts (distinct volunteers)
-# ``ActiveCount``: per span (month M, quarter Q, year Y, all time A) and the place a volunteer is registered in, how
-# many volunteers have an approved record in it, in every project (-1) or per project (0: none). A distinct count
-# cannot be summed from months, so it is kept per span. At commit, for every volunteer whose months were recomputed
-# (or who moved), the spans they were active in before and after the recompute are compared, and each span gained or
-# lost counts one up or down at the place they are (were) registered. Writers are serial (db/write.py: one write
-# lock, always taken first), so a count never misses a concurrent change.
-
-SPAN_KINDS = ("M", "Q", "Y", "A")
-ALL_TIME = date(1900, 1, 1)  # the start of the all-time span
-EVERY_PROJECT = -1
-COUNT_COLS = ["kind", "start", "project_id", "street_id", "community_id", "organization_id", "volunteers"]
-
-
-def span_of(month: date, kind: str) -> date:
-    """The first day of the span of ``kind`` holding ``month``."""
-    if kind == "M":
-        return month
-    return ALL_TIME if kind == "A" else span_start(month, kind)
-
-
-def _span_start_sql(conn: Connection, kind: str, month: Any) -> Any:
-    if kind == "M":
-        return month
-    if kind == "A":
-        return literal(ALL_TIME, Date)
-    if conn.dialect.name == "postgresql":
-        return cast(func.date_trunc("year" if kind == "Y" else "quarter", month), Date)
-    if kind == "Y":
-        return func.date(month, "start of year")
-    back = (cast(func.strftime("%m", month), Integer) - 1) % 3
-    return func.date(month, "-" + cast(back, String) + " months")
-
-
-def count_rows(conn: Connection, kind: str, per_project: bool) -> Any:
-    """The ActiveCount rows of one kind of span, from ``VolunteerMonth`` and where each volunteer is registered."""
-    vm, v = VolunteerMonth, Volunteer
-    start = _span_start_sql(conn, kind, vm.month)
-    project = func.coalesce(vm.project_id, 0) if per_project else literal(EVERY_PROJECT)
-    place = (v.street_id, func.coalesce(v.community_id, 0), func.coalesce(v.organization_id, 0))
-    varying = [x for x, fixed in ((start, kind == "A"), (project, not per_project)) if not fixed]
-    return (select(literal(kind), start, project, *place, func.count(vm.volunteer_id.distinct()))
-            .join(v, v.id == vm.volunteer_id).group_by(*varying, *place))
-
-
-def _place(row: Any) -> tuple[int, int, int]:
-    return int(row[0]), int(row[1] or 0), int(row[2] or 0)
-
-
-class ActiveCounts:
-    """The change of the active counts that recomputing some volunteers' months makes: create it before
-    ``VolunteerMonth`` is recomputed (it reads the spans those volunteers were active in), call ``apply`` after."""
-
-    def __init__(self, conn: Connection, by_month: dict[date, set[int]], moved: dict[int, tuple]) -> None:
-        self.conn = conn
-        self.touched: dict[int, set[date]] = {}
-        for month, ids in by_month.items():
-            for v in ids:
-                self.touched.setdefault(v, set()).add(month)
-        self.moved = {int(v): (int(p[0]), int(p[1] or 0), int(p[2] or 0)) for v, p in moved.items() if p[0] is not None}
-        self.everything = set(self.moved)  # a moved volunteer's every span moves with them
-        self.ids = sorted(set(self.touched) | set(self.moved))
-        self.before = self._spans()
-
-    def _spans(self) -> dict[int, set[tuple[str, date, int]]]:
-        """{volunteer: {(kind, start, project)}} of the spans each volunteer served in that this change can touch."""
-        out: dict[int, set[tuple[str, date, int]]] = {v: set() for v in self.ids}
-        wanted = {v: {(k, span_of(m, k)) for m in self.touched.get(v, ()) for k in SPAN_KINDS} for v in self.ids}
-        vm = VolunteerMonth
-        for at in range(0, len(self.ids), _CHUNK):
-            rows = self.conn.execute(select(vm.volunteer_id, vm.month, vm.project_id).distinct().where(
-                vm.volunteer_id.in_(self.ids[at:at + _CHUNK])))
-            for v, month, project in rows:
-                if isinstance(month, str):
-                    month = date.fromisoformat(month[:10])
-                spans = out[v]
-                for kind in SPAN_KINDS:
-                    key = (kind, span_of(month, kind))
-                    if v in self.everything or key in wanted[v]:
-                        spans.add((*key, EVERY_PROJECT))
-                        spans.add((*key, 0 if project is None else int(project)))
-        return out
-
-    def _places(self) -> dict[int, tuple[int, int, int]]:
-        v = Volunteer
-        found: dict[int, tuple[int, int, int]] = {}
-        for at in range(0, len(self.ids), _CHUNK):
-            for row in self.conn.execute(select(v.id, v.street_id, v.community_id, v.organization_id)
-                                         .where(v.id.in_(self.ids[at:at + _CHUNK]))):
-                found[row[0]] = _place(row[1:])
-        return found
-
-    def apply(self) -> None:
-        """Count every span gained or lost, at the place each volunteer is (or was) registered."""
-        after, now = self._spans(), self._places()
-        delta: dict[tuple, int] = {}
-        for v in self.ids:
-            was, place = self.moved.get(v), now.get(v)
-            old_place = was or place
-            gone, new = self.before[v], after[v]
-            if was == place:  # not moved (or moved back): only the spans that changed
-                gone, new = gone - new, new - gone
-            for key in gone:
-                if old_place is not None:
-                    delta[(*key, *old_place)] = delta.get((*key, *old_place), 0) - 1
-            for key in new:
-                if place is not None:
-                    delta[(*key, *place)] = delta.get((*key, *place), 0) + 1
-        changes = [dict(zip(COUNT_COLS, (*k, d), strict=True)) for k, d in sorted(delta.items()) if d]
-        if changes:
-            _apply_deltas(self.conn, changes)
-
-
-def _apply_deltas(conn: Connection, changes: list[dict[str, Any]]) -> None:
-    """Add each change's ``volunteers`` to its ActiveCount row (made if missing), then drop rows counting none."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    t = ActiveCount.__table__
-    keys = COUNT_COLS[:-1]
-    stmt = upsert(ActiveCount)
-    stmt = stmt.on_conflict_do_update(index_elements=keys,
-                                      set_={"volunteers": t.c.volunteers + stmt.excluded.volunteers})
-    conn.execute(stmt, changes)
-    drops = [c for c in changes if c["volunteers"] < 0]
-    if drops:
-        conn.execute(delete(ActiveCount).where(*(t.c[k] == bindparam(f"k_{k}") for k in keys),
-                                               t.c.volunteers == 0),
-                     [{f"k_{k}": c[k] for k in keys} for c in drops])
+    active_counts.rebuild(conn)

@@ -39,7 +39,7 @@ from db.models import (
 )
 from db.periods import Period, period_of
 from db.scope import ALL, Scope
-from db.summaries import ALL_TIME
+from db.spans import ALL_TIME
 from db.transfer.importers import run_import
 from db.volunteers.reads import BoardFilter, volunteer_board
 from db.volunteers.writes import (

@@ -13,25 +13,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, distinct, func, literal, select, union_all
 from sqlmodel import Session
 
+from db.active_counts import COUNT_COLS, EVERY_PROJECT, count_rows
 from db.models import ActiveCount, FigureMonth, ServiceRecord, Volunteer, VolunteerMonth
 from db.periods import Period
 from db.scope import Scope
-from db.summaries import (
-    ALL_TIME,
-    COUNT_COLS,
-    EVERY_PROJECT,
-    FIGURE_COLS,
-    SPAN_KINDS,
-    VOLUNTEER_COLS,
-    count_rows,
-    figure_rows,
-    month_sql,
-    month_start,
-    next_month,
-    span_end,
-    span_of,
-    volunteer_rows,
-)
+from db.spans import ALL_TIME, SPAN_KINDS, month_sql, month_start, next_month, span_end, span_start
+from db.summaries import FIGURE_COLS, VOLUNTEER_COLS, figure_rows, volunteer_rows
 
 
 @dataclass(frozen=True)
@@ -101,8 +88,8 @@ def exact_span(session: Session, period: Period) -> tuple[str, date] | None:
         outside = (sr.service_date > period.end) | (sr.service_date < period.start)
     else:
         for kind in ("M", "Q", "Y"):
-            start = span_of(period.start, kind)
-            after = next_month(start) if kind == "M" else span_end(start, kind)
+            start = span_start(period.start, kind)
+            after = span_end(start, kind)
             if start == period.start and period.end < after:
                 break
         else:

@@ -17,7 +17,8 @@ from sqlmodel import Session
 
 from db.figures.summaries import in_months, split
 from db.models import ServiceRecord, TeamMember, Volunteer, VolunteerMonth, VolunteerSpan, VolunteerTotal
-from db.summaries import kept_at_commit, span_end, span_start
+from db.spans import span_end, span_start
+from db.summaries import kept_at_commit
 
 _CHUNK = 500  # volunteers per statement (bound parameters stay well under every backend's limit)
 

@@ -1,0 +1,137 @@
+"""Active volunteers counted per span and place (``ActiveCount``, db/models.py; read by db/figures/summaries.py).
+
+Per span (month M, quarter Q, year Y, all time A) and the place a volunteer is registered in, how
+many volunteers have an approved record in it, in every project (-1) or per project (0: none). A distinct count
+cannot be summed from months, so it is kept per span. At commit, for every volunteer whose months were recomputed
+(or who moved), the spans they were active in before and after the recompute are compared, and each span gained or
+lost counts one up or down at the place they are (were) registered. Writers are serial (db/write.py: one write
+lock, always taken first), so a count never misses a concurrent change.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, func, insert, literal, select
+
+from db.engine import has_table
+from db.models import ActiveCount, Volunteer, VolunteerMonth
+from db.spans import SPAN_KINDS, span_start, span_start_sql
+
+_CHUNK = 400  # volunteers per statement
+
+EVERY_PROJECT = -1
+COUNT_COLS = ["kind", "start", "project_id", "street_id", "community_id", "organization_id", "volunteers"]
+
+
+def count_rows(conn: Connection, kind: str, per_project: bool) -> Any:
+    """The ActiveCount rows of one kind of span, from ``VolunteerMonth`` and where each volunteer is registered."""
+    vm, v = VolunteerMonth, Volunteer
+    start = span_start_sql(conn, kind, vm.month)
+    project = func.coalesce(vm.project_id, 0) if per_project else literal(EVERY_PROJECT)
+    place = (v.street_id, func.coalesce(v.community_id, 0), func.coalesce(v.organization_id, 0))
+    varying = [x for x, fixed in ((start, kind == "A"), (project, not per_project)) if not fixed]
+    return (select(literal(kind), start, project, *place, func.count(vm.volunteer_id.distinct()))
+            .join(v, v.id == vm.volunteer_id).group_by(*varying, *place))
+
+
+def kept(conn: Connection) -> bool:
+    """True if the database has the active counts (revision 0010; its upgrade fills them)."""
+    return has_table(conn, "activecount")
+
+
+def rebuild(conn: Connection) -> None:
+    """Recount every span from ``VolunteerMonth`` (after the volunteer months are rebuilt)."""
+    if kept(conn):
+        conn.execute(delete(ActiveCount))
+        for kind in SPAN_KINDS:
+            for per_project in (False, True):
+                conn.execute(insert(ActiveCount).from_select(COUNT_COLS, count_rows(conn, kind, per_project)))
+
+
+def _place(row: Any) -> tuple[int, int, int]:
+    return int(row[0]), int(row[1] or 0), int(row[2] or 0)
+
+
+class ActiveCounts:
+    """The change of the active counts that recomputing some volunteers' months makes: create it before
+    ``VolunteerMonth`` is recomputed (it reads the spans those volunteers were active in), call ``apply`` after."""
+
+    def __init__(self, conn: Connection, by_month: dict[date, set[int]], moved: dict[int, tuple]) -> None:
+        self.conn = conn
+        self.touched: dict[int, set[date]] = {}
+        for month, ids in by_month.items():
+            for v in ids:
+                self.touched.setdefault(v, set()).add(month)
+        self.moved = {int(v): (int(p[0]), int(p[1] or 0), int(p[2] or 0)) for v, p in moved.items() if p[0] is not None}
+        self.everything = set(self.moved)  # a moved volunteer's every span moves with them
+        self.ids = sorted(set(self.touched) | set(self.moved))
+        self.before = self._spans()
+
+    def _spans(self) -> dict[int, set[tuple[str, date, int]]]:
+        """{volunteer: {(kind, start, project)}} of the spans each volunteer served in that this change can touch."""
+        out: dict[int, set[tuple[str, date, int]]] = {v: set() for v in self.ids}
+        wanted = {v: {(k, span_start(m, k)) for m in self.touched.get(v, ()) for k in SPAN_KINDS} for v in self.ids}
+        vm = VolunteerMonth
+        for at in range(0, len(self.ids), _CHUNK):
+            rows = self.conn.execute(select(vm.volunteer_id, vm.month, vm.project_id).distinct().where(
+                vm.volunteer_id.in_(self.ids[at:at + _CHUNK])))
+            for v, month, project in rows:
+                if isinstance(month, str):
+                    month = date.fromisoformat(month[:10])
+                spans = out[v]
+                for kind in SPAN_KINDS:
+                    key = (kind, span_start(month, kind))
+                    if v in self.everything or key in wanted[v]:
+                        spans.add((*key, EVERY_PROJECT))
+                        spans.add((*key, 0 if project is None else int(project)))
+        return out
+
+    def _places(self) -> dict[int, tuple[int, int, int]]:
+        v = Volunteer
+        found: dict[int, tuple[int, int, int]] = {}
+        for at in range(0, len(self.ids), _CHUNK):
+            for row in self.conn.execute(select(v.id, v.street_id, v.community_id, v.organization_id)
+                                         .where(v.id.in_(self.ids[at:at + _CHUNK]))):
+                found[row[0]] = _place(row[1:])
+        return found
+
+    def apply(self) -> None:
+        """Count every span gained or lost, at the place each volunteer is (or was) registered."""
+        after, now = self._spans(), self._places()
+        delta: dict[tuple, int] = {}
+        for v in self.ids:
+            was, place = self.moved.get(v), now.get(v)
+            old_place = was or place
+            gone, new = self.before[v], after[v]
+            if was == place:  # not moved (or moved back): only the spans that changed
+                gone, new = gone - new, new - gone
+            for key in gone:
+                if old_place is not None:
+                    delta[(*key, *old_place)] = delta.get((*key, *old_place), 0) - 1
+            for key in new:
+                if place is not None:
+                    delta[(*key, *place)] = delta.get((*key, *place), 0) + 1
+        changes = [dict(zip(COUNT_COLS, (*k, d), strict=True)) for k, d in sorted(delta.items()) if d]
+        if changes:
+            _apply_deltas(self.conn, changes)
+
+
+def _apply_deltas(conn: Connection, changes: list[dict[str, Any]]) -> None:
+    """Add each change's ``volunteers`` to its ActiveCount row (made if missing), then drop rows counting none."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    t = ActiveCount.__table__
+    keys = COUNT_COLS[:-1]
+    stmt = upsert(ActiveCount)
+    stmt = stmt.on_conflict_do_update(index_elements=keys,
+                                      set_={"volunteers": t.c.volunteers + stmt.excluded.volunteers})
+    conn.execute(stmt, changes)
+    drops = [c for c in changes if c["volunteers"] < 0]
+    if drops:
+        conn.execute(delete(ActiveCount).where(*(t.c[k] == bindparam(f"k_{k}") for k in keys),
+                                               t.c.volunteers == 0),
+                     [{f"k_{k}": c[k] for k in keys} for c in drops])
