@@ -30,7 +30,13 @@ settings apply (e.g. ``CACHE_TTL_SECONDS=3600 python -m bench.scale ...`` for th
    the live refresh (``--refresh``, off by default), the warm-up (``--no-warm-up``), the cache bound
    (CACHE_TTL_SECONDS: a figure that expires during the run is recomputed by every session that misses it
    meanwhile, and those reruns bunch up), the load average at the start and the CPU the server, this client and
-   the rest of the machine used during the reruns.
+   the rest of the machine used during the reruns (on PostgreSQL running on this machine, its processes apart: they
+   do the SQL work that SQLite does inside the server). The server's memory (resident set of its process group,
+   sampled every 0.2 s) is printed idle after the warm-up, at its peaks during the logins (Argon2 hashes take
+   64 MiB each) and during the reruns, and at the end; it includes SQLite's page caches, not PostgreSQL's processes.
+
+With ``--url postgresql+psycopg://.../NAME`` the big database NAME and the small one NAME_small are created on
+that server and dropped at the end (also after a failure) unless ``--keep``. The summary's title names the backend.
 
 Exit status is 0 even when a target is missed (MISSED is printed beside it).
 """
@@ -40,6 +46,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import os
 import random
 import shutil
@@ -49,6 +56,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import urllib.request
@@ -83,6 +91,7 @@ def pct(values: list[float], q: float) -> float:
 @dataclass
 class Results:
     rows: list[tuple[str, str, str, str]] = field(default_factory=list)  # figure, value, target, verdict
+    title: str = ""  # beside SUMMARY: the database the figures are of
 
     def add(self, figure: str, value: str, target: str = "", ok: bool | None = None) -> None:
         verdict = "" if ok is None else ("met" if ok else "MISSED")
@@ -93,7 +102,7 @@ class Results:
         w[1] = min(w[1], 60)  # a long value (the conditions) runs over rather than widening every row
         print()
         print("=" * 100)
-        print("SUMMARY")
+        print(f"SUMMARY  {self.title}".rstrip())
         for r in [("figure", "value", "target", ""), *self.rows]:
             print("  ".join(_ljust(c, w[i]) for i, c in enumerate(r)))
         print("=" * 100)
@@ -491,13 +500,108 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
+def _stat_fields(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name: [1] ppid, [2] process group, [11] utime, [12] stime,
+    [13] cutime, [14] cstime (Linux; OSError elsewhere or when the process is gone)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _pids() -> list[int]:
+    try:
+        return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+    except OSError:
+        return []
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of process ``pid`` (Linux /proc; nan elsewhere)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = _stat_fields(pid)
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return float("nan")
+
+
+def postmaster_pid(url: str) -> int | None:
+    """The pid of the PostgreSQL server of ``url`` when it runs on this machine (the parent of this connection's
+    backend); None for SQLite, a server elsewhere (the backend's pid is then no postgres process here) or one whose
+    processes this account cannot see."""
+    if not url.startswith("postgresql"):
+        return None
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        try:
+            if Path(f"/proc/{backend}/comm").read_text().strip() != "postgres":
+                return None
+            return int(_stat_fields(backend)[1])
+        except (OSError, ValueError, IndexError):
+            return None
+
+
+def db_cpu_seconds(postmaster: int | None) -> float:
+    """CPU seconds of a local PostgreSQL server so far: the postmaster, its backends alive now and those that ended
+    (the postmaster's cutime/cstime); nan without one (SQLite's work is the app server's own)."""
+    if postmaster is None:
+        return float("nan")
+    try:
+        fields = _stat_fields(postmaster)
+        ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+    for pid in _pids():
+        try:
+            fields = _stat_fields(pid)
+            if int(fields[1]) == postmaster:
+                ticks += int(fields[11]) + int(fields[12])
+        except (OSError, ValueError, IndexError):
+            continue  # ended meanwhile
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mib(pgid: int) -> float:
+    """Resident memory (VmRSS) of the processes of process group ``pgid`` — the server, started in a session of its
+    own, and any children it started — in MiB (Linux /proc; nan elsewhere)."""
+    kib, seen = 0, False
+    for pid in _pids():
+        try:
+            if int(_stat_fields(pid)[2]) != pgid:
+                continue
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    kib += int(line.split()[1])
+                    seen = True
+        except (OSError, ValueError, IndexError):
+            continue  # ended meanwhile
+    return kib / 1024 if seen else float("nan")
+
+
+class RssPeak:
+    """The peak of ``rss_mib(pgid)`` while inside the ``with`` block, sampled every ``interval`` seconds by a
+    background thread."""
+
+    def __init__(self, pgid: int, interval: float = 0.2):
+        self.pgid, self.interval = pgid, interval
+        self.peak = float("nan")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+
+    def __enter__(self) -> RssPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            mib = rss_mib(self.pgid)
+            if not math.isnan(mib):
+                self.peak = mib if math.isnan(self.peak) else max(self.peak, mib)
+            if self._stop.wait(self.interval):
+                return
 
 
 def machine_busy_seconds() -> float:
@@ -517,7 +621,9 @@ class SessionStats:
     rerun_at: list[float] = field(default_factory=list)  # monotonic start of each rerun (for the timeline)
     failures: list[str] = field(default_factory=list)
     warm_ms: list[float] = field(default_factory=list)  # the warm-up session: login, then its two reruns
-    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds during the timed reruns: server, client, all
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds during the timed reruns: server, db, client, all
+    rss_mib: dict[str, float] = field(default_factory=dict)  # server memory: idle (after the warm-up), the peaks of
+    # the logins and of the reruns, end (the sessions closed)
     wall_s: float = 0.0  # duration of the timed reruns
 
 
@@ -623,7 +729,8 @@ async def _one_session(base: str, idx: int, reruns: int, think: tuple[float, flo
 
 
 async def _drive(base: str, sessions: int, reruns: int, think: tuple[float, float], timeout: float,
-                 server_pid: int, warm_up: bool = True, login_concurrency: int = 4) -> SessionStats:
+                 server_pid: int, warm_up: bool = True, login_concurrency: int = 4,
+                 postmaster: int | None = None) -> SessionStats:
     stats = SessionStats()
     if warm_up:  # not counted: the first login and both periods compute the figures into the shared caches
         warm = SessionStats()
@@ -639,31 +746,41 @@ async def _drive(base: str, sessions: int, reruns: int, think: tuple[float, floa
     # password check ends, so more than MAX_FAILED_LOGINS (5) slow logins in flight at once lock the account and
     # the next logins fail: at most ``login_concurrency`` logins run at once (0: no limit).
     logins = asyncio.Semaphore(login_concurrency) if login_concurrency > 0 else None
+    stats.rss_mib["idle"] = rss_mib(server_pid)
     tasks = []
-    for i in range(sessions):
-        tasks.append(asyncio.create_task(_one_session(base, i, reruns, think, gate, stats, timeout, logins)))
-        await asyncio.sleep(0.2)  # staggered arrivals
-    while len(stats.login_ms) + len(stats.failures) < sessions and not all(t.done() for t in tasks):
-        await asyncio.sleep(0.2)
+    with RssPeak(server_pid) as login_rss:  # the server leads its own process group (start_new_session)
+        for i in range(sessions):
+            tasks.append(asyncio.create_task(_one_session(base, i, reruns, think, gate, stats, timeout, logins)))
+            await asyncio.sleep(0.2)  # staggered arrivals
+        while len(stats.login_ms) + len(stats.failures) < sessions and not all(t.done() for t in tasks):
+            await asyncio.sleep(0.2)
     log(f"  {len(stats.login_ms)} sessions logged in (login p50 {pct(stats.login_ms, .5):.0f} ms, "
         f"p95 {pct(stats.login_ms, .95):.0f} ms); reruns start")
-    cpu0 = (cpu_seconds(server_pid), time.process_time(), machine_busy_seconds(), time.perf_counter())
-    gate.set()
-    await asyncio.gather(*tasks)
-    cpu1 = (cpu_seconds(server_pid), time.process_time(), machine_busy_seconds(), time.perf_counter())
-    stats.cpu = {"server": cpu1[0] - cpu0[0], "client": cpu1[1] - cpu0[1], "all": cpu1[2] - cpu0[2]}
-    stats.wall_s = cpu1[3] - cpu0[3]
+    cpu0 = (cpu_seconds(server_pid), db_cpu_seconds(postmaster), time.process_time(), machine_busy_seconds(),
+            time.perf_counter())
+    with RssPeak(server_pid) as rerun_rss:
+        gate.set()
+        await asyncio.gather(*tasks)
+    cpu1 = (cpu_seconds(server_pid), db_cpu_seconds(postmaster), time.process_time(), machine_busy_seconds(),
+            time.perf_counter())
+    stats.rss_mib.update(logins=login_rss.peak, reruns=rerun_rss.peak, end=rss_mib(server_pid))
+    stats.cpu = {"server": cpu1[0] - cpu0[0], "db": cpu1[1] - cpu0[1], "client": cpu1[2] - cpu0[2],
+                 "all": cpu1[3] - cpu0[3]}
+    stats.wall_s = cpu1[4] - cpu0[4]
     return stats
 
 
 def sessions_benchmark(url: str, workdir: Path, sessions: int, reruns: int, think: tuple[float, float],
                        timeout_s: float, refresh: int = 0, warm_up: bool = True,
                        login_concurrency: int = 4) -> SessionStats:
+    postmaster = postmaster_pid(url)
     proc, base, log_path = start_server(url, workdir, refresh)
-    log(f"streamlit server pid {proc.pid} at {base} (log {log_path})")
+    log(f"streamlit server pid {proc.pid} at {base} (log {log_path})"
+        + (f"; PostgreSQL server pid {postmaster}" if postmaster else ""))
     try:
         t0 = time.perf_counter()
-        stats = asyncio.run(_drive(base, sessions, reruns, think, timeout_s, proc.pid, warm_up, login_concurrency))
+        stats = asyncio.run(_drive(base, sessions, reruns, think, timeout_s, proc.pid, warm_up, login_concurrency,
+                                   postmaster))
         log(f"  sessions done in {time.perf_counter() - t0:.0f} s")
     finally:
         stop_server(proc)
@@ -688,52 +805,15 @@ def _commit() -> str:
     return (head or "unknown") + (" + changes" if dirty else "")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", default="", help="big database: default a fresh SQLite file in a temp dir; or a "
-                                                  "postgresql+psycopg:// URL (the database is dropped and recreated)")
-    parser.add_argument("--records", type=int, default=10_000_000)
-    parser.add_argument("--small-records", type=int, default=10_000)
-    parser.add_argument("--reuse", default="", help="reuse a generated big SQLite file (or a PostgreSQL URL)")
-    parser.add_argument("--keep", action="store_true", help="keep the generated databases and print where")
-    parser.add_argument("--warm-runs", type=int, default=3)
-    parser.add_argument("--render-timeout", type=float, default=1800, help="seconds per page render")
-    parser.add_argument("--board-repeats", type=int, default=3)
-    parser.add_argument("--skip-board", action="store_true", help="skip the leaderboard vs DuckDB comparison")
-    parser.add_argument("--writes", type=int, default=100, help="activities to enter (0: skip)")
-    parser.add_argument("--skip-sessions", action="store_true")
-    parser.add_argument("--skip-renders", action="store_true")
-    parser.add_argument("--sessions", type=int, default=50)
-    parser.add_argument("--reruns", type=int, default=10, help="reruns per session")
-    parser.add_argument("--think", type=float, nargs=2, default=(2.0, 8.0), metavar=("MIN", "MAX"),
-                        help="seconds a user waits between two clicks (uniform)")
-    parser.add_argument("--session-timeout", type=float, default=120, help="seconds for one login or rerun")
-    parser.add_argument("--refresh", type=int, default=0, help="LIVE_REFRESH_SECONDS of the sessions' server "
-                        "(0: off, the overview reruns only when clicked; the app's default is 30)")
-    parser.add_argument("--no-warm-up", action="store_true", help="no untimed first session filling the caches")
-    parser.add_argument("--login-concurrency", type=int, default=4,
-                        help="logins in flight at once (0: no limit; > 5 may lock the shared account)")
-    args = parser.parse_args()
-
-    os.environ.setdefault("WUSHE_DEBUG_ERRORS", "1")  # AppTest sees exceptions; a user would see a message
-    workdir = Path(tempfile.mkdtemp(prefix="bench_scale_"))
+def run(args: argparse.Namespace, workdir: Path, big_url: str, small_url: str) -> None:
+    """Every part of the benchmark on the databases at ``big_url`` (generated unless ``args.reuse``) and
+    ``small_url`` (generated); prints the figures and the summary table."""
     res = Results()
-    print(f"scale benchmark {scale_data.now_str()}  records {args.records:,} (small {args.small_records:,})  "
-          f"cores {os.cpu_count()}  workdir {workdir}")
 
     # ---------------------------------------------------------------- databases
-    reuse = args.reuse
-    if reuse:
-        big_url = reuse if "://" in reuse else f"sqlite:///{Path(reuse).resolve()}"
-        log(f"reusing {big_url}")
-    else:
-        big_url = args.url or f"sqlite:///{workdir / 'big.db'}"
+    if not args.reuse:
         gen_s = build(big_url, args.records)
         res.add(f"generation of {args.records:,} records", f"{gen_s:.0f} s ({db_size(big_url)})")
-    if big_url.startswith("sqlite"):
-        small_url = f"sqlite:///{workdir / 'small.db'}"
-    else:
-        small_url = big_url.rsplit("/", 1)[0] + "/" + _pg_admin_url(big_url)[1] + "_small"
     small_s = build(small_url, args.small_records)
     res.add(f"generation of {args.small_records:,} records", f"{small_s:.1f} s")
 
@@ -741,10 +821,12 @@ def main() -> None:
 
     eng = make_engine(big_url)
     big_counts = scale_data.counts(eng)
+    version = ".".join(str(x) for x in eng.dialect.server_version_info)  # known once connected
     eng.dispose()
     log(f"big database: {big_counts}")
     backend = big_url.split(":", 1)[0]
     records_label = f"{big_counts['servicerecord']:,}"
+    res.title = f"backend {backend} ({eng.dialect.name} {version}), {records_label} service records"
 
     # ---------------------------------------------------------------- page renders
     timer, warm_timer = SqlTimer(), SqlTimer()
@@ -826,15 +908,24 @@ def main() -> None:
                 buckets[int((at - t_first) // 15)].append(ms)
             print("  timeline (15 s buckets by rerun start: reruns, median ms, max ms): " + "  ".join(
                 f"{b * 15}s:{len(v)}/{statistics.median(v):.0f}/{max(v):.0f}" for b, v in sorted(buckets.items())))
-        cpu, wall = st_.cpu, st_.wall_s or float("nan")
-        others = cpu.get("all", float("nan")) - cpu.get("server", float("nan")) - cpu.get("client", float("nan"))
-        usage = (f"server {cpu.get('server', float('nan')) / wall:.2f}, this client {cpu.get('client', float('nan')) / wall:.2f}, "
-                 f"other processes {others / wall:.2f} of {os.cpu_count()} cores over {wall:.0f} s; server "
-                 f"{1000 * cpu.get('server', float('nan')) / max(1, len(st_.rerun_ms)):.0f} ms CPU a rerun")
+        nan = float("nan")
+        cpu, wall, n_reruns = st_.cpu, st_.wall_s or nan, max(1, len(st_.rerun_ms))
+        db_cpu = cpu.get("db", nan)  # PostgreSQL's backends do the SQL work the app server does itself on SQLite
+        others = (cpu.get("all", nan) - cpu.get("server", nan) - cpu.get("client", nan)
+                  - (0 if math.isnan(db_cpu) else db_cpu))
+        usage = (f"server {cpu.get('server', nan) / wall:.2f}, "
+                 + ("" if math.isnan(db_cpu) else f"PostgreSQL {db_cpu / wall:.2f}, ")
+                 + f"this client {cpu.get('client', nan) / wall:.2f}, other processes {others / wall:.2f} of "
+                 f"{os.cpu_count()} cores over {wall:.0f} s; server {1000 * cpu.get('server', nan) / n_reruns:.0f} ms"
+                 + ("" if math.isnan(db_cpu) else f" + PostgreSQL {1000 * db_cpu / n_reruns:.0f} ms") + " CPU a rerun")
+        memory = " / ".join(f"{st_.rss_mib.get(k, nan):.0f}" for k in ("idle", "logins", "reruns", "end")) + " MiB"
         print(f"  CPU during the reruns: {usage}")
+        print(f"  server memory (RSS of the streamlit process group) idle after the warm-up / peak during the "
+              f"logins / peak during the reruns / end: {memory}")
         print(f"  conditions: {conditions}")
         res.add(f"{args.sessions} sessions: conditions", conditions)
         res.add(f"{args.sessions} sessions: CPU (cores busy)", usage)
+        res.add(f"{args.sessions} sessions: server memory (RSS) idle / peak logins / peak reruns / end", memory)
         res.add(f"{args.sessions} sessions: failures", str(len(st_.failures)), "0", not st_.failures)
         res.add(f"{args.sessions} sessions: rerun p50 / p95",
                 f"{p50:.0f} / {p95:.0f} ms ({len(st_.rerun_ms)} reruns)", "p95 ≤ 1000 ms", p95 <= 1000)
@@ -844,14 +935,61 @@ def main() -> None:
     res.add("load average (1/5/15 min) at the end", " / ".join(f"{x:.1f}" for x in os.getloadavg()))
     res.print()
     print(f"backend {backend}; big scale {big_counts}; at {scale_data.now_str()}")
-    if args.keep:
-        print(f"kept: big {big_url}  small {small_url}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default="", help="big database: default a fresh SQLite file in a temp dir; or a "
+                                                  "postgresql+psycopg:// URL (the database is dropped and recreated)")
+    parser.add_argument("--records", type=int, default=10_000_000)
+    parser.add_argument("--small-records", type=int, default=10_000)
+    parser.add_argument("--reuse", default="", help="reuse a generated big SQLite file (or a PostgreSQL URL)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated databases and print where")
+    parser.add_argument("--warm-runs", type=int, default=3)
+    parser.add_argument("--render-timeout", type=float, default=1800, help="seconds per page render")
+    parser.add_argument("--board-repeats", type=int, default=3)
+    parser.add_argument("--skip-board", action="store_true", help="skip the leaderboard vs DuckDB comparison")
+    parser.add_argument("--writes", type=int, default=100, help="activities to enter (0: skip)")
+    parser.add_argument("--skip-sessions", action="store_true")
+    parser.add_argument("--skip-renders", action="store_true")
+    parser.add_argument("--sessions", type=int, default=50)
+    parser.add_argument("--reruns", type=int, default=10, help="reruns per session")
+    parser.add_argument("--think", type=float, nargs=2, default=(2.0, 8.0), metavar=("MIN", "MAX"),
+                        help="seconds a user waits between two clicks (uniform)")
+    parser.add_argument("--session-timeout", type=float, default=120, help="seconds for one login or rerun")
+    parser.add_argument("--refresh", type=int, default=0, help="LIVE_REFRESH_SECONDS of the sessions' server "
+                        "(0: off, the overview reruns only when clicked; the app's default is 30)")
+    parser.add_argument("--no-warm-up", action="store_true", help="no untimed first session filling the caches")
+    parser.add_argument("--login-concurrency", type=int, default=4,
+                        help="logins in flight at once (0: no limit; > 5 may lock the shared account)")
+    args = parser.parse_args()
+
+    os.environ.setdefault("WUSHE_DEBUG_ERRORS", "1")  # AppTest sees exceptions; a user would see a message
+    workdir = Path(tempfile.mkdtemp(prefix="bench_scale_"))
+    print(f"scale benchmark {scale_data.now_str()}  records {args.records:,} (small {args.small_records:,})  "
+          f"cores {os.cpu_count()}  workdir {workdir}")
+    reuse = args.reuse
+    if reuse:
+        big_url = reuse if "://" in reuse else f"sqlite:///{Path(reuse).resolve()}"
+        log(f"reusing {big_url}")
     else:
-        if small_url.startswith("postgresql"):
-            _pg_drop(small_url)
-        if not reuse and big_url.startswith("postgresql"):
-            _pg_drop(big_url)
-        shutil.rmtree(workdir, ignore_errors=True)  # the generated SQLite files (never a --reuse'd one)
+        big_url = args.url or f"sqlite:///{workdir / 'big.db'}"
+    if big_url.startswith("sqlite"):
+        small_url = f"sqlite:///{workdir / 'small.db'}"
+    else:
+        small_url = big_url.rsplit("/", 1)[0] + "/" + _pg_admin_url(big_url)[1] + "_small"
+    try:
+        run(args, workdir, big_url, small_url)
+    finally:  # also when the run failed: a 10M-record database is gigabytes
+        if args.keep:
+            print(f"kept: big {big_url}  small {small_url}")
+        else:
+            if small_url.startswith("postgresql"):
+                _pg_drop(small_url)
+            if not reuse and big_url.startswith("postgresql"):
+                _pg_drop(big_url)
+            shutil.rmtree(workdir, ignore_errors=True)  # the generated SQLite files (never a --reuse'd one)
+
 
 if __name__ == "__main__":
     main()
