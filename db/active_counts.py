@@ -13,11 +13,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, literal, select
+from sqlalchemy import Connection, bindparam, case, delete, func, insert, literal, or_, select
 
 from db.engine import has_table
 from db.models import ActiveCount, Volunteer, VolunteerMonth
-from db.spans import SPAN_KINDS, span_start, span_start_sql
+from db.spans import SPAN_KINDS, span_end, span_start, span_start_sql
 
 _CHUNK = 400  # volunteers per statement
 
@@ -56,50 +56,97 @@ def _place(row: Any) -> tuple[int, int, int]:
 
 class ActiveCounts:
     """The change of the active counts that recomputing some volunteers' months makes: create it before
-    ``VolunteerMonth`` is recomputed (it reads the spans those volunteers were active in), call ``apply`` after."""
+    ``VolunteerMonth`` is recomputed (it reads the spans those volunteers served in), call ``apply`` after.
 
-    def __init__(self, conn: Connection, by_month: dict[date, set[int]], moved: dict[int, tuple]) -> None:
-        self.conn = conn
+    What is read is kept small: a volunteer's months in the calendar years the change touched (their months, quarters
+    and years), and, for all time, only whether they served outside those years and in which of the projects the
+    change touched (``projects``: 0 for none; the other projects' all-time spans cannot change)."""
+
+    def __init__(self, conn: Connection, by_month: dict[date, set[int]], moved: dict[int, tuple],
+                 projects: set[int] | None = None) -> None:
+        self.conn, self.projects = conn, projects
         self.touched: dict[int, set[date]] = {}
         for month, ids in by_month.items():
             for v in ids:
                 self.touched.setdefault(v, set()).add(month)
         self.moved = {int(v): (int(p[0]), int(p[1] or 0), int(p[2] or 0)) for v, p in moved.items() if p[0] is not None}
-        self.everything = set(self.moved)  # a moved volunteer's every span moves with them
         self.ids = sorted(set(self.touched) | set(self.moved))
+        months = sorted({m for ms in self.touched.values() for m in ms})
+        # A move carries every span of the volunteer: then everything is read.
+        self.window = None if self.moved or not months else (span_start(months[0], "Y"),
+                                                               span_end(span_start(months[-1], "Y"), "Y"))
+        self.inside = self._months(None)
+        self.outside = self._outside()
+        self.places = self._places()
         self.before = self._spans()
 
-    def _spans(self) -> dict[int, set[tuple[str, date, int]]]:
-        """{volunteer: {(kind, start, project)}} of the spans each volunteer served in that this change can touch."""
-        out: dict[int, set[tuple[str, date, int]]] = {v: set() for v in self.ids}
-        wanted = {v: {(k, span_start(m, k)) for m in self.touched.get(v, ()) for k in SPAN_KINDS} for v in self.ids}
+    def _chunks(self) -> Any:
+        return (self.ids[at:at + _CHUNK] for at in range(0, len(self.ids), _CHUNK))
+
+    def _months(self, only: list[date] | None) -> dict[int, dict[date, set[int]]]:
+        """volunteer → month → the projects they served in it (0: none), in the window (or only these months)."""
+        vm, out = VolunteerMonth, {v: {} for v in self.ids}
+        for ids in self._chunks():
+            where = [vm.volunteer_id.in_(ids)]
+            if only is not None:
+                where.append(vm.month.in_(only))
+            elif self.window is not None:
+                where += [vm.month >= self.window[0], vm.month < self.window[1]]
+            for v, month, project in self.conn.execute(select(vm.volunteer_id, vm.month, vm.project_id).where(*where)):
+                out[v].setdefault(month, set()).add(0 if project is None else project)
+        return out
+
+    def _outside(self) -> dict[int, set[int]]:
+        """volunteer → the touched projects they served in outside the window, and -1 for any other row there."""
+        out: dict[int, set[int]] = {}
+        if self.window is None:
+            return out
         vm = VolunteerMonth
-        for at in range(0, len(self.ids), _CHUNK):
-            rows = self.conn.execute(select(vm.volunteer_id, vm.month, vm.project_id).distinct().where(
-                vm.volunteer_id.in_(self.ids[at:at + _CHUNK])))
-            for v, month, project in rows:
-                if isinstance(month, str):
-                    month = date.fromisoformat(month[:10])
-                spans = out[v]
-                for kind in SPAN_KINDS:
-                    key = (kind, span_start(month, kind))
-                    if v in self.everything or key in wanted[v]:
-                        spans.add((*key, EVERY_PROJECT))
-                        spans.add((*key, 0 if project is None else int(project)))
+        project = func.coalesce(vm.project_id, 0)
+        label = project if self.projects is None else case((project.in_(sorted(self.projects)), project), else_=-1)
+        for ids in self._chunks():
+            for v, p in self.conn.execute(select(vm.volunteer_id, label).where(
+                    vm.volunteer_id.in_(ids), or_(vm.month < self.window[0], vm.month >= self.window[1]))
+                    .group_by(vm.volunteer_id, label)):
+                out.setdefault(v, set()).add(p)
+        return out
+
+    def _spans(self) -> dict[int, set[tuple[str, date, int]]]:
+        """{volunteer: {(kind, start, project)}} of the spans each volunteer served in that this change can touch
+        (a moved volunteer: every span they served in)."""
+        out: dict[int, set[tuple[str, date, int]]] = {}
+        for v in self.ids:
+            months, elsewhere = self.inside[v], self.outside.get(v, set())
+            picked = months if v in self.moved else self.touched.get(v, ())
+            spans = out[v] = set()
+            for kind, start in {(k, span_start(m, k)) for m in picked for k in SPAN_KINDS}:
+                end = span_end(start, kind)
+                projects = set().union(*(p for m, p in months.items() if start <= m < end))
+                if kind == "A":
+                    projects |= elsewhere
+                if projects:
+                    spans.add((kind, start, EVERY_PROJECT))
+                    spans.update((kind, start, p) for p in projects - {EVERY_PROJECT})
         return out
 
     def _places(self) -> dict[int, tuple[int, int, int]]:
         v = Volunteer
         found: dict[int, tuple[int, int, int]] = {}
-        for at in range(0, len(self.ids), _CHUNK):
+        for ids in self._chunks():
             for row in self.conn.execute(select(v.id, v.street_id, v.community_id, v.organization_id)
-                                         .where(v.id.in_(self.ids[at:at + _CHUNK]))):
+                                         .where(v.id.in_(ids))):
                 found[row[0]] = _place(row[1:])
         return found
 
     def apply(self) -> None:
         """Count every span gained or lost, at the place each volunteer is (or was) registered."""
-        after, now = self._spans(), self._places()
+        recomputed = sorted({m for ms in self.touched.values() for m in ms})
+        fresh = self._months(recomputed) if recomputed else {}
+        for v, months in self.touched.items():
+            for m in months:
+                self.inside[v].pop(m, None)
+            self.inside[v].update(fresh.get(v, {}))
+        after, now = self._spans(), self.places
         delta: dict[tuple, int] = {}
         for v in self.ids:
             was, place = self.moved.get(v), now.get(v)

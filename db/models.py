@@ -349,7 +349,7 @@ class VolunteerMonth(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_volmonth_month", "month", "street_id", "community_id", "volunteer_id", "hours", "activities"),
-        Index("ix_volmonth_volunteer", "volunteer_id", "month"),
+        Index("ix_volmonth_volunteer", "volunteer_id", "month", "project_id"),
     )
 
 

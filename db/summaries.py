@@ -244,10 +244,16 @@ def _is(column: Any, value: Any) -> Any:
     return column.is_(None) if value is None else column == value
 
 
-def _cell_where(model: Any, cell: tuple | None) -> list[Any]:
+def _cell_where(model: Any, cell: tuple | None, by_index: bool = False) -> list[Any]:
+    """The rows of one cell's places. ``by_index``: only the narrowest place named (community, else organisation,
+    else street) may pick the index, the others are written ``column + 0`` (SQLite keeps no statistics here and
+    would otherwise read a whole street's month)."""
     if cell is None:
         return []
-    return [_is(model.__table__.c[k], v) for k, v in zip(_PLACE, cell[1:], strict=True)]
+    named = dict(zip(_PLACE, cell[1:], strict=True))
+    narrowest = next(k for k in ("community_id", "organization_id", "street_id") if named[k] is not None)
+    return [_is(model.__table__.c[k] if not by_index or k == narrowest else model.__table__.c[k] + 0, v)
+            for k, v in named.items()]
 
 
 def figure_rows(conn: Connection, cell: tuple | None) -> Any:
@@ -255,7 +261,7 @@ def figure_rows(conn: Connection, cell: tuple | None) -> Any:
     organisation, project)."""
     zero, fzero = literal(0), literal(0.0)
     a_month, r_month, d_month = (month_sql(conn, c) for c in (Activity.starts_at, SR.service_date, Donation.donated_on))
-    a_where, r_where, d_where = _cell_where(Activity, cell), _cell_where(SR, cell), _cell_where(Donation, cell)
+    a_where, r_where, d_where = (_cell_where(m, cell, by_index=True) for m in (Activity, SR, Donation))
     if cell is not None:  # the month's bounds as parameters (``_cell_statements``)
         a_where += [Activity.starts_at >= bindparam("t0", type_=DateTime),
                     Activity.starts_at < bindparam("t1", type_=DateTime)]
@@ -296,15 +302,16 @@ def _volunteer_statements(conn: Connection) -> tuple[Any, Any]:
 
 
 def _totals_statements(conn: Connection) -> tuple[Any, Any]:
-    """``VolunteerTotal`` (all-time approved hours per volunteer, db/volunteers/totals.py) of some volunteers."""
+    """``VolunteerTotal`` (all-time approved hours per volunteer, db/volunteers/totals.py) of some volunteers: the
+    sum of their years in ``VolunteerSpan`` (recomputed first), a few rows each instead of every record."""
     key = (conn.dialect.name, "totals")
     if key not in _STATEMENTS:
-        ids = bindparam("ids", expanding=True)
+        ids, vs = bindparam("ids", expanding=True), VolunteerSpan
         _STATEMENTS[key] = (
             delete(VolunteerTotal).where(VolunteerTotal.volunteer_id.in_(ids)),
             insert(VolunteerTotal).from_select(["volunteer_id", "hours", "records"], select(
-                SR.volunteer_id, func.sum(SR.hours), func.count()).where(
-                SR.status == "approved", SR.volunteer_id.in_(ids)).group_by(SR.volunteer_id)))
+                vs.volunteer_id, func.sum(vs.hours), func.sum(vs.records)).where(
+                vs.kind == "Y", vs.volunteer_id.in_(ids)).group_by(vs.volunteer_id)))
     return _STATEMENTS[key]
 
 
@@ -343,7 +350,9 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
     by_month: dict[date, set[int]] = {}
     for volunteer_id, month in volunteer_months:
         by_month.setdefault(month, set()).add(int(volunteer_id))
-    counts = ActiveCounts(conn, by_month, moved or {}) if active_counts.kept(conn) else None
+    cells = set(cells)
+    projects = {0 if c[4] is None else c[4] for c in cells}  # of every record changed (old and new)
+    counts = ActiveCounts(conn, by_month, moved or {}, projects) if active_counts.kept(conn) else None
     drop, fill = _volunteer_statements(conn)
     for month, volunteers in sorted(by_month.items()):
         ids = sorted(volunteers)
@@ -353,11 +362,6 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
             conn.execute(fill, params)
     if counts is not None:
         counts.apply()
-    everyone = sorted({v for ids in by_month.values() for v in ids})
-    drop, fill = _totals_statements(conn)  # the star levels' all-time totals follow the same keys
-    for start in range(0, len(everyone), _CHUNK):
-        conn.execute(drop, {"ids": everyone[start:start + _CHUNK]})
-        conn.execute(fill, {"ids": everyone[start:start + _CHUNK]})
     spans: dict[tuple[str, date], set[int]] = {}
     for month, volunteers in by_month.items():
         for kind in ("Y", "Q"):
@@ -370,7 +374,12 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
                       "s1": span_end(start_day, kind)}
             conn.execute(drop, params)
             conn.execute(fill, params)
-    for cell in sorted(set(cells), key=repr):
+    everyone = sorted({v for ids in by_month.values() for v in ids})
+    drop, fill = _totals_statements(conn)  # the star levels' all-time totals follow, from their years
+    for start in range(0, len(everyone), _CHUNK):
+        conn.execute(drop, {"ids": everyone[start:start + _CHUNK]})
+        conn.execute(fill, {"ids": everyone[start:start + _CHUNK]})
+    for cell in sorted(cells, key=repr):
         drop, fill = _cell_statements(conn, cell)
         month, after = cell[0], next_month(cell[0])
         params = {"m0": month, "m1": after, "t0": datetime.combine(month, datetime.min.time()),

@@ -36,6 +36,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('volunteer', schema=None) as batch_op:
         batch_op.create_index('ix_volunteer_registered', ['registered_on'], unique=False)
+    # A write reads every month and project of the volunteers it touched (db/active_counts.py): from the index.
+    with op.batch_alter_table('volunteermonth', schema=None) as batch_op:
+        batch_op.drop_index('ix_volmonth_volunteer')
+        batch_op.create_index('ix_volmonth_volunteer', ['volunteer_id', 'month', 'project_id'], unique=False)
     _fill()
 
 
@@ -60,6 +64,9 @@ def _fill() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('volunteermonth', schema=None) as batch_op:
+        batch_op.drop_index('ix_volmonth_volunteer')
+        batch_op.create_index('ix_volmonth_volunteer', ['volunteer_id', 'month'], unique=False)
     with op.batch_alter_table('volunteer', schema=None) as batch_op:
         batch_op.drop_index('ix_volunteer_registered')
     op.drop_table('activecount')
