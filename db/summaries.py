@@ -1,20 +1,16 @@
-"""Monthly summaries kept in the same transaction as every write that changes them (``VolunteerMonth``,
-``FigureMonth`` in db/models.py; reads in db/figures/summaries.py).
+"""Summaries kept in the same transaction as every write that changes them (``VolunteerMonth``, ``FigureMonth``,
+``VolunteerSpan``, ``VolunteerTotal`` and, through db/active_counts.py, ``ActiveCount``; reads in
+db/figures/summaries.py).
 
 One mechanism for every write path, not a call in each service: session events note the keys of every
 ``ServiceRecord``, ``Activity`` and ``Donation`` row a transaction inserts, changes or deletes — the old key and the
-new one — whether through the ORM (``session.add`` / ``delete``, seen at flush) or a DML statement run through the
-session (``insert(...)`` with rows, ``update(...)`` / ``delete(...)`` with a WHERE: the rows it matches are read
-before it runs and, for an update, again after). Just before the transaction commits, the summary rows of exactly
-those keys are deleted and recomputed from the raw rows. A recompute, never an increment: it cannot drift, and a
-float sum is the database's own.
-
-Keys: a volunteer month (volunteer, month) for ``VolunteerMonth`` (and that volunteer's all-time
-``VolunteerTotal``, which the services also refresh themselves for databases older than revision 0009, and its
-year and quarter ``VolunteerSpan``); a cell (month, street, community, organisation,
-project) for ``FigureMonth``. A bulk load (demo load, a restore, the benchmark) calls ``rebuild_later(session)``:
-no keys are collected and the summaries are rebuilt whole before the commit (``rebuild(connection)`` outside a
-session).
+new one — whether through the ORM (seen at flush) or a DML statement run through the session (``insert(...)`` with
+rows; ``update``/``delete`` with a WHERE: the rows it matches are read before it runs and, for an update, again
+after), and every volunteer moved or deleted. Just before the transaction commits, the summary rows of exactly those
+keys are recomputed from the raw rows (a recompute, never an increment: it cannot drift): a volunteer month, that
+volunteer's year and quarter and all-time total; a cell (month, street, community, organisation, project). A bulk
+load (demo load, a restore, the benchmark) calls ``rebuild_later(session)``: the summaries are rebuilt whole before
+the commit (``rebuild(connection)`` outside a session).
 """
 
 from __future__ import annotations
@@ -62,8 +58,7 @@ from db.spans import month_sql, month_start, next_month, span_end, span_start, s
 _log = logging.getLogger(__name__)
 SR = ServiceRecord
 _PLACE = ("street_id", "community_id", "organization_id", "project_id")
-_KEYS = "summary_keys"  # session.info: {"volunteer": set[(volunteer_id, month)], "cell": set[(month, s, c, o, p)],
-#                                        "moved": {volunteer_id: (street, community, organisation) before}}
+_KEYS = "summary_keys"  # session.info: {"volunteer": {(volunteer_id, month)}, "cell": {(month, s, c, o, p)}, "moved"}
 _REBUILD = "summary_rebuild"  # session.info: rebuild every summary before commit
 _CHUNK = 400  # volunteers per statement
 
@@ -96,8 +91,7 @@ _VOLUNTEER_PLACE = ("street_id", "community_id", "organization_id")
 
 
 def _note_moved(session: Session, volunteer_id: Any, place: tuple) -> None:
-    """Note where a volunteer was registered before this transaction moved or deleted them (the first place seen
-    is the one the active counts hold)."""
+    """Note where a volunteer was registered before this transaction moved or deleted them (the first seen)."""
     if volunteer_id is not None:
         _keys(session)["moved"].setdefault(int(volunteer_id), place)
 
@@ -193,9 +187,7 @@ def _before_commit(session: Session) -> None:
         session.flush()  # pending ORM rows are noted (before_flush) and counted before the recompute
     if session.info.get(_REBUILD) or session.info.get(_KEYS):
         if not kept_at_commit(session.connection()):
-            session.info.pop(_KEYS, None)
-            session.info.pop(_REBUILD, None)
-            return
+            return _after_rollback(session)
         if session.info.pop(_REBUILD, False):
             session.info.pop(_KEYS, None)
             rebuild(session.connection())
