@@ -362,6 +362,7 @@ class VolunteerSpan(SQLModel, table=True):
     start: date = Field(primary_key=True)
     hours: float = 0.0
     records: int = 0
+    first_day: date | None = None  # of the span's approved service: active volunteers of a period from its start
 
     __table_args__ = (Index("ix_volspan_kind_start", "kind", "start", "hours"),)
 

@@ -228,6 +228,7 @@ def volunteer_rows(conn: Connection, where: list[Any]) -> Any:
 
 VOLUNTEER_COLS = ["month", "volunteer_id", *_PLACE, "hours", "records", "activities", "credit_hours",
                    "credit_records", "credit_activities"]
+SPAN_COLS = ["volunteer_id", "kind", "start", "hours", "records", "first_day"]
 FIGURE_COLS = ["month", *_PLACE, "activities", "linked_activities", "people_served", "records", "hours",
                 "credit_hours", "honour_hours", "money", "in_kind"]
 
@@ -316,8 +317,8 @@ def _span_statements(conn: Connection) -> tuple[Any, Any]:
         _STATEMENTS[key] = (
             delete(VolunteerSpan).where(VolunteerSpan.kind == kind, VolunteerSpan.start == s0,
                                         VolunteerSpan.volunteer_id.in_(ids)),
-            insert(VolunteerSpan).from_select(["volunteer_id", "kind", "start", "hours", "records"], select(
-                SR.volunteer_id, kind, s0, func.sum(SR.hours), func.count()).where(
+            insert(VolunteerSpan).from_select(SPAN_COLS, select(
+                SR.volunteer_id, kind, s0, func.sum(SR.hours), func.count(), func.min(SR.service_date)).where(
                 SR.status == "approved", SR.volunteer_id.in_(ids), SR.service_date >= s0, SR.service_date < s1)
                 .group_by(SR.volunteer_id)))
     return _STATEMENTS[key]
@@ -389,8 +390,8 @@ def rebuild(conn: Connection) -> None:
     conn.execute(delete(VolunteerSpan))
     for kind in ("Y", "Q"):
         start = span_start_sql(conn, kind, SR.service_date)
-        conn.execute(insert(VolunteerSpan).from_select(["volunteer_id", "kind", "start", "hours", "records"], select(
-            SR.volunteer_id, literal(kind), start, func.sum(SR.hours), func.count())
+        conn.execute(insert(VolunteerSpan).from_select(SPAN_COLS, select(
+            SR.volunteer_id, literal(kind), start, func.sum(SR.hours), func.count(), func.min(SR.service_date))
             .where(SR.status == "approved").group_by(SR.volunteer_id, start)))
     conn.execute(delete(VolunteerMonth))
     conn.execute(insert(VolunteerMonth).from_select(VOLUNTEER_COLS, volunteer_rows(conn, [])))

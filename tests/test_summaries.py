@@ -151,9 +151,17 @@ def assert_summaries_exact(engine) -> tuple[dict, dict]:
                 spans[key][1] += x[1]
         kept_spans = {(t.volunteer_id, t.kind, t.start): (_r(t.hours), t.records)
                       for t in s.execute(select(VolunteerSpan)).scalars()}
+        first_days = {(t.volunteer_id, t.kind, t.start): t.first_day for t in s.execute(select(VolunteerSpan)).scalars()}
+        firsts: dict = {}
+        for r in s.execute(select(ServiceRecord).where(ServiceRecord.status == "approved")).scalars():
+            d = r.service_date
+            for key in ((r.volunteer_id, "Y", date(d.year, 1, 1)),
+                        (r.volunteer_id, "Q", date(d.year, 3 * ((d.month - 1) // 3) + 1, 1))):
+                firsts[key] = min(firsts.get(key, d), d)
         assert active_counts(s) == recounted(s)
     assert kept == {v: (_r(h), n) for v, (h, n) in totals.items()}
     assert kept_spans == {k: (_r(h), n) for k, (h, n) in spans.items()}
+    assert first_days == firsts
     assert got[0] == expected[0]
     assert got[1] == expected[1]
     return expected
@@ -503,7 +511,9 @@ def test_active_counts_answer_only_where_they_are_exact(eng, w):
         assert summaries.exact_span(s, quarter) == ("Q", date(2019, 4, 1))
         assert summaries.exact_span(s, to_june) is None  # a record on 6-20 lies in the quarter after the period
         assert summaries.exact_span(s, year) == ("Y", date(2019, 1, 1))
-        for period in (april, quarter, to_june, year):
+        to_may = Period(date(2019, 1, 1), date(2019, 5, 31))  # a year's start to a day: from first days
+        assert summaries.exact_span(s, to_may) is None
+        for period in (april, quarter, to_june, year, to_may):
             for scope in (ALL, Scope(street_id=w.street1), Scope(community_id=w.community_b)):
                 for by in (None, "community_id", "project_id", "month"):
                     _same(s, "active_volunteers", scope, period, by)

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Connection, distinct, func, literal, selec
 from sqlmodel import Session
 
 from db.active_counts import COUNT_COLS, EVERY_PROJECT, count_rows
-from db.models import ActiveCount, FigureMonth, ServiceRecord, Volunteer, VolunteerMonth
+from db.models import ActiveCount, FigureMonth, ServiceRecord, Volunteer, VolunteerMonth, VolunteerSpan
 from db.periods import Period
 from db.scope import Scope
 from db.spans import ALL_TIME, SPAN_KINDS, month_sql, month_start, next_month, span_end, span_start
@@ -136,7 +136,7 @@ def counted(session: Session, scope: Scope, period: Period, project_id: int | No
         return out
     span = exact_span(session, period)
     if span is None:
-        return None
+        return None if project_id is not None or by == "project_id" else _from_first_days(session, scope, period, by)
     where = [ac.kind == span[0], ac.start == span[1], *keep]
     if by is None:
         return {None: int(session.execute(select(func.coalesce(func.sum(ac.volunteers), 0)).where(*where))
@@ -144,6 +144,23 @@ def counted(session: Session, scope: Scope, period: Period, project_id: int | No
     group = ac.__table__.c[by]
     rows = session.execute(select(group, func.sum(ac.volunteers)).where(*where).group_by(group))
     return {(g or None): int(n) for g, n in rows}
+
+
+def _from_first_days(session: Session, scope: Scope, period: Period, by: str | None) -> dict[Any, int] | None:
+    """Active volunteers {group: count} of a period from the first day of a calendar year or quarter to a day in
+    it (本年 to date a year ago): the volunteers whose first approved service in the span (``VolunteerSpan``) is by
+    the period's end, registered in the scope by then — one row per volunteer of the span; None for other periods."""
+    for kind in ("Q", "Y"):
+        if span_start(period.start, kind) == period.start and period.end < span_end(period.start, kind):
+            break
+    else:
+        return None
+    vs, v = VolunteerSpan, Volunteer
+    group = literal(None) if by is None else v.__table__.c[by]
+    rows = session.execute(select(group, func.count()).select_from(vs).join(v, v.id == vs.volunteer_id).where(
+        vs.kind == kind, vs.start == period.start, vs.first_day <= period.end, v.registered_on <= period.end,
+        *scope.where(v)).group_by(group))
+    return {g: int(n) for g, n in rows}
 
 
 def active_rows(session: Session, scope: Scope, period: Period, project_id: int | None, by: str | None,

@@ -4,7 +4,7 @@ Active volunteers are a distinct count: it does not add up over months, so the m
 it without reading a row per volunteer and month. ``activecount`` holds the answer per span and place (where the
 volunteer is registered; a volunteer is registered in one place, so the counts add up over places), for every
 project together and per project. Every write keeps it in the same transaction (db/summaries.py). The upgrade fills
-it from ``volunteermonth`` (plain SQL here, so that a later change of the models cannot change what this revision
+it from ``volunteermonth``, and refills ``volunteerspan`` with each span's first day of service (plain SQL here, so that a later change of the models cannot change what this revision
 does).
 
 Revision ID: 0010
@@ -36,6 +36,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('volunteer', schema=None) as batch_op:
         batch_op.create_index('ix_volunteer_registered', ['registered_on'], unique=False)
+    with op.batch_alter_table('volunteerspan', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('first_day', sa.Date(), nullable=True))
     # A write reads every month and project of the volunteers it touched (db/active_counts.py): from the index.
     with op.batch_alter_table('volunteermonth', schema=None) as batch_op:
         batch_op.drop_index('ix_volmonth_volunteer')
@@ -45,25 +47,39 @@ def upgrade() -> None:
 
 def _fill() -> None:
     pg = op.get_bind().dialect.name == "postgresql"
-    starts = {
-        "M": "vm.month",
-        "Q": "CAST(date_trunc('quarter', vm.month) AS DATE)" if pg else
-             "date(vm.month, '-' || ((CAST(strftime('%m', vm.month) AS INTEGER) - 1) % 3) || ' months')",
-        "Y": "CAST(date_trunc('year', vm.month) AS DATE)" if pg else "date(vm.month, 'start of year')",
-        "A": "DATE '1900-01-01'" if pg else "'1900-01-01'",
-    }
+
+    def start(kind: str, column: str) -> str:
+        """SQL for the first day of the span of ``kind`` holding the date in ``column``."""
+        if kind == "A":
+            return "DATE '1900-01-01'" if pg else "'1900-01-01'"
+        unit = {"M": "month", "Q": "quarter", "Y": "year"}[kind]
+        if pg:
+            return f"CAST(date_trunc('{unit}', {column}) AS DATE)"
+        if kind == "Q":
+            return (f"date({column}, 'start of month', '-' || ((CAST(strftime('%m', {column}) AS INTEGER) - 1) % 3)"
+                    " || ' months')")
+        return f"date({column}, 'start of {unit}')"
+
+    op.execute("DELETE FROM volunteerspan")  # refilled with each span's first day
+    for kind in ("Y", "Q"):
+        op.execute(f"INSERT INTO volunteerspan (volunteer_id, kind, start, hours, records, first_day) SELECT "
+                   f"volunteer_id, '{kind}', {start(kind, 'service_date')}, SUM(hours), COUNT(*), MIN(service_date) "
+                   f"FROM servicerecord WHERE status = 'approved' GROUP BY volunteer_id, {start(kind, 'service_date')}")
     place = "v.street_id, COALESCE(v.community_id, 0), COALESCE(v.organization_id, 0)"
-    for kind, start in starts.items():
+    for kind in ("M", "Q", "Y", "A"):
+        first = start(kind, "vm.month")
         for project in ("-1", "COALESCE(vm.project_id, 0)"):
-            varying = ", ".join(x for x in (start, project) if x.startswith(("vm.", "CAST", "date", "COALESCE")))
+            varying = ", ".join(x for x in (first, project) if x.startswith(("CAST", "date", "COALESCE")))
             op.execute(
                 "INSERT INTO activecount (kind, start, project_id, street_id, community_id, organization_id, "
-                f"volunteers) SELECT '{kind}', {start}, {project}, {place}, COUNT(DISTINCT vm.volunteer_id) "
+                f"volunteers) SELECT '{kind}', {first}, {project}, {place}, COUNT(DISTINCT vm.volunteer_id) "
                 "FROM volunteermonth vm JOIN volunteer v ON v.id = vm.volunteer_id "
                 f"GROUP BY {varying + ', ' if varying else ''}{place}")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('volunteerspan', schema=None) as batch_op:
+        batch_op.drop_column('first_day')
     with op.batch_alter_table('volunteermonth', schema=None) as batch_op:
         batch_op.drop_index('ix_volmonth_volunteer')
         batch_op.create_index('ix_volmonth_volunteer', ['volunteer_id', 'month'], unique=False)
