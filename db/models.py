@@ -364,7 +364,8 @@ class VolunteerSpan(SQLModel, table=True):
     records: int = 0
     first_day: date | None = None  # of the span's approved service: active volunteers of a period from its start
 
-    __table_args__ = (Index("ix_volspan_kind_start", "kind", "start", "hours"),)
+    __table_args__ = (Index("ix_volspan_kind_start", "kind", "start", "hours"),
+                      Index("ix_volspan_first", "kind", "start", "first_day", "volunteer_id"))
 
 
 class ActiveCount(SQLModel, table=True):
@@ -400,6 +401,11 @@ class FigureMonth(SQLModel, table=True):
     honour_hours: float = 0.0
     money: float = 0.0
     in_kind: float = 0.0
+    with_community: int = 0  # activities each of the five actors took part in (the 五社联动 shares)
+    with_organization: int = 0
+    with_social_worker: int = 0
+    with_volunteers: int = 0
+    with_charity: int = 0
 
     __table_args__ = (Index("ix_figmonth_month", "month", "street_id", "community_id"),
                       Index("ix_figmonth_project", "project_id", "month"))

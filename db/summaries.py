@@ -54,6 +54,7 @@ from db.models import (
     VolunteerTotal,
 )
 from db.spans import month_sql, month_start, next_month, span_end, span_start, span_start_sql
+from db.vocab import ACTORS
 
 _log = logging.getLogger(__name__)
 SR = ServiceRecord
@@ -229,12 +230,9 @@ def volunteer_rows(conn: Connection, where: list[Any]) -> Any:
 VOLUNTEER_COLS = ["month", "volunteer_id", *_PLACE, "hours", "records", "activities", "credit_hours",
                    "credit_records", "credit_activities"]
 SPAN_COLS = ["volunteer_id", "kind", "start", "hours", "records", "first_day"]
+ACTOR_COLS = tuple(name for name, _ in ACTORS)  # activities each of the five actors joined
 FIGURE_COLS = ["month", *_PLACE, "activities", "linked_activities", "people_served", "records", "hours",
-                "credit_hours", "honour_hours", "money", "in_kind"]
-
-
-def _is(column: Any, value: Any) -> Any:
-    return column.is_(None) if value is None else column == value
+                "credit_hours", "honour_hours", "money", "in_kind", *ACTOR_COLS]
 
 
 def _cell_where(model: Any, cell: tuple | None, by_index: bool = False) -> list[Any]:
@@ -245,8 +243,8 @@ def _cell_where(model: Any, cell: tuple | None, by_index: bool = False) -> list[
         return []
     named = dict(zip(_PLACE, cell[1:], strict=True))
     narrowest = next(k for k in ("community_id", "organization_id", "street_id") if named[k] is not None)
-    return [_is(model.__table__.c[k] if not by_index or k == narrowest else model.__table__.c[k] + 0, v)
-            for k, v in named.items()]
+    columns = {k: model.__table__.c[k] if not by_index or k == narrowest else model.__table__.c[k] + 0 for k in named}
+    return [columns[k].is_(None) if v is None else columns[k] == v for k, v in named.items()]
 
 
 def figure_rows(conn: Connection, cell: tuple | None) -> Any:
@@ -262,20 +260,22 @@ def figure_rows(conn: Connection, cell: tuple | None) -> Any:
         d_where += [Donation.donated_on >= bindparam("m0", type_=Date),
                     Donation.donated_on < bindparam("m1", type_=Date)]
     linked = and_(Activity.with_social_worker.is_(True), Activity.with_volunteers.is_(True))
+    actors = [case((Activity.__table__.c[f].is_(True), 1), else_=0).label(f) for f in ACTOR_COLS]
     acts = select(a_month.label("month"), *(Activity.__table__.c[k] for k in _PLACE), literal(1).label("a"),
                   case((linked, 1), else_=0).label("l"), Activity.people_served.label("p"), zero.label("r"),
                   fzero.label("h"), fzero.label("ch"), fzero.label("hh"), fzero.label("m"),
-                  fzero.label("k")).where(*a_where)
+                  fzero.label("k"), *actors).where(*a_where)
     recs = select(r_month, *(SR.__table__.c[k] for k in _PLACE), zero, zero, zero, literal(1), SR.hours,
                   case((SR.kind == "信用", SR.hours), else_=0.0), case((SR.kind == "荣誉", SR.hours), else_=0.0),
-                  fzero, fzero).where(SR.status == "approved", *r_where)
+                  fzero, fzero, *(zero for _ in ACTOR_COLS)).where(SR.status == "approved", *r_where)
     money = Donation.is_money.is_(True)
     dons = select(d_month, *(Donation.__table__.c[k] for k in _PLACE), zero, zero, zero, zero, fzero, fzero, fzero,
                   case((money, Donation.amount_yuan), else_=0.0),
-                  case((money, 0.0), else_=Donation.amount_yuan)).where(*d_where)
+                  case((money, 0.0), else_=Donation.amount_yuan), *(zero for _ in ACTOR_COLS)).where(*d_where)
     u = union_all(acts, recs, dons).subquery()
     keys = [u.c.month, *(u.c[k] for k in _PLACE)]
-    return select(*keys, *(func.sum(u.c[c]) for c in ("a", "l", "p", "r", "h", "ch", "hh", "m", "k"))).group_by(*keys)
+    return select(*keys, *(func.sum(u.c[c]) for c in ("a", "l", "p", "r", "h", "ch", "hh", "m", "k", *ACTOR_COLS))
+                  ).group_by(*keys)
 
 
 # Built once per dialect (and, for a cell, per pattern of NULL places), executed with parameters: building these

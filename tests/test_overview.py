@@ -14,7 +14,7 @@ from db.engine import session_scope
 from db.figures import Change
 from db.figures.linkage import actor_shares, area_matrix, community_ranking
 from db.figures.reported import reported_beside_records
-from db.models import Activity, Community, Street
+from db.models import Activity, Community, Project, Street
 from db.periods import Period, period_of
 from db.places.reads import community_profile, street_profile
 from db.scope import ALL, Scope
@@ -159,6 +159,31 @@ def test_area_matrix_and_ranking_add_up(demo_engine):
     assert list(ranking["rank"]) == list(range(1, len(ranking) + 1))
     indexed = ranking.dropna(subset=["index"])
     assert list(indexed["index"]) == sorted(indexed["index"], reverse=True)
+
+
+@pytest.mark.parametrize("days", [(date(2024, 3, 17), date(2025, 2, 9)), (date(2023, 1, 1), date(2023, 12, 31)),
+                                  (date(2025, 6, 5), date(2025, 6, 20))])
+def test_linkage_from_the_summaries_equals_the_activities(demo_engine, days):
+    """Whole months from FigureMonth and the days at the ends from the activities: the area matrix and the actors'
+    shares are exactly a count of the activities themselves."""
+    period = Period(*days)
+    with session_scope(demo_engine) as s:
+        areas = dict(s.execute(select(Project.id, Project.area)).all())
+        acts = s.execute(select(Activity).where(Activity.starts_at >= period.start_dt,
+                                                Activity.starts_at < period.end_dt_exclusive)).scalars().all()
+        matrix = area_matrix(s, ALL, period)
+        shares = actor_shares(s, ALL, period)
+    expected: dict = {}
+    for a in acts:
+        key = (a.community_id if a.community_id is not None else -1, areas.get(a.project_id) or "未归属项目")
+        expected[key] = expected.get(key, 0) + 1
+    assert acts and dict(zip(zip(matrix["community_id"], matrix["area"], strict=True), matrix["activities"],
+                             strict=True)) == expected
+    for row in shares.itertuples():
+        mine = [a for a in acts if a.community_id == row.community_id]
+        assert row.activities == len(mine)
+        if mine:
+            assert row.with_charity == pytest.approx(sum(a.with_charity for a in mine) / len(mine))
 
 
 def test_xingangshanlu_profile_shows_the_report(demo_engine):

@@ -40,6 +40,7 @@ from db.models import (
 from db.periods import Period, period_of
 from db.scope import ALL, Scope
 from db.spans import ALL_TIME
+from db.summaries import ACTOR_COLS
 from db.transfer.importers import run_import
 from db.volunteers.reads import BoardFilter, volunteer_board
 from db.volunteers.writes import (
@@ -68,7 +69,7 @@ def _r(x: float) -> float:
 def recomputed(s) -> tuple[dict, dict]:
     """Both summaries from the raw rows, in Python: {key: values}."""
     vm: dict = defaultdict(lambda: [0.0, 0, set(), 0.0, 0, set()])
-    fm: dict = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    fm: dict = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0, 0])
     for r in s.execute(select(ServiceRecord).where(ServiceRecord.status == "approved")).scalars():
         place = (r.street_id, r.community_id, r.organization_id, r.project_id)
         v = vm[(_month(r.service_date), r.volunteer_id, *place)]
@@ -88,6 +89,8 @@ def recomputed(s) -> tuple[dict, dict]:
         f[0] += 1
         f[1] += int(a.with_social_worker and a.with_volunteers)
         f[2] += a.people_served
+        for i, actor in enumerate(ACTOR_COLS, start=9):
+            f[i] += int(getattr(a, actor))
     for d in s.execute(select(Donation)).scalars():
         f = fm[(_month(d.donated_on), d.street_id, d.community_id, d.organization_id, d.project_id)]
         f[7 if d.is_money else 8] += d.amount_yuan
@@ -104,11 +107,12 @@ def stored(s) -> tuple[dict, dict]:
         for i, x in enumerate((r.hours, r.records, r.activities, r.credit_hours, r.credit_records,
                                r.credit_activities)):
             v[i] += x
-    fm: dict = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    fm: dict = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0, 0])
     for r in s.execute(select(FigureMonth)).scalars():
         f = fm[(r.month, r.street_id, r.community_id, r.organization_id, r.project_id)]
         for i, x in enumerate((r.activities, r.linked_activities, r.people_served, r.records, r.hours,
-                               r.credit_hours, r.honour_hours, r.money, r.in_kind)):
+                               r.credit_hours, r.honour_hours, r.money, r.in_kind,
+                               *(getattr(r, actor) for actor in ACTOR_COLS))):
             f[i] += x
     return ({k: tuple(_r(x) if isinstance(x, float) else x for x in v) for k, v in vm.items()},
             {k: tuple(_r(x) if isinstance(x, float) else x for x in v) for k, v in fm.items()
@@ -343,7 +347,7 @@ def test_an_edit_moving_an_activity_to_another_month_moves_its_figures(eng, w):
         update_activity(session=s, user=w.staff_s1, activity_id=aid, expected_version=version, data=data,
                         today=TODAY)
     vm, fm = assert_summaries_exact(eng)
-    assert fm.get(jan, (0,) * 9)[:3] == (jan_before[0] - 1, jan_before[1], jan_before[2] - 11)
+    assert fm.get(jan, (0,) * 14)[:3] == (jan_before[0] - 1, jan_before[1], jan_before[2] - 11)
     assert vm[(date(2025, 2, 1), v, w.street1, w.community_b, None, None)][:3] >= (2.0, 1, 1)
 
 
@@ -424,7 +428,7 @@ def test_every_kind_of_statement_through_a_session_is_followed(eng, w):
         s.execute(update(Donation).where(Donation.donor_name == "甲", Donation.donated_on == day)
                   .values(community_id=None, is_money=False))
     _vm, fm = assert_summaries_exact(eng)
-    assert fm[(date(2024, 7, 1), w.street1, None, None, None)][7:] == (0.0, 30.5)
+    assert fm[(date(2024, 7, 1), w.street1, None, None, None)][7:9] == (0.0, 30.5)
     with session_scope(eng, write=True) as s:
         s.delete(s.get(Donation, orm.id))
     _vm, fm = assert_summaries_exact(eng)
@@ -441,7 +445,7 @@ def test_an_import_with_a_refused_row_keeps_the_good_rows_summaries(eng, w):
              "2024-05-06,导入好行一,宣讲,09:00,10:00,新港山路社区,社区,17,存档丁,1",
              "2024-05-06,导入坏行,宣讲,09:00,10:00,新港山路社区,社区,5,存档丁,1",
              "2024-05-08,导入好行二,宣讲,09:00,10:00,新港山路社区,社区,23,存档丁,1"]
-    before = assert_summaries_exact(eng)[1].get((date(2024, 5, 1), w.street1, w.community_a, None, None), (0,) * 9)
+    before = assert_summaries_exact(eng)[1].get((date(2024, 5, 1), w.street1, w.community_a, None, None), (0,) * 14)
     result = run_import(eng, w.staff_s1, "activities", "\r\n".join(lines).encode("utf-8"), "台账.csv",
                         mode="valid_only", today=TODAY)
     assert [r.status for r in result.rows] == ["ok", "rejected", "ok"], [r.problems for r in result.rows]
@@ -494,7 +498,7 @@ def test_active_counts_answer_only_where_they_are_exact(eng, w):
     with session_scope(eng, write=True) as s:  # 2019: a year no other test of the shared world writes in
         street, community = s.get(Street, w.street1), s.get(Community, w.community_b)
         late = make_volunteers(s, street, community, registered_on=date(2019, 5, 15), names=["晚登记"])[0].id
-        early = [v.id for v in make_volunteers(s, street, community, n=2, registered_on=date(2019, 1, 1))]
+        early = [v.id for v in make_volunteers(s, street, community, n=3, registered_on=date(2019, 1, 1))]
     with session_scope(eng, write=True) as s:
         create_activity(session=s, user=w.staff_s1, idempotency_key=uuid.uuid4().hex, today=TODAY,
                         data=activity_input(activity_date=date(2019, 4, 10), start_time=time(6), end_time=time(7),
@@ -503,6 +507,9 @@ def test_active_counts_answer_only_where_they_are_exact(eng, w):
         create_activity(session=s, user=w.staff_s1, idempotency_key=uuid.uuid4().hex, today=TODAY,
                         data=activity_input(activity_date=date(2019, 6, 20), start_time=time(6), end_time=time(7),
                                             community_id=w.community_b, volunteers=hours((early[1], 1))))
+        create_activity(session=s, user=w.staff_s1, idempotency_key=uuid.uuid4().hex, today=TODAY,
+                        data=activity_input(activity_date=date(2019, 11, 5), start_time=time(6), end_time=time(7),
+                                            community_id=w.community_b, volunteers=hours((early[2], 1), (early[0], 1))))
     assert_summaries_exact(eng)
     april, quarter = Period(date(2019, 4, 1), date(2019, 4, 30), "month"), Period(date(2019, 4, 1), date(2019, 6, 30), "quarter")
     to_june, year = Period(date(2019, 4, 1), date(2019, 6, 10)), Period(date(2019, 1, 1), date(2019, 12, 31), "year")
@@ -511,9 +518,11 @@ def test_active_counts_answer_only_where_they_are_exact(eng, w):
         assert summaries.exact_span(s, quarter) == ("Q", date(2019, 4, 1))
         assert summaries.exact_span(s, to_june) is None  # a record on 6-20 lies in the quarter after the period
         assert summaries.exact_span(s, year) == ("Y", date(2019, 1, 1))
-        to_may = Period(date(2019, 1, 1), date(2019, 5, 31))  # a year's start to a day: from first days
-        assert summaries.exact_span(s, to_may) is None
-        for period in (april, quarter, to_june, year, to_may):
+        # A year's start to a day: from the first days — counted directly, or the year's count less those who
+        # first served after the day (most of the year).
+        to_may, to_sept = Period(date(2019, 1, 1), date(2019, 5, 31)), Period(date(2019, 1, 1), date(2019, 9, 30))
+        assert summaries.exact_span(s, to_may) is None and summaries.exact_span(s, to_sept) is None
+        for period in (april, quarter, to_june, year, to_may, to_sept):
             for scope in (ALL, Scope(street_id=w.street1), Scope(community_id=w.community_b)):
                 for by in (None, "community_id", "project_id", "month"):
                     _same(s, "active_volunteers", scope, period, by)

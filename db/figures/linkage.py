@@ -11,16 +11,19 @@ The 五社联动 index of a community for a period (0–100):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Integer, cast, func, select
 from sqlmodel import Session
 
 from db import vocab
+from db.figures import summaries
 from db.figures.reads import grouped
 from db.figures.records import activity_rows
-from db.models import Community, Project
+from db.models import Community, FigureMonth, Project
 from db.periods import Period
 from db.scope import Scope
 
@@ -42,21 +45,40 @@ class Linkage:
 
 def linkage(session: Session, scope: Scope, period: Period) -> Linkage:
     """The index with the actors' shares, the area matrix and the ranking of communities."""
-    return Linkage(actor_shares(session, scope, period), area_matrix(session, scope, period),
-                   community_ranking(session, scope, period))
+    shares = actor_shares(session, scope, period)
+    return Linkage(shares, area_matrix(session, scope, period), community_ranking(session, scope, period, shares))
+
+
+def _activity_counts(session: Session, scope: Scope, period: Period, by: list[Any], sums: list[str]) -> pd.DataFrame:
+    """Activities counted per group: ``sums`` (activities, or a count of activities whose flag of that name is
+    set) per ``by`` (community_id, and/or the project's area) — whole months from ``FigureMonth``, the partial
+    months at the ends of the period from the activities themselves (db.figures.summaries)."""
+    parts, frames = summaries.split(period), []
+
+    def read(source: Any, count: Callable[[Any, str], Any], where: list[Any]) -> None:
+        keys = [source.c[b] if b != "area" else Project.area for b in by]
+        query = (select(*keys, *(count(source, c).label(c) for c in sums)).select_from(source)
+                 .outerjoin(Project, Project.id == source.c.project_id).where(*where).group_by(*keys))
+        frames.append(pd.DataFrame(session.execute(query).all(), columns=[*by, *sums]))
+
+    if parts.whole is not None:
+        fm = FigureMonth.__table__
+        read(fm, lambda t, c: func.sum(t.c[c]), [*summaries.in_months(FigureMonth, parts.whole),
+                                                 *scope.where(FigureMonth)])
+    for days in parts.partial:
+        sub = activity_rows(scope, days).subquery()
+        read(sub, lambda t, c: func.count() if c == "activities" else func.sum(cast(t.c[c], Integer)), [])
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*by, *sums])
+    df = df.groupby(by, dropna=False, as_index=False)[sums].sum()
+    return df[df["activities"] > 0].reset_index(drop=True)
 
 
 def actor_shares(session: Session, scope: Scope, period: Period) -> pd.DataFrame:
     """Per community: activities, the share of activities each actor joined, and the 五社联动 index."""
-    sub = activity_rows(scope, period).subquery()
-    cols = [func.sum(cast(sub.c[f], Integer)).label(f) for f in ACTOR_FIELDS]
-    rows = session.execute(
-        select(sub.c.community_id, func.count().label("activities"), *cols)
-        .where(sub.c.community_id.is_not(None)).group_by(sub.c.community_id)
-    ).all()
-    df = pd.DataFrame(rows, columns=["community_id", "activities", *ACTOR_FIELDS])
+    df = _activity_counts(session, scope, period, ["community_id"], ["activities", *ACTOR_FIELDS])
+    df = df[df["community_id"].notna()]
     for f in ACTOR_FIELDS:
-        df[f] = (df[f].astype(float) / df["activities"]).where(df["activities"] > 0)
+        df[f] = df[f].astype(float) / df["activities"]
     df["index"] = df[list(ACTOR_FIELDS)].mean(axis=1) * 100
     return _with_names(session, df, scope)
 
@@ -69,22 +91,19 @@ def area_matrix(session: Session, scope: Scope, period: Period) -> pd.DataFrame:
 
     Activities without a project count under 未归属项目; activities of organisations not tied to one community
     form the row 街道/机构层面."""
-    sub = activity_rows(scope, period).subquery()
-    rows = session.execute(
-        select(sub.c.community_id, Project.area, func.count().label("activities"))
-        .outerjoin(Project, Project.id == sub.c.project_id)
-        .group_by(sub.c.community_id, Project.area)
-    ).all()
-    df = pd.DataFrame(rows, columns=["community_id", "area", "activities"])
+    df = _activity_counts(session, scope, period, ["community_id", "area"], ["activities"])
     df["area"] = df["area"].fillna("未归属项目")
     named = _with_names(session, df[df["community_id"].notna()], scope, keep_all=False)
     street_level = df[df["community_id"].isna()].assign(community_id=-1, community=STREET_LEVEL, street="")
     return pd.concat([named, street_level], ignore_index=True)
 
 
-def community_ranking(session: Session, scope: Scope, period: Period) -> pd.DataFrame:
-    """Communities ranked by the 五社联动 index, with activities, 社工+志愿, hours, people served, volunteers."""
-    base = actor_shares(session, scope, period)[["community_id", "community", "street", "activities", "index"]]
+def community_ranking(session: Session, scope: Scope, period: Period, shares: pd.DataFrame | None = None
+                      ) -> pd.DataFrame:
+    """Communities ranked by the 五社联动 index, with activities, 社工+志愿, hours, people served, volunteers
+    (``shares``: the actors' shares of the same scope and period, if read already)."""
+    shares = actor_shares(session, scope, period) if shares is None else shares
+    base = shares[["community_id", "community", "street", "activities", "index"]]
     for key in ("linked_activities", "hours", "people_served", "active_volunteers"):
         part = grouped(session, key, scope, period, by="community_id")
         base = base.merge(part, on="community_id", how="left")

@@ -237,5 +237,7 @@ def changes(session: Session, keys: Sequence[str], scope: Scope, period: Period)
     now = values(session, keys, scope, period)
     prev_p, last_p = previous_period(period), same_period_last_year(period)
     prev = values(session, keys, scope, prev_p) if prev_p else dict.fromkeys(keys)
-    last = values(session, keys, scope, last_p) if last_p else dict.fromkeys(keys)
+    # 本年's 环比 and 同比 are the same days a year ago: read once.
+    last = prev if last_p is not None and last_p == prev_p else \
+        values(session, keys, scope, last_p) if last_p else dict.fromkeys(keys)
     return {k: Change(now[k], prev[k], last[k]) for k in keys}

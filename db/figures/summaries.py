@@ -137,6 +137,13 @@ def counted(session: Session, scope: Scope, period: Period, project_id: int | No
     span = exact_span(session, period)
     if span is None:
         return None if project_id is not None or by == "project_id" else _from_first_days(session, scope, period, by)
+    return _span_counts(session, span, keep, by)
+
+
+def _span_counts(session: Session, span: tuple[str, date], keep: list[Any], by: str | None) -> dict[Any, int]:
+    """{group: volunteers} of one span of ``ActiveCount`` (rows kept by ``keep``), by a place or project, or one
+    total under None."""
+    ac = ActiveCount
     where = [ac.kind == span[0], ac.start == span[1], *keep]
     if by is None:
         return {None: int(session.execute(select(func.coalesce(func.sum(ac.volunteers), 0)).where(*where))
@@ -157,10 +164,21 @@ def _from_first_days(session: Session, scope: Scope, period: Period, by: str | N
         return None
     vs, v = VolunteerSpan, Volunteer
     group = literal(None) if by is None else v.__table__.c[by]
-    rows = session.execute(select(group, func.count()).select_from(vs).join(v, v.id == vs.volunteer_id).where(
-        vs.kind == kind, vs.start == period.start, vs.first_day <= period.end, v.registered_on <= period.end,
-        *scope.where(v)).group_by(group))
-    return {g: int(n) for g, n in rows}
+
+    def volunteers(*where: Any) -> dict[Any, int]:
+        return {g: int(n) for g, n in session.execute(
+            select(group, func.count()).select_from(vs).join(v, v.id == vs.volunteer_id)
+            .where(vs.kind == kind, vs.start == period.start, *where, *scope.where(v)).group_by(group))}
+
+    # Most of the span: everyone who served in it (ActiveCount) less those who first served after the period —
+    # the fewer rows — unless someone registered after the period served in it (the counts hold them too).
+    if 2 * (period.end - period.start).days > (span_end(period.start, kind) - period.start).days and \
+            not _late_registrants(session, period.end):
+        later = volunteers(vs.first_day > period.end)
+        served = _span_counts(session, (kind, period.start), [ActiveCount.project_id == EVERY_PROJECT,
+                                                               *scope.where(ActiveCount)], by)
+        return {g: n - later.get(g, 0) for g, n in served.items() if n - later.get(g, 0)}
+    return volunteers(vs.first_day <= period.end, v.registered_on <= period.end)
 
 
 def active_rows(session: Session, scope: Scope, period: Period, project_id: int | None, by: str | None,

@@ -3,9 +3,10 @@
 Active volunteers are a distinct count: it does not add up over months, so the monthly summaries could not answer
 it without reading a row per volunteer and month. ``activecount`` holds the answer per span and place (where the
 volunteer is registered; a volunteer is registered in one place, so the counts add up over places), for every
-project together and per project. Every write keeps it in the same transaction (db/summaries.py). The upgrade fills
-it from ``volunteermonth``, and refills ``volunteerspan`` with each span's first day of service (plain SQL here, so that a later change of the models cannot change what this revision
-does).
+project together and per project. ``volunteerspan`` gains each span's first day of service (active volunteers from
+a year's start to a day), ``figuremonth`` the activities each of the five actors joined (the 五社联动 shares). Every
+write keeps them in the same transaction (db/summaries.py). The upgrade fills them from the rows already there
+(plain SQL here, so that a later change of the models cannot change what this revision does).
 
 Revision ID: 0010
 Revises: 0009
@@ -38,11 +39,64 @@ def upgrade() -> None:
         batch_op.create_index('ix_volunteer_registered', ['registered_on'], unique=False)
     with op.batch_alter_table('volunteerspan', schema=None) as batch_op:
         batch_op.add_column(sa.Column('first_day', sa.Date(), nullable=True))
+        batch_op.create_index('ix_volspan_first', ['kind', 'start', 'first_day', 'volunteer_id'], unique=False)
+    # figuremonth gains the activities each of the five actors joined: made again, and filled below.
+    op.drop_table('figuremonth')
+    _create_figuremonth(ACTORS)
     # A write reads every month and project of the volunteers it touched (db/active_counts.py): from the index.
     with op.batch_alter_table('volunteermonth', schema=None) as batch_op:
         batch_op.drop_index('ix_volmonth_volunteer')
         batch_op.create_index('ix_volmonth_volunteer', ['volunteer_id', 'month', 'project_id'], unique=False)
     _fill()
+
+
+ACTORS = ("with_community", "with_organization", "with_social_worker", "with_volunteers", "with_charity")
+
+
+def _create_figuremonth(actors: tuple[str, ...]) -> None:
+    op.create_table('figuremonth',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('street_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=True),
+    sa.Column('organization_id', sa.Integer(), nullable=True),
+    sa.Column('project_id', sa.Integer(), nullable=True),
+    *(sa.Column(c, sa.Integer(), nullable=False) for c in ('activities', 'linked_activities', 'people_served',
+                                                             'records')),
+    *(sa.Column(c, sa.Float(), nullable=False) for c in ('hours', 'credit_hours', 'honour_hours', 'money',
+                                                           'in_kind')),
+    *(sa.Column(c, sa.Integer(), nullable=False) for c in actors),
+    sa.PrimaryKeyConstraint('id'),
+    sqlite_autoincrement=True
+    )
+    with op.batch_alter_table('figuremonth', schema=None) as batch_op:
+        batch_op.create_index('ix_figmonth_month', ['month', 'street_id', 'community_id'], unique=False)
+        batch_op.create_index('ix_figmonth_project', ['project_id', 'month'], unique=False)
+
+
+def _fill_figuremonth(pg: bool, actors: tuple[str, ...]) -> None:
+    def month(column: str) -> str:
+        return f"CAST(date_trunc('month', {column}) AS DATE)" if pg else f"date({column}, 'start of month')"
+
+    true = "TRUE" if pg else "1"
+    place = "street_id, community_id, organization_id, project_id"
+    zeros = ", 0" * len(actors)
+    op.execute(
+        f"INSERT INTO figuremonth (month, {place}, activities, linked_activities, people_served, records, hours, "
+        f"credit_hours, honour_hours, money, in_kind{''.join(', ' + a for a in actors)}) "
+        f"SELECT month, {place}, SUM(a), SUM(l), SUM(p), SUM(r), SUM(h), SUM(ch), SUM(hh), SUM(m), SUM(k)"
+        f"{''.join(f', SUM({a})' for a in actors)} FROM ("
+        f"SELECT {month('starts_at')} AS month, {place}, 1 AS a, "
+        f"CASE WHEN with_social_worker = {true} AND with_volunteers = {true} THEN 1 ELSE 0 END AS l, "
+        "people_served AS p, 0 AS r, 0.0 AS h, 0.0 AS ch, 0.0 AS hh, 0.0 AS m, 0.0 AS k"
+        f"{''.join(f', CASE WHEN {a} = {true} THEN 1 ELSE 0 END AS {a}' for a in actors)} FROM activity "
+        f"UNION ALL SELECT {month('service_date')}, {place}, 0, 0, 0, 1, hours, "
+        "CASE WHEN kind = '信用' THEN hours ELSE 0.0 END, CASE WHEN kind = '荣誉' THEN hours ELSE 0.0 END, 0.0, 0.0"
+        f"{zeros} FROM servicerecord WHERE status = 'approved' "
+        f"UNION ALL SELECT {month('donated_on')}, {place}, 0, 0, 0, 0, 0.0, 0.0, 0.0, "
+        f"CASE WHEN is_money = {true} THEN amount_yuan ELSE 0.0 END, "
+        f"CASE WHEN is_money = {true} THEN 0.0 ELSE amount_yuan END{zeros} FROM donation) AS raw "
+        f"GROUP BY month, {place}")
 
 
 def _fill() -> None:
@@ -60,6 +114,7 @@ def _fill() -> None:
                     " || ' months')")
         return f"date({column}, 'start of {unit}')"
 
+    _fill_figuremonth(pg, ACTORS)
     op.execute("DELETE FROM volunteerspan")  # refilled with each span's first day
     for kind in ("Y", "Q"):
         op.execute(f"INSERT INTO volunteerspan (volunteer_id, kind, start, hours, records, first_day) SELECT "
@@ -78,7 +133,11 @@ def _fill() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('figuremonth')
+    _create_figuremonth(())
+    _fill_figuremonth(op.get_bind().dialect.name == "postgresql", ())
     with op.batch_alter_table('volunteerspan', schema=None) as batch_op:
+        batch_op.drop_index('ix_volspan_first')
         batch_op.drop_column('first_day')
     with op.batch_alter_table('volunteermonth', schema=None) as batch_op:
         batch_op.drop_index('ix_volmonth_volunteer')
