@@ -97,7 +97,6 @@ def board_sums(session: Session, f: Any, raw_clauses: Callable[[Any], list], key
     if candidates is not None:
         return (select(key, func.round(cast(func.sum(ServiceRecord.hours), Numeric(14, 2)), 2).label("hours"),
                        func.count(distinct(ServiceRecord.activity_id)).label("activities"))
-                .with_hint(ServiceRecord, "INDEXED BY ix_record_volunteer_date", "sqlite")
                 .where(*raw_clauses(f), ServiceRecord.volunteer_id.in_(candidates)).group_by(key).subquery())
     parts = split(f.period)
     sums = []
