@@ -29,7 +29,7 @@ from db.auth import create_user
 from db.engine import make_engine, session_scope
 from db.migrate import upgrade
 from db.models import Community
-from db.summaries import rebuild as rebuild_summaries
+from db.recompute import rebuild as rebuild_summaries
 from db.volunteers.totals import refresh_volunteer_totals
 
 START = date(2021, 1, 1)

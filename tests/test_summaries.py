@@ -38,9 +38,9 @@ from db.models import (
     VolunteerTotal,
 )
 from db.periods import Period, period_of
+from db.recompute import ACTOR_COLS
 from db.scope import ALL, Scope
 from db.spans import ALL_TIME
-from db.summaries import ACTOR_COLS
 from db.transfer.importers import run_import
 from db.volunteers.reads import BoardFilter, volunteer_board
 from db.volunteers.writes import (

@@ -55,7 +55,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel
 
 import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from db import clock, summaries, vocab
+from db import clock, recompute, vocab
 from db.engine import make_engine
 from db.errors import ValidationFailed, WriteError
 from db.figures.summaries import in_step
@@ -821,7 +821,7 @@ def _replace_target(engine: Engine, scratch_path: Path, manifest: dict[str, Any]
                         raise RestoreFailed(
                             f"恢复失败，当前数据未改动：数据表「{_label(table.name)}」写入的行数不符。")
                 _raise_sequences(conn, manifest.get("sequences") or {})
-                in_step(conn) or summaries.rebuild(conn)  # the summaries follow the restored rows
+                in_step(conn) or recompute.rebuild(conn)  # the summaries follow the restored rows
                 dv = SQLModel.metadata.tables["dataversion"]
                 restored_version = conn.execute(select(dv.c.version).where(dv.c.id == 1)).scalar()
                 new_version = max(version_before, int(restored_version or 0)) + 1

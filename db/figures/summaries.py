@@ -16,9 +16,9 @@ from sqlmodel import Session
 from db.active_counts import COUNT_COLS, EVERY_PROJECT, count_rows
 from db.models import ActiveCount, FigureMonth, ServiceRecord, Volunteer, VolunteerMonth, VolunteerSpan
 from db.periods import Period
+from db.recompute import FIGURE_COLS, VOLUNTEER_COLS, figure_rows, volunteer_rows
 from db.scope import Scope
 from db.spans import ALL_TIME, SPAN_KINDS, month_sql, month_start, next_month, span_end, span_start
-from db.summaries import FIGURE_COLS, VOLUNTEER_COLS, figure_rows, volunteer_rows
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,234 @@
+"""Recomputing the summaries from the raw rows (the tables in db/models.py; the session hook that decides what to
+recompute is db/summaries.py, the reads db/figures/summaries.py): ``refresh`` the rows of some volunteer months and
+cells — and what follows from them: the volunteers' years, quarters and all-time totals, the cells' years, the active
+counts (db/active_counts.py) — or ``rebuild`` everything after a bulk load or a restore. Each statement is built once
+per dialect (and, for a cell, per pattern of NULL places) and executed with parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Date,
+    DateTime,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+)
+
+from db import active_counts
+from db.active_counts import ActiveCounts
+from db.models import (
+    Activity,
+    Donation,
+    FigureMonth,
+    ServiceRecord,
+    VolunteerMonth,
+    VolunteerSpan,
+    VolunteerTotal,
+)
+from db.spans import month_sql, next_month, span_end, span_start, span_start_sql
+from db.vocab import ACTORS
+
+SR = ServiceRecord
+PLACE = ("street_id", "community_id", "organization_id", "project_id")
+_CHUNK = 400  # volunteers per statement
+
+
+def volunteer_rows(conn: Connection, where: list[Any]) -> Any:
+    month = month_sql(conn, SR.service_date)
+    credit = SR.kind == "信用"
+    return (
+        select(month.label("month"), SR.volunteer_id, SR.street_id, SR.community_id, SR.organization_id,
+               SR.project_id, func.sum(SR.hours), func.count(), func.count(SR.activity_id.distinct()),
+               func.coalesce(func.sum(case((credit, SR.hours), else_=0.0)), 0.0),
+               func.coalesce(func.sum(case((credit, 1), else_=0)), 0),
+               func.count(case((credit, SR.activity_id)).distinct()))
+        .where(SR.status == "approved", *where)
+        .group_by(month, SR.volunteer_id, SR.street_id, SR.community_id, SR.organization_id, SR.project_id)
+    )
+
+
+VOLUNTEER_COLS = ["month", "volunteer_id", *PLACE, "hours", "records", "activities", "credit_hours",
+                   "credit_records", "credit_activities"]
+SPAN_COLS = ["volunteer_id", "kind", "start", "hours", "records", "first_day"]
+ACTOR_COLS = tuple(name for name, _ in ACTORS)  # activities each of the five actors joined
+FIGURE_COLS = ["month", *PLACE, "activities", "linked_activities", "people_served", "records", "hours",
+                "credit_hours", "honour_hours", "money", "in_kind", *ACTOR_COLS]
+
+
+def _cell_where(model: Any, cell: tuple | None, by_index: bool = False) -> list[Any]:
+    """The rows of one cell's places. ``by_index``: only the narrowest place named (community, else organisation,
+    else street) may pick the index, the others are written ``column + 0`` (SQLite keeps no statistics here and
+    would otherwise read a whole street's month)."""
+    if cell is None:
+        return []
+    named = dict(zip(PLACE, cell[1:], strict=True))
+    narrowest = next(k for k in ("community_id", "organization_id", "street_id") if named[k] is not None)
+    columns = {k: model.__table__.c[k] if not by_index or k == narrowest else model.__table__.c[k] + 0 for k in named}
+    return [columns[k].is_(None) if v is None else columns[k] == v for k, v in named.items()]
+
+
+def figure_rows(conn: Connection, cell: tuple | None) -> Any:
+    """The FigureMonth rows from the raw rows: every cell (``cell`` None) or one (month, street, community,
+    organisation, project)."""
+    zero, fzero = literal(0), literal(0.0)
+    a_month, r_month, d_month = (month_sql(conn, c) for c in (Activity.starts_at, SR.service_date, Donation.donated_on))
+    a_where, r_where, d_where = (_cell_where(m, cell, by_index=True) for m in (Activity, SR, Donation))
+    if cell is not None:  # the month's bounds as parameters (``_cell_statements``)
+        a_where += [Activity.starts_at >= bindparam("t0", type_=DateTime),
+                    Activity.starts_at < bindparam("t1", type_=DateTime)]
+        r_where += [SR.service_date >= bindparam("m0", type_=Date), SR.service_date < bindparam("m1", type_=Date)]
+        d_where += [Donation.donated_on >= bindparam("m0", type_=Date),
+                    Donation.donated_on < bindparam("m1", type_=Date)]
+    linked = and_(Activity.with_social_worker.is_(True), Activity.with_volunteers.is_(True))
+    actors = [case((Activity.__table__.c[f].is_(True), 1), else_=0).label(f) for f in ACTOR_COLS]
+    acts = select(a_month.label("month"), *(Activity.__table__.c[k] for k in PLACE), literal(1).label("a"),
+                  case((linked, 1), else_=0).label("l"), Activity.people_served.label("p"), zero.label("r"),
+                  fzero.label("h"), fzero.label("ch"), fzero.label("hh"), fzero.label("m"),
+                  fzero.label("k"), *actors).where(*a_where)
+    recs = select(r_month, *(SR.__table__.c[k] for k in PLACE), zero, zero, zero, literal(1), SR.hours,
+                  case((SR.kind == "信用", SR.hours), else_=0.0), case((SR.kind == "荣誉", SR.hours), else_=0.0),
+                  fzero, fzero, *(zero for _ in ACTOR_COLS)).where(SR.status == "approved", *r_where)
+    money = Donation.is_money.is_(True)
+    dons = select(d_month, *(Donation.__table__.c[k] for k in PLACE), zero, zero, zero, zero, fzero, fzero, fzero,
+                  case((money, Donation.amount_yuan), else_=0.0),
+                  case((money, 0.0), else_=Donation.amount_yuan), *(zero for _ in ACTOR_COLS)).where(*d_where)
+    u = union_all(acts, recs, dons).subquery()
+    keys = [u.c.month, *(u.c[k] for k in PLACE)]
+    return select(*keys, *(func.sum(u.c[c]) for c in ("a", "l", "p", "r", "h", "ch", "hh", "m", "k", *ACTOR_COLS))
+                  ).group_by(*keys)
+
+
+# Built once per dialect (and, for a cell, per pattern of NULL places), executed with parameters: building these
+# statements costs more than running them for one activity.
+_STATEMENTS: dict[tuple, tuple[Any, Any]] = {}
+
+
+def _volunteer_statements(conn: Connection) -> tuple[Any, Any]:
+    key = (conn.dialect.name, "volunteer")
+    if key not in _STATEMENTS:
+        ids, m0, m1 = bindparam("ids", expanding=True), bindparam("m0", type_=Date), bindparam("m1", type_=Date)
+        _STATEMENTS[key] = (
+            delete(VolunteerMonth).where(VolunteerMonth.month == m0, VolunteerMonth.volunteer_id.in_(ids)),
+            insert(VolunteerMonth).from_select(VOLUNTEER_COLS, volunteer_rows(conn, [
+                SR.volunteer_id.in_(ids), SR.service_date >= m0, SR.service_date < m1])))
+    return _STATEMENTS[key]
+
+
+def _totals_statements(conn: Connection) -> tuple[Any, Any]:
+    """``VolunteerTotal`` (all-time approved hours per volunteer, db/volunteers/totals.py) of some volunteers: the
+    sum of their years in ``VolunteerSpan`` (recomputed first), a few rows each instead of every record."""
+    key = (conn.dialect.name, "totals")
+    if key not in _STATEMENTS:
+        ids, vs = bindparam("ids", expanding=True), VolunteerSpan
+        _STATEMENTS[key] = (
+            delete(VolunteerTotal).where(VolunteerTotal.volunteer_id.in_(ids)),
+            insert(VolunteerTotal).from_select(["volunteer_id", "hours", "records"], select(
+                vs.volunteer_id, func.sum(vs.hours), func.sum(vs.records)).where(
+                vs.kind == "Y", vs.volunteer_id.in_(ids)).group_by(vs.volunteer_id)))
+    return _STATEMENTS[key]
+
+
+def _span_statements(conn: Connection) -> tuple[Any, Any]:
+    """``VolunteerSpan`` of some volunteers in one year or quarter."""
+    key = (conn.dialect.name, "span")
+    if key not in _STATEMENTS:
+        ids, kind = bindparam("ids", expanding=True), bindparam("kind", type_=String)
+        s0, s1 = bindparam("s0", type_=Date), bindparam("s1", type_=Date)
+        _STATEMENTS[key] = (
+            delete(VolunteerSpan).where(VolunteerSpan.kind == kind, VolunteerSpan.start == s0,
+                                        VolunteerSpan.volunteer_id.in_(ids)),
+            insert(VolunteerSpan).from_select(SPAN_COLS, select(
+                SR.volunteer_id, kind, s0, func.sum(SR.hours), func.count(), func.min(SR.service_date)).where(
+                SR.status == "approved", SR.volunteer_id.in_(ids), SR.service_date >= s0, SR.service_date < s1)
+                .group_by(SR.volunteer_id)))
+    return _STATEMENTS[key]
+
+
+def _cell_statements(conn: Connection, cell: tuple) -> tuple[Any, Any]:
+    nulls = tuple(v is None for v in cell[1:])
+    key = (conn.dialect.name, nulls)
+    if key not in _STATEMENTS:
+        shape = (None, *(None if n else bindparam(k, type_=Integer) for k, n in zip(PLACE, nulls, strict=True)))
+        _STATEMENTS[key] = (
+            delete(FigureMonth).where(FigureMonth.month == bindparam("m0", type_=Date),
+                                      *_cell_where(FigureMonth, shape)),
+            insert(FigureMonth).from_select(FIGURE_COLS, figure_rows(conn, shape)))
+    return _STATEMENTS[key]
+
+
+def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cells: Iterable[tuple],
+            moved: dict[int, tuple] | None = None) -> None:
+    """Recompute the summary rows of these volunteer months and cells from the raw rows; ``moved``: volunteers
+    moved to another place or deleted, with the place they had (their active counts move with them)."""
+    by_month: dict[date, set[int]] = {}
+    for volunteer_id, month in volunteer_months:
+        by_month.setdefault(month, set()).add(int(volunteer_id))
+    cells = set(cells)
+    projects = {0 if c[4] is None else c[4] for c in cells}  # of every record changed (old and new)
+    counts = ActiveCounts(conn, by_month, moved or {}, projects) if active_counts.kept(conn) else None
+    drop, fill = _volunteer_statements(conn)
+    for month, volunteers in sorted(by_month.items()):
+        ids = sorted(volunteers)
+        for start in range(0, len(ids), _CHUNK):
+            params = {"ids": ids[start:start + _CHUNK], "m0": month, "m1": next_month(month)}
+            conn.execute(drop, params)
+            conn.execute(fill, params)
+    if counts is not None:
+        counts.apply()
+    spans: dict[tuple[str, date], set[int]] = {}
+    for month, volunteers in by_month.items():
+        for kind in ("Y", "Q"):
+            spans.setdefault((kind, span_start(month, kind)), set()).update(volunteers)
+    drop, fill = _span_statements(conn)
+    for (kind, start_day), volunteers in sorted(spans.items()):
+        ids = sorted(volunteers)
+        for start in range(0, len(ids), _CHUNK):
+            params = {"ids": ids[start:start + _CHUNK], "kind": kind, "s0": start_day,
+                      "s1": span_end(start_day, kind)}
+            conn.execute(drop, params)
+            conn.execute(fill, params)
+    everyone = sorted({v for ids in by_month.values() for v in ids})
+    drop, fill = _totals_statements(conn)  # the star levels' all-time totals follow, from their years
+    for start in range(0, len(everyone), _CHUNK):
+        conn.execute(drop, {"ids": everyone[start:start + _CHUNK]})
+        conn.execute(fill, {"ids": everyone[start:start + _CHUNK]})
+    for cell in sorted(cells, key=repr):
+        drop, fill = _cell_statements(conn, cell)
+        month, after = cell[0], next_month(cell[0])
+        params = {"m0": month, "m1": after, "t0": datetime.combine(month, datetime.min.time()),
+                  "t1": datetime.combine(after, datetime.min.time()),
+                  **{k: v for k, v in zip(PLACE, cell[1:], strict=True) if v is not None}}
+        conn.execute(drop, params)
+        conn.execute(fill, params)
+
+
+def rebuild(conn: Connection) -> None:
+    """Recompute every summary from the raw rows (after a bulk load or a restore)."""
+    conn.execute(delete(VolunteerTotal))
+    conn.execute(insert(VolunteerTotal).from_select(["volunteer_id", "hours", "records"], select(
+        SR.volunteer_id, func.sum(SR.hours), func.count()).where(SR.status == "approved").group_by(SR.volunteer_id)))
+    conn.execute(delete(VolunteerSpan))
+    for kind in ("Y", "Q"):
+        start = span_start_sql(conn, kind, SR.service_date)
+        conn.execute(insert(VolunteerSpan).from_select(SPAN_COLS, select(
+            SR.volunteer_id, literal(kind), start, func.sum(SR.hours), func.count(), func.min(SR.service_date))
+            .where(SR.status == "approved").group_by(SR.volunteer_id, start)))
+    conn.execute(delete(VolunteerMonth))
+    conn.execute(insert(VolunteerMonth).from_select(VOLUNTEER_COLS, volunteer_rows(conn, [])))
+    conn.execute(delete(FigureMonth))
+    conn.execute(insert(FigureMonth).from_select(FIGURE_COLS, figure_rows(conn, None)))
+    active_counts.rebuild(conn)
