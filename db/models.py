@@ -383,11 +383,11 @@ class ActiveCount(SQLModel, table=True):
     volunteers: int = 0
 
 
-class FigureMonth(SQLModel, table=True):
-    """The additive figures per month × place (street, community, organisation) × project of the source row."""
+class FigureSums(SQLModel):
+    """The additive figures of a cell — place (street, community, organisation) × project of the source row — over
+    a month (``FigureMonth``) or a calendar year (``FigureYear``, the sum of its months)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    month: date
     street_id: int
     community_id: int | None = None
     organization_id: int | None = None
@@ -407,8 +407,19 @@ class FigureMonth(SQLModel, table=True):
     with_volunteers: int = 0
     with_charity: int = 0
 
+
+class FigureMonth(FigureSums, table=True):
+    month: date
+
     __table_args__ = (Index("ix_figmonth_month", "month", "street_id", "community_id"),
                       Index("ix_figmonth_project", "project_id", "month"))
+
+
+class FigureYear(FigureSums, table=True):
+    year: date  # its first day
+
+    __table_args__ = (Index("ix_figyear_year", "year", "street_id", "community_id"),
+                      Index("ix_figyear_project", "project_id", "year"))
 
 
 # A training (培训) with its sessions and trainees, e.g. the 12 乔社学院 trainings.

@@ -34,6 +34,7 @@ from db.models import (
     Activity,
     Donation,
     FigureMonth,
+    FigureYear,
     ServiceRecord,
     VolunteerMonth,
     VolunteerSpan,
@@ -65,8 +66,10 @@ VOLUNTEER_COLS = ["month", "volunteer_id", *PLACE, "hours", "records", "activiti
                    "credit_records", "credit_activities"]
 SPAN_COLS = ["volunteer_id", "kind", "start", "hours", "records", "first_day"]
 ACTOR_COLS = tuple(name for name, _ in ACTORS)  # activities each of the five actors joined
-FIGURE_COLS = ["month", *PLACE, "activities", "linked_activities", "people_served", "records", "hours",
-                "credit_hours", "honour_hours", "money", "in_kind", *ACTOR_COLS]
+SUM_COLS = ["activities", "linked_activities", "people_served", "records", "hours", "credit_hours", "honour_hours",
+            "money", "in_kind", *ACTOR_COLS]
+FIGURE_COLS = ["month", *PLACE, *SUM_COLS]
+YEAR_COLS = ["year", *PLACE, *SUM_COLS]
 
 
 def _cell_where(model: Any, cell: tuple | None, by_index: bool = False) -> list[Any]:
@@ -170,6 +173,32 @@ def _cell_statements(conn: Connection, cell: tuple) -> tuple[Any, Any]:
     return _STATEMENTS[key]
 
 
+def year_rows(conn: Connection, cell: tuple | None) -> Any:
+    """The FigureYear rows, sums of FigureMonth: every cell (``cell`` None) or one (its year's first day and last
+    month's end as parameters y0, y1)."""
+    fm = FigureMonth
+    places = [fm.__table__.c[k] for k in PLACE]
+    sums = [func.sum(fm.__table__.c[c]) for c in SUM_COLS]
+    if cell is None:
+        year = span_start_sql(conn, "Y", fm.month)
+        return select(year, *places, *sums).group_by(year, *places)
+    return (select(bindparam("y0", type_=Date), *places, *sums)
+            .where(fm.month >= bindparam("y0", type_=Date), fm.month < bindparam("y1", type_=Date),
+                   *_cell_where(fm, cell)).group_by(*places))
+
+
+def _year_statements(conn: Connection, cell: tuple) -> tuple[Any, Any]:
+    nulls = tuple(v is None for v in cell[1:])
+    key = (conn.dialect.name, "year", nulls)
+    if key not in _STATEMENTS:
+        shape = (None, *(None if n else bindparam(k, type_=Integer) for k, n in zip(PLACE, nulls, strict=True)))
+        _STATEMENTS[key] = (
+            delete(FigureYear).where(FigureYear.year == bindparam("y0", type_=Date),
+                                     *_cell_where(FigureYear, shape)),
+            insert(FigureYear).from_select(YEAR_COLS, year_rows(conn, shape)))
+    return _STATEMENTS[key]
+
+
 def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cells: Iterable[tuple],
             moved: dict[int, tuple] | None = None) -> None:
     """Recompute the summary rows of these volunteer months and cells from the raw rows; ``moved``: volunteers
@@ -214,6 +243,12 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
                   **{k: v for k, v in zip(PLACE, cell[1:], strict=True) if v is not None}}
         conn.execute(drop, params)
         conn.execute(fill, params)
+    for year, *places in sorted({(span_start(c[0], "Y"), *c[1:]) for c in cells}, key=repr):
+        drop, fill = _year_statements(conn, (year, *places))
+        params = {"y0": year, "y1": span_end(year, "Y"), **{k: v for k, v in zip(PLACE, places, strict=True)
+                                                             if v is not None}}
+        conn.execute(drop, params)
+        conn.execute(fill, params)
 
 
 def rebuild(conn: Connection) -> None:
@@ -231,4 +266,6 @@ def rebuild(conn: Connection) -> None:
     conn.execute(insert(VolunteerMonth).from_select(VOLUNTEER_COLS, volunteer_rows(conn, [])))
     conn.execute(delete(FigureMonth))
     conn.execute(insert(FigureMonth).from_select(FIGURE_COLS, figure_rows(conn, None)))
+    conn.execute(delete(FigureYear))
+    conn.execute(insert(FigureYear).from_select(YEAR_COLS, year_rows(conn, None)))
     active_counts.rebuild(conn)

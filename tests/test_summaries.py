@@ -30,6 +30,7 @@ from db.models import (
     Community,
     Donation,
     FigureMonth,
+    FigureYear,
     ServiceRecord,
     Street,
     Volunteer,
@@ -38,7 +39,7 @@ from db.models import (
     VolunteerTotal,
 )
 from db.periods import Period, period_of
-from db.recompute import ACTOR_COLS
+from db.recompute import ACTOR_COLS, SUM_COLS
 from db.scope import ALL, Scope
 from db.spans import ALL_TIME
 from db.transfer.importers import run_import
@@ -168,6 +169,14 @@ def assert_summaries_exact(engine) -> tuple[dict, dict]:
     assert first_days == firsts
     assert got[0] == expected[0]
     assert got[1] == expected[1]
+    with session_scope(engine) as s:  # each year of a cell is the sum of its months
+        years: dict = defaultdict(lambda: [0] * 14)
+        for (m, *place), values in expected[1].items():
+            for i, x in enumerate(values):
+                years[(date(m.year, 1, 1), *place)][i] += x
+        kept_years = {(r.year, r.street_id, r.community_id, r.organization_id, r.project_id):
+                      tuple(_r(getattr(r, c)) for c in SUM_COLS) for r in s.execute(select(FigureYear)).scalars()}
+    assert kept_years == {k: tuple(_r(x) for x in v) for k, v in years.items()}
     return expected
 
 

@@ -23,7 +23,7 @@ from db import vocab
 from db.figures import summaries
 from db.figures.reads import grouped
 from db.figures.records import activity_rows
-from db.models import Community, FigureMonth, Project
+from db.models import Community, Project
 from db.periods import Period
 from db.scope import Scope
 
@@ -51,7 +51,7 @@ def linkage(session: Session, scope: Scope, period: Period) -> Linkage:
 
 def _activity_counts(session: Session, scope: Scope, period: Period, by: list[Any], sums: list[str]) -> pd.DataFrame:
     """Activities counted per group: ``sums`` (activities, or a count of activities whose flag of that name is
-    set) per ``by`` (community_id, and/or the project's area) — whole months from ``FigureMonth``, the partial
+    set) per ``by`` (community_id, and/or the project's area) — whole months from the summaries, the partial
     months at the ends of the period from the activities themselves (db.figures.summaries)."""
     parts, frames = summaries.split(period), []
 
@@ -61,10 +61,8 @@ def _activity_counts(session: Session, scope: Scope, period: Period, by: list[An
                  .outerjoin(Project, Project.id == source.c.project_id).where(*where).group_by(*keys))
         frames.append(pd.DataFrame(session.execute(query).all(), columns=[*by, *sums]))
 
-    if parts.whole is not None:
-        fm = FigureMonth.__table__
-        read(fm, lambda t, c: func.sum(t.c[c]), [*summaries.in_months(FigureMonth, parts.whole),
-                                                 *scope.where(FigureMonth)])
+    for model, when in summaries.sources(session, parts.whole) if parts.whole is not None else []:
+        read(model.__table__, lambda t, c: func.sum(t.c[c]), [*when, *scope.where(model)])
     for days in parts.partial:
         sub = activity_rows(scope, days).subquery()
         read(sub, lambda t, c: func.count() if c == "activities" else func.sum(cast(t.c[c], Integer)), [])

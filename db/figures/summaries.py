@@ -14,9 +14,17 @@ from sqlalchemy import ColumnElement, Connection, distinct, func, literal, selec
 from sqlmodel import Session
 
 from db.active_counts import COUNT_COLS, EVERY_PROJECT, count_rows
-from db.models import ActiveCount, FigureMonth, ServiceRecord, Volunteer, VolunteerMonth, VolunteerSpan
+from db.models import (
+    ActiveCount,
+    FigureMonth,
+    FigureYear,
+    ServiceRecord,
+    Volunteer,
+    VolunteerMonth,
+    VolunteerSpan,
+)
 from db.periods import Period
-from db.recompute import FIGURE_COLS, VOLUNTEER_COLS, figure_rows, volunteer_rows
+from db.recompute import FIGURE_COLS, VOLUNTEER_COLS, YEAR_COLS, figure_rows, volunteer_rows, year_rows
 from db.scope import Scope
 from db.spans import ALL_TIME, SPAN_KINDS, month_sql, month_start, next_month, span_end, span_start
 
@@ -54,26 +62,41 @@ SUMMED = frozenset({"hours", "credit_hours", "honour_hours", "activities", "link
 PLACES = ("street_id", "community_id", "organization_id", "project_id")
 
 
-def _summed_where(scope: Scope, whole: tuple[date, date], project_id: int | None) -> list[Any]:
-    where = in_months(FigureMonth, whole)
-    if project_id is not None:
-        return [*where, FigureMonth.project_id == project_id]
-    return [*where, *scope.where(FigureMonth)]
+def sources(session: Session, whole: tuple[date, date]) -> list[tuple[Any, list[ColumnElement[bool]]]]:
+    """Where the figures of the whole months [first, after) are summed: (model, WHERE) pairs — ``FigureYear`` for
+    every calendar year inside them, and for the last year to date when no ``FigureMonth`` row lies after it (本年:
+    nothing is dated after today), ``FigureMonth`` for the months outside those years. A 累计 reads a row per
+    cell and year, not per month."""
+    first, after = whole
+    years = date(first.year + (first.month > 1), 1, 1), date(after.year, 1, 1)
+    if after.month > 1 and session.execute(select(FigureMonth.id).where(
+            FigureMonth.month >= after, FigureMonth.month < date(after.year + 1, 1, 1)).limit(1)).first() is None:
+        years = years[0], date(after.year + 1, 1, 1)  # the year to date is its whole year
+    if years[0] >= years[1]:
+        return [(FigureMonth, in_months(FigureMonth, whole))]
+    out = [(FigureYear, [FigureYear.year >= years[0], FigureYear.year < years[1]])]
+    for lo, hi in ((first, years[0]), (years[1], after)):
+        if lo < hi:
+            out.append((FigureMonth, in_months(FigureMonth, (lo, hi))))
+    return out
 
 
 def summed_whole(session: Session, key: str, scope: Scope, whole: tuple[date, date], project_id: int | None,
                  by: str | None = None) -> dict[Any, float]:
-    """A summed figure over whole months from FigureMonth: {group: value} (by a place or project column, by
-    'month' as 'YYYY-MM', or one total under None)."""
-    column = func.coalesce(func.sum(FigureMonth.__table__.c[key]), 0)
-    where = _summed_where(scope, whole, project_id)
-    if by is None:
-        return {None: session.execute(select(column).where(*where)).scalar_one()}
-    group = FigureMonth.month if by == "month" else FigureMonth.__table__.c[by]
-    rows = session.execute(select(group, column).where(*where).group_by(group)).all()
-    if by == "month":
-        return {f"{m:%Y-%m}" if isinstance(m, date) else str(m)[:7]: v for m, v in rows}
-    return dict(rows)
+    """A summed figure over whole months from the summaries: {group: value} (by a place or project column, by
+    'month' as 'YYYY-MM' from ``FigureMonth``, or one total under None)."""
+    out: dict[Any, float] = {}
+    for model, when in (sources(session, whole) if by != "month" else [(FigureMonth, in_months(FigureMonth, whole))]):
+        column = func.coalesce(func.sum(model.__table__.c[key]), 0)
+        where = [*when, model.project_id == project_id] if project_id is not None else [*when, *scope.where(model)]
+        if by is None:
+            out[None] = out.get(None, 0) + session.execute(select(column).where(*where)).scalar_one()
+            continue
+        group = model.month if by == "month" else model.__table__.c[by]
+        for g, v in session.execute(select(group, column).where(*where).group_by(group)):
+            g = (f"{g:%Y-%m}" if isinstance(g, date) else str(g)[:7]) if by == "month" else g
+            out[g] = out.get(g, 0) + v
+    return out
 
 
 def exact_span(session: Session, period: Period) -> tuple[str, date] | None:
@@ -232,6 +255,9 @@ def in_step(conn: Connection) -> bool:
         stored = select(*(model.__table__.c[c] for c in cols))
         if _grouped(conn, stored, keys) != _grouped(conn, rows, keys):
             return False
+    stored = select(*(FigureYear.__table__.c[c] for c in YEAR_COLS))
+    if _grouped(conn, stored, 5) != _grouped(conn, year_rows(conn, None), 5):
+        return False
     stored = select(*(ActiveCount.__table__.c[c] for c in COUNT_COLS))
     recount = union_all(*(count_rows(conn, k, p) for k in SPAN_KINDS for p in (False, True)))
     return _grouped(conn, stored, len(COUNT_COLS) - 1) == _grouped(conn, recount, len(COUNT_COLS) - 1)

@@ -4,7 +4,8 @@ Active volunteers are a distinct count: it does not add up over months, so the m
 it without reading a row per volunteer and month. ``activecount`` holds the answer per span and place (where the
 volunteer is registered; a volunteer is registered in one place, so the counts add up over places), for every
 project together and per project. ``volunteerspan`` gains each span's first day of service (active volunteers from
-a year's start to a day), ``figuremonth`` the activities each of the five actors joined (the 五社联动 shares). Every
+a year's start to a day), ``figuremonth`` the activities each of the five actors joined (the 五社联动 shares), and ``figureyear`` sums
+those per calendar year. Every
 write keeps them in the same transaction (db/summaries.py). The upgrade fills them from the rows already there
 (plain SQL here, so that a later change of the models cannot change what this revision does).
 
@@ -42,7 +43,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_volspan_first', ['kind', 'start', 'first_day', 'volunteer_id'], unique=False)
     # figuremonth gains the activities each of the five actors joined: made again, and filled below.
     op.drop_table('figuremonth')
-    _create_figuremonth(ACTORS)
+    _create_sums('figuremonth', 'month', ACTORS)
+    _create_sums('figureyear', 'year', ACTORS)
     # A write reads every month and project of the volunteers it touched (db/active_counts.py): from the index.
     with op.batch_alter_table('volunteermonth', schema=None) as batch_op:
         batch_op.drop_index('ix_volmonth_volunteer')
@@ -53,10 +55,11 @@ def upgrade() -> None:
 ACTORS = ("with_community", "with_organization", "with_social_worker", "with_volunteers", "with_charity")
 
 
-def _create_figuremonth(actors: tuple[str, ...]) -> None:
-    op.create_table('figuremonth',
+def _create_sums(table: str, when: str, actors: tuple[str, ...]) -> None:
+    """figuremonth (``when`` month) or figureyear (year): the additive figures of a cell."""
+    op.create_table(table,
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column(when, sa.Date(), nullable=False),
     sa.Column('street_id', sa.Integer(), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=True),
     sa.Column('organization_id', sa.Integer(), nullable=True),
@@ -69,9 +72,10 @@ def _create_figuremonth(actors: tuple[str, ...]) -> None:
     sa.PrimaryKeyConstraint('id'),
     sqlite_autoincrement=True
     )
-    with op.batch_alter_table('figuremonth', schema=None) as batch_op:
-        batch_op.create_index('ix_figmonth_month', ['month', 'street_id', 'community_id'], unique=False)
-        batch_op.create_index('ix_figmonth_project', ['project_id', 'month'], unique=False)
+    short = {"month": "figmonth", "year": "figyear"}[when]
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.create_index(f'ix_{short}_{when}', [when, 'street_id', 'community_id'], unique=False)
+        batch_op.create_index(f'ix_{short}_project', ['project_id', when], unique=False)
 
 
 def _fill_figuremonth(pg: bool, actors: tuple[str, ...]) -> None:
@@ -115,6 +119,13 @@ def _fill() -> None:
         return f"date({column}, 'start of {unit}')"
 
     _fill_figuremonth(pg, ACTORS)
+    sums = ("activities", "linked_activities", "people_served", "records", "hours", "credit_hours", "honour_hours",
+            "money", "in_kind", *ACTORS)
+    year = start("Y", "month")
+    op.execute(f"INSERT INTO figureyear (year, street_id, community_id, organization_id, project_id, "
+               f"{', '.join(sums)}) SELECT {year}, street_id, community_id, organization_id, project_id, "
+               f"{', '.join(f'SUM({c})' for c in sums)} FROM figuremonth "
+               f"GROUP BY {year}, street_id, community_id, organization_id, project_id")
     op.execute("DELETE FROM volunteerspan")  # refilled with each span's first day
     for kind in ("Y", "Q"):
         op.execute(f"INSERT INTO volunteerspan (volunteer_id, kind, start, hours, records, first_day) SELECT "
@@ -133,8 +144,9 @@ def _fill() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('figureyear')
     op.drop_table('figuremonth')
-    _create_figuremonth(())
+    _create_sums('figuremonth', 'month', ())
     _fill_figuremonth(op.get_bind().dialect.name == "postgresql", ())
     with op.batch_alter_table('volunteerspan', schema=None) as batch_op:
         batch_op.drop_index('ix_volspan_first')
