@@ -564,3 +564,27 @@ def test_a_moved_volunteer_is_counted_where_they_are_registered(eng, w):
         assert summaries.exact_span(s, year) == ("Y", date(2018, 1, 1))
         assert (count(s, w.community_a), count(s, w.community_b)) == (before[0] - 1, before[1] + 1)
         _same(s, "active_volunteers", Scope(street_id=w.street1), year, "community_id")
+
+
+@pytest.mark.timeout(600)
+def test_the_upgrade_from_0009_fills_the_new_summaries_exactly(engine):
+    """A database at revision 0009 with its summaries (the demo, taken back to 0009) upgrades to summaries equal to a
+    full recomputation: the active counts, the first days, the actors' activities and the years."""
+    from alembic import command
+
+    from db.demo import load_demo
+    from db.migrate import alembic_config, upgrade
+
+    load_demo(engine)
+    cfg = alembic_config()
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0009")
+        conn.commit()
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(FigureMonth.__table__)).scalar_one() > 100
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert summaries.in_step(conn)
+        assert conn.execute(select(func.count()).select_from(ActiveCount.__table__)).scalar_one() > 100
+    assert_summaries_exact(engine)

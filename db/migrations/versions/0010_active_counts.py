@@ -4,10 +4,11 @@ Active volunteers are a distinct count: it does not add up over months, so the m
 it without reading a row per volunteer and month. ``activecount`` holds the answer per span and place (where the
 volunteer is registered; a volunteer is registered in one place, so the counts add up over places), for every
 project together and per project. ``volunteerspan`` gains each span's first day of service (active volunteers from
-a year's start to a day), ``figuremonth`` the activities each of the five actors joined (the 五社联动 shares), and ``figureyear`` sums
-those per calendar year. Every
-write keeps them in the same transaction (db/summaries.py). The upgrade fills them from the rows already there
-(plain SQL here, so that a later change of the models cannot change what this revision does).
+a year's start to a day), ``figuremonth`` the activities each of the five actors joined (the 五社联动 shares), and
+``figureyear`` sums ``figuremonth`` per calendar year. Every write keeps them in the same transaction
+(db/summaries.py). The upgrade adds the columns and fills them, and the new tables, from the rows already there —
+the rows of the existing summaries are kept as they are (plain SQL here, so that a later change of the models
+cannot change what this revision does).
 
 Revision ID: 0010
 Revises: 0009
@@ -24,6 +25,11 @@ down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+ACTORS = ("with_community", "with_organization", "with_social_worker", "with_volunteers", "with_charity")
+SUMS = ("activities", "linked_activities", "people_served", "records", "hours", "credit_hours", "honour_hours",
+        "money", "in_kind", *ACTORS)
+PLACE = ("street_id", "community_id", "organization_id", "project_id")
+
 
 def upgrade() -> None:
     op.create_table('activecount',
@@ -36,30 +42,9 @@ def upgrade() -> None:
     sa.Column('volunteers', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('kind', 'start', 'project_id', 'street_id', 'community_id', 'organization_id')
     )
-    with op.batch_alter_table('volunteer', schema=None) as batch_op:
-        batch_op.create_index('ix_volunteer_registered', ['registered_on'], unique=False)
-    with op.batch_alter_table('volunteerspan', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('first_day', sa.Date(), nullable=True))
-        batch_op.create_index('ix_volspan_first', ['kind', 'start', 'first_day', 'volunteer_id'], unique=False)
-    # figuremonth gains the activities each of the five actors joined: made again, and filled below.
-    op.drop_table('figuremonth')
-    _create_sums('figuremonth', 'month', ACTORS)
-    _create_sums('figureyear', 'year', ACTORS)
-    # A write reads every month and project of the volunteers it touched (db/active_counts.py): from the index.
-    with op.batch_alter_table('volunteermonth', schema=None) as batch_op:
-        batch_op.drop_index('ix_volmonth_volunteer')
-        batch_op.create_index('ix_volmonth_volunteer', ['volunteer_id', 'month', 'project_id'], unique=False)
-    _fill()
-
-
-ACTORS = ("with_community", "with_organization", "with_social_worker", "with_volunteers", "with_charity")
-
-
-def _create_sums(table: str, when: str, actors: tuple[str, ...]) -> None:
-    """figuremonth (``when`` month) or figureyear (year): the additive figures of a cell."""
-    op.create_table(table,
+    op.create_table('figureyear',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column(when, sa.Date(), nullable=False),
+    sa.Column('year', sa.Date(), nullable=False),
     sa.Column('street_id', sa.Integer(), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=True),
     sa.Column('organization_id', sa.Integer(), nullable=True),
@@ -68,43 +53,35 @@ def _create_sums(table: str, when: str, actors: tuple[str, ...]) -> None:
                                                              'records')),
     *(sa.Column(c, sa.Float(), nullable=False) for c in ('hours', 'credit_hours', 'honour_hours', 'money',
                                                            'in_kind')),
-    *(sa.Column(c, sa.Integer(), nullable=False) for c in actors),
+    *(sa.Column(c, sa.Integer(), nullable=False) for c in ACTORS),
     sa.PrimaryKeyConstraint('id'),
     sqlite_autoincrement=True
     )
-    short = {"month": "figmonth", "year": "figyear"}[when]
-    with op.batch_alter_table(table, schema=None) as batch_op:
-        batch_op.create_index(f'ix_{short}_{when}', [when, 'street_id', 'community_id'], unique=False)
-        batch_op.create_index(f'ix_{short}_project', ['project_id', when], unique=False)
-
-
-def _fill_figuremonth(pg: bool, actors: tuple[str, ...]) -> None:
-    def month(column: str) -> str:
-        return f"CAST(date_trunc('month', {column}) AS DATE)" if pg else f"date({column}, 'start of month')"
-
-    true = "TRUE" if pg else "1"
-    place = "street_id, community_id, organization_id, project_id"
-    zeros = ", 0" * len(actors)
-    op.execute(
-        f"INSERT INTO figuremonth (month, {place}, activities, linked_activities, people_served, records, hours, "
-        f"credit_hours, honour_hours, money, in_kind{''.join(', ' + a for a in actors)}) "
-        f"SELECT month, {place}, SUM(a), SUM(l), SUM(p), SUM(r), SUM(h), SUM(ch), SUM(hh), SUM(m), SUM(k)"
-        f"{''.join(f', SUM({a})' for a in actors)} FROM ("
-        f"SELECT {month('starts_at')} AS month, {place}, 1 AS a, "
-        f"CASE WHEN with_social_worker = {true} AND with_volunteers = {true} THEN 1 ELSE 0 END AS l, "
-        "people_served AS p, 0 AS r, 0.0 AS h, 0.0 AS ch, 0.0 AS hh, 0.0 AS m, 0.0 AS k"
-        f"{''.join(f', CASE WHEN {a} = {true} THEN 1 ELSE 0 END AS {a}' for a in actors)} FROM activity "
-        f"UNION ALL SELECT {month('service_date')}, {place}, 0, 0, 0, 1, hours, "
-        "CASE WHEN kind = '信用' THEN hours ELSE 0.0 END, CASE WHEN kind = '荣誉' THEN hours ELSE 0.0 END, 0.0, 0.0"
-        f"{zeros} FROM servicerecord WHERE status = 'approved' "
-        f"UNION ALL SELECT {month('donated_on')}, {place}, 0, 0, 0, 0, 0.0, 0.0, 0.0, "
-        f"CASE WHEN is_money = {true} THEN amount_yuan ELSE 0.0 END, "
-        f"CASE WHEN is_money = {true} THEN 0.0 ELSE amount_yuan END{zeros} FROM donation) AS raw "
-        f"GROUP BY month, {place}")
+    with op.batch_alter_table('figureyear', schema=None) as batch_op:
+        batch_op.create_index('ix_figyear_year', ['year', 'street_id', 'community_id'], unique=False)
+        batch_op.create_index('ix_figyear_project', ['project_id', 'year'], unique=False)
+    with op.batch_alter_table('figuremonth', schema=None) as batch_op:
+        for column in ACTORS:
+            batch_op.add_column(sa.Column(column, sa.Integer(), nullable=False, server_default='0'))
+    with op.batch_alter_table('volunteer', schema=None) as batch_op:
+        batch_op.create_index('ix_volunteer_registered', ['registered_on'], unique=False)
+    with op.batch_alter_table('volunteerspan', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('first_day', sa.Date(), nullable=True))
+        batch_op.create_index('ix_volspan_first', ['kind', 'start', 'first_day', 'volunteer_id'], unique=False)
+    # A write reads every month and project of the volunteers it touched (db/active_counts.py): from the index.
+    with op.batch_alter_table('volunteermonth', schema=None) as batch_op:
+        batch_op.drop_index('ix_volmonth_volunteer')
+        batch_op.create_index('ix_volmonth_volunteer', ['volunteer_id', 'month', 'project_id'], unique=False)
+    _fill()
+    with op.batch_alter_table('figuremonth', schema=None) as batch_op:  # the default only filled the old rows
+        for column in ACTORS:
+            batch_op.alter_column(column, server_default=None)
 
 
 def _fill() -> None:
     pg = op.get_bind().dialect.name == "postgresql"
+    true = "TRUE" if pg else "1"
+    same = "IS NOT DISTINCT FROM" if pg else "IS"
 
     def start(kind: str, column: str) -> str:
         """SQL for the first day of the span of ``kind`` holding the date in ``column``."""
@@ -118,19 +95,24 @@ def _fill() -> None:
                     " || ' months')")
         return f"date({column}, 'start of {unit}')"
 
-    _fill_figuremonth(pg, ACTORS)
-    sums = ("activities", "linked_activities", "people_served", "records", "hours", "credit_hours", "honour_hours",
-            "money", "in_kind", *ACTORS)
+    def later(column: str, months: int) -> str:
+        return f"({column} + INTERVAL '{months} months')" if pg else f"date({column}, '+{months} months')"
+
+    # The activities each actor joined, per figuremonth cell.
+    cell = " AND ".join(f"a.{p} {same} figuremonth.{p}" for p in PLACE)
+    counts = ", ".join(f"COALESCE(SUM(CASE WHEN a.{c} = {true} THEN 1 ELSE 0 END), 0)" for c in ACTORS)
+    op.execute(f"UPDATE figuremonth SET ({', '.join(ACTORS)}) = (SELECT {counts} FROM activity a WHERE "
+               f"a.starts_at >= figuremonth.month AND a.starts_at < {later('figuremonth.month', 1)} AND {cell})")
+    # Each volunteer's first day of approved service in each year and quarter.
+    for kind, months in (("Y", 12), ("Q", 3)):
+        op.execute(f"UPDATE volunteerspan SET first_day = (SELECT MIN(r.service_date) FROM servicerecord r WHERE "
+                   f"r.volunteer_id = volunteerspan.volunteer_id AND r.status = 'approved' AND r.service_date >= "
+                   f"volunteerspan.start AND r.service_date < {later('volunteerspan.start', months)}) "
+                   f"WHERE kind = '{kind}'")
     year = start("Y", "month")
-    op.execute(f"INSERT INTO figureyear (year, street_id, community_id, organization_id, project_id, "
-               f"{', '.join(sums)}) SELECT {year}, street_id, community_id, organization_id, project_id, "
-               f"{', '.join(f'SUM({c})' for c in sums)} FROM figuremonth "
-               f"GROUP BY {year}, street_id, community_id, organization_id, project_id")
-    op.execute("DELETE FROM volunteerspan")  # refilled with each span's first day
-    for kind in ("Y", "Q"):
-        op.execute(f"INSERT INTO volunteerspan (volunteer_id, kind, start, hours, records, first_day) SELECT "
-                   f"volunteer_id, '{kind}', {start(kind, 'service_date')}, SUM(hours), COUNT(*), MIN(service_date) "
-                   f"FROM servicerecord WHERE status = 'approved' GROUP BY volunteer_id, {start(kind, 'service_date')}")
+    op.execute(f"INSERT INTO figureyear (year, {', '.join(PLACE)}, {', '.join(SUMS)}) SELECT {year}, "
+               f"{', '.join(PLACE)}, {', '.join(f'SUM({c})' for c in SUMS)} FROM figuremonth "
+               f"GROUP BY {year}, {', '.join(PLACE)}")
     place = "v.street_id, COALESCE(v.community_id, 0), COALESCE(v.organization_id, 0)"
     for kind in ("M", "Q", "Y", "A"):
         first = start(kind, "vm.month")
@@ -144,16 +126,16 @@ def _fill() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table('figureyear')
-    op.drop_table('figuremonth')
-    _create_sums('figuremonth', 'month', ())
-    _fill_figuremonth(op.get_bind().dialect.name == "postgresql", ())
-    with op.batch_alter_table('volunteerspan', schema=None) as batch_op:
-        batch_op.drop_index('ix_volspan_first')
-        batch_op.drop_column('first_day')
     with op.batch_alter_table('volunteermonth', schema=None) as batch_op:
         batch_op.drop_index('ix_volmonth_volunteer')
         batch_op.create_index('ix_volmonth_volunteer', ['volunteer_id', 'month'], unique=False)
+    with op.batch_alter_table('volunteerspan', schema=None) as batch_op:
+        batch_op.drop_index('ix_volspan_first')
+        batch_op.drop_column('first_day')
     with op.batch_alter_table('volunteer', schema=None) as batch_op:
         batch_op.drop_index('ix_volunteer_registered')
+    with op.batch_alter_table('figuremonth', schema=None) as batch_op:
+        for column in ACTORS:
+            batch_op.drop_column(column)
+    op.drop_table('figureyear')
     op.drop_table('activecount')
