@@ -22,6 +22,7 @@ from db.spans import SPAN_KINDS, span_end, span_start, span_start_sql
 _CHUNK = 400  # volunteers per statement
 
 EVERY_PROJECT = -1
+_UNTOUCHED = -2  # (reading the spans before and after a change) a row of a project the change did not touch
 COUNT_COLS = ["kind", "start", "project_id", "street_id", "community_id", "organization_id", "volunteers"]
 
 
@@ -97,13 +98,15 @@ class ActiveCounts:
         return out
 
     def _outside(self) -> dict[int, set[int]]:
-        """volunteer → the touched projects they served in outside the window, and -1 for any other row there."""
+        """volunteer → the touched projects they served in outside the window, and ``_UNTOUCHED`` for any other row
+        there (it says they served, not where)."""
         out: dict[int, set[int]] = {}
         if self.window is None:
             return out
         vm = VolunteerMonth
         project = func.coalesce(vm.project_id, 0)
-        label = project if self.projects is None else case((project.in_(sorted(self.projects)), project), else_=-1)
+        label = project if self.projects is None else case((project.in_(sorted(self.projects)), project),
+                                                               else_=_UNTOUCHED)
         for ids in self._chunks():
             for v, p in self.conn.execute(select(vm.volunteer_id, label).where(
                     vm.volunteer_id.in_(ids), or_(vm.month < self.window[0], vm.month >= self.window[1]))
@@ -126,7 +129,7 @@ class ActiveCounts:
                     projects |= elsewhere
                 if projects:
                     spans.add((kind, start, EVERY_PROJECT))
-                    spans.update((kind, start, p) for p in projects - {EVERY_PROJECT})
+                    spans.update((kind, start, p) for p in projects - {_UNTOUCHED})
         return out
 
     def _places(self) -> dict[int, tuple[int, int, int]]:

@@ -41,7 +41,7 @@ from db.models import (
     VolunteerTotal,
 )
 from db.spans import month_sql, next_month, span_end, span_start, span_start_sql
-from db.vocab import ACTORS
+from db.vocab import ACTOR_FIELDS
 
 SR = ServiceRecord
 PLACE = ("street_id", "community_id", "organization_id", "project_id")
@@ -65,9 +65,8 @@ def volunteer_rows(conn: Connection, where: list[Any]) -> Any:
 VOLUNTEER_COLS = ["month", "volunteer_id", *PLACE, "hours", "records", "activities", "credit_hours",
                    "credit_records", "credit_activities"]
 SPAN_COLS = ["volunteer_id", "kind", "start", "hours", "records", "first_day"]
-ACTOR_COLS = tuple(name for name, _ in ACTORS)  # activities each of the five actors joined
 SUM_COLS = ["activities", "linked_activities", "people_served", "records", "hours", "credit_hours", "honour_hours",
-            "money", "in_kind", *ACTOR_COLS]
+            "money", "in_kind", *ACTOR_FIELDS]  # with the activities each of the five actors joined
 FIGURE_COLS = ["month", *PLACE, *SUM_COLS]
 YEAR_COLS = ["year", *PLACE, *SUM_COLS]
 
@@ -97,21 +96,21 @@ def figure_rows(conn: Connection, cell: tuple | None) -> Any:
         d_where += [Donation.donated_on >= bindparam("m0", type_=Date),
                     Donation.donated_on < bindparam("m1", type_=Date)]
     linked = and_(Activity.with_social_worker.is_(True), Activity.with_volunteers.is_(True))
-    actors = [case((Activity.__table__.c[f].is_(True), 1), else_=0).label(f) for f in ACTOR_COLS]
+    actors = [case((Activity.__table__.c[f].is_(True), 1), else_=0).label(f) for f in ACTOR_FIELDS]
     acts = select(a_month.label("month"), *(Activity.__table__.c[k] for k in PLACE), literal(1).label("a"),
                   case((linked, 1), else_=0).label("l"), Activity.people_served.label("p"), zero.label("r"),
                   fzero.label("h"), fzero.label("ch"), fzero.label("hh"), fzero.label("m"),
                   fzero.label("k"), *actors).where(*a_where)
     recs = select(r_month, *(SR.__table__.c[k] for k in PLACE), zero, zero, zero, literal(1), SR.hours,
                   case((SR.kind == "信用", SR.hours), else_=0.0), case((SR.kind == "荣誉", SR.hours), else_=0.0),
-                  fzero, fzero, *(zero for _ in ACTOR_COLS)).where(SR.status == "approved", *r_where)
+                  fzero, fzero, *(zero for _ in ACTOR_FIELDS)).where(SR.status == "approved", *r_where)
     money = Donation.is_money.is_(True)
     dons = select(d_month, *(Donation.__table__.c[k] for k in PLACE), zero, zero, zero, zero, fzero, fzero, fzero,
                   case((money, Donation.amount_yuan), else_=0.0),
-                  case((money, 0.0), else_=Donation.amount_yuan), *(zero for _ in ACTOR_COLS)).where(*d_where)
+                  case((money, 0.0), else_=Donation.amount_yuan), *(zero for _ in ACTOR_FIELDS)).where(*d_where)
     u = union_all(acts, recs, dons).subquery()
     keys = [u.c.month, *(u.c[k] for k in PLACE)]
-    return select(*keys, *(func.sum(u.c[c]) for c in ("a", "l", "p", "r", "h", "ch", "hh", "m", "k", *ACTOR_COLS))
+    return select(*keys, *(func.sum(u.c[c]) for c in ("a", "l", "p", "r", "h", "ch", "hh", "m", "k", *ACTOR_FIELDS))
                   ).group_by(*keys)
 
 

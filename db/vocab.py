@@ -29,6 +29,7 @@ ACTORS = (
     ("with_volunteers", "社区志愿者"),
     ("with_charity", "社会慈善资源"),
 )
+ACTOR_FIELDS = tuple(name for name, _ in ACTORS)  # their flags on an activity, and the summaries' columns
 
 ROLES = {"leader": "领导", "staff": "工作人员", "admin": "管理员"}
 SCOPE_TYPES = {"all": "全部", "street": "街道", "community": "社区", "organization": "机构"}

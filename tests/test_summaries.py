@@ -39,10 +39,11 @@ from db.models import (
     VolunteerTotal,
 )
 from db.periods import Period, period_of
-from db.recompute import ACTOR_COLS, SUM_COLS
+from db.recompute import SUM_COLS
 from db.scope import ALL, Scope
 from db.spans import ALL_TIME
 from db.transfer.importers import run_import
+from db.vocab import ACTOR_FIELDS
 from db.volunteers.reads import BoardFilter, volunteer_board
 from db.volunteers.writes import (
     BackfillInput,
@@ -90,7 +91,7 @@ def recomputed(s) -> tuple[dict, dict]:
         f[0] += 1
         f[1] += int(a.with_social_worker and a.with_volunteers)
         f[2] += a.people_served
-        for i, actor in enumerate(ACTOR_COLS, start=9):
+        for i, actor in enumerate(ACTOR_FIELDS, start=9):
             f[i] += int(getattr(a, actor))
     for d in s.execute(select(Donation)).scalars():
         f = fm[(_month(d.donated_on), d.street_id, d.community_id, d.organization_id, d.project_id)]
@@ -113,7 +114,7 @@ def stored(s) -> tuple[dict, dict]:
         f = fm[(r.month, r.street_id, r.community_id, r.organization_id, r.project_id)]
         for i, x in enumerate((r.activities, r.linked_activities, r.people_served, r.records, r.hours,
                                r.credit_hours, r.honour_hours, r.money, r.in_kind,
-                               *(getattr(r, actor) for actor in ACTOR_COLS))):
+                               *(getattr(r, actor) for actor in ACTOR_FIELDS))):
             f[i] += x
     return ({k: tuple(_r(x) if isinstance(x, float) else x for x in v) for k, v in vm.items()},
             {k: tuple(_r(x) if isinstance(x, float) else x for x in v) for k, v in fm.items()

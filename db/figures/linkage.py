@@ -19,19 +19,18 @@ import pandas as pd
 from sqlalchemy import Integer, cast, func, select
 from sqlmodel import Session
 
-from db import vocab
 from db.figures import summaries
 from db.figures.reads import grouped
 from db.figures.records import activity_rows
 from db.models import Community, Project
 from db.periods import Period
 from db.scope import Scope
+from db.vocab import ACTOR_FIELDS
 
 INDEX_FORMULA = (
     "五社联动指数 = 五类主体（社区、社会组织、社会工作者、社区志愿者、社会慈善资源）各自参与的活动占比的平均值 × 100。"
     "所有活动都有五类主体参与为 100；没有活动的社区不计指数（显示“—”）。"
 )
-ACTOR_FIELDS = tuple(name for name, _ in vocab.ACTORS)
 
 
 @dataclass(frozen=True)

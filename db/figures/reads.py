@@ -20,6 +20,7 @@ from db.figures.records import volunteer_rows
 from db.figures.registry import FIGURES, RATES, Kpi
 from db.models import Community, MediationCase, Project, Street, Volunteer
 from db.periods import Period, previous_period, same_period_last_year
+from db.recompute import PLACE
 from db.scope import ALL, Scope
 
 # The date column of each record set (named by its first, id column) that places a row in a month.
@@ -88,14 +89,14 @@ def _by_group(session: Session, key: str, scope: Scope, period: Period, project_
     """{group: value} of a figure: whole months from the monthly summaries where the figure adds up, the partial
     months at the ends from the raw rows; active volunteers (a distinct count) from the per-span counts where they
     answer exactly, else from the volunteer months (db.figures.summaries); anything else from its record set."""
-    if key in summaries.SUMMED and by in (None, "month", *summaries.PLACES):
+    if key in summaries.SUMMED and by in (None, "month", *PLACE):
         parts = summaries.split(period)
         out = summaries.summed_whole(session, key, scope, parts.whole, project_id, by) if parts.whole else {}
         for days in parts.partial:
             for group, v in _raw_by_group(session, key, scope, days, project_id, by).items():
                 out[group] = out.get(group, 0) + v
         return out
-    if key == "active_volunteers" and by in (None, "month", *summaries.PLACES):
+    if key == "active_volunteers" and by in (None, "month", *PLACE):
         got = summaries.counted(session, scope, period, project_id, by)
         if got is not None:
             return {None: 0} | got if by is None else got
@@ -190,7 +191,7 @@ def grouped(session: Session, key: str, scope: Scope, period: Period, by: GroupB
 
     ``by`` is a column of the record set (community_id, street_id, organization_id, project_id …) or a function
     of the record set's subquery giving the group expression and the joins it needs."""
-    if isinstance(by, str) and by in summaries.PLACES and (key in summaries.SUMMED or key == "active_volunteers"):
+    if isinstance(by, str) and by in PLACE and (key in summaries.SUMMED or key == "active_volunteers"):
         got = _by_group(session, key, scope, period, project_id, by)
         return pd.DataFrame([(g, v) for g, v in got.items() if v], columns=[label or by, key])
     kpi = FIGURES[key]

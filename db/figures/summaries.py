@@ -59,7 +59,6 @@ def in_months(model: type[VolunteerMonth] | type[FigureMonth], whole: tuple[date
 # The figures that add up over months and places, each a column of FigureMonth of the same name.
 SUMMED = frozenset({"hours", "credit_hours", "honour_hours", "activities", "linked_activities", "people_served",
                     "money", "in_kind"})
-PLACES = ("street_id", "community_id", "organization_id", "project_id")
 
 
 def sources(session: Session, whole: tuple[date, date]) -> list[tuple[Any, list[ColumnElement[bool]]]]:
