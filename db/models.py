@@ -176,6 +176,7 @@ class Volunteer(SQLModel, table=True):
         Index("ix_volunteer_community_registered", "community_id", "registered_on"),
         Index("ix_volunteer_org_registered", "organization_id", "registered_on"),
         Index("ix_volunteer_registered", "registered_on"),
+        Index("ix_volunteer_opt_out", "leaderboard_opt_out"), Index("ix_volunteer_staff", "is_staff"),  # the few unranked
     )
 
 
@@ -307,7 +308,8 @@ class ServiceRecord(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("activity_id", "volunteer_id", "kind", name="uq_record_activity_volunteer_kind"),
         Index("ix_record_activity", "activity_id"),
-        Index("ix_record_volunteer_date", "volunteer_id", "service_date"),
+        # A volunteer's records by day, covering what the summaries' recompute and the clash check read of them.
+        Index("ix_record_volunteer_date", "volunteer_id", "service_date", "status", "activity_id", "hours", "kind"),
         # Covering for the leaderboards and their totals (by date and status, then volunteer, activity, hours,
         # kind): a year's board reads this index alone, never the table (migration 0005).
         Index("ix_record_date_cover", "service_date", "status", "volunteer_id", "activity_id", "hours", "kind"),
@@ -383,6 +385,19 @@ class ActiveCount(SQLModel, table=True):
     volunteers: int = 0
 
 
+class TeamSpan(SQLModel, table=True):
+    """Approved service of a team's members — every place and project — per month (M), calendar quarter (Q), year
+    (Y) and all time (A, ``start`` 1900-01-01): the team board of everywhere (db/team_spans.py)."""
+
+    team_id: int = Field(primary_key=True)
+    kind: str = Field(primary_key=True, max_length=1)
+    start: date = Field(primary_key=True)
+    hours: float = 0.0
+    records: int = 0
+    activities: int = 0  # distinct: a member's activity counts once however many members served in it
+    members: int = 0  # members with an approved record in the span
+
+
 class FigureSums(SQLModel):
     """The additive figures of a cell — place (street, community, organisation) × project of the source row — over
     a month (``FigureMonth``) or a calendar year (``FigureYear``, the sum of its months)."""
@@ -406,6 +421,7 @@ class FigureSums(SQLModel):
     with_social_worker: int = 0
     with_volunteers: int = 0
     with_charity: int = 0
+    served_activities: int = 0  # activities with an approved service record (the leaderboards' 参与活动)
 
 
 class FigureMonth(FigureSums, table=True):

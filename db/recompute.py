@@ -20,15 +20,17 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     delete,
     func,
     insert,
     literal,
+    null,
     select,
     union_all,
 )
 
-from db import active_counts
+from db import active_counts, team_spans
 from db.active_counts import ActiveCounts
 from db.models import (
     Activity,
@@ -66,7 +68,8 @@ VOLUNTEER_COLS = ["month", "volunteer_id", *PLACE, "hours", "records", "activiti
                    "credit_records", "credit_activities"]
 SPAN_COLS = ["volunteer_id", "kind", "start", "hours", "records", "first_day"]
 SUM_COLS = ["activities", "linked_activities", "people_served", "records", "hours", "credit_hours", "honour_hours",
-            "money", "in_kind", *ACTOR_FIELDS]  # with the activities each of the five actors joined
+            "money", "in_kind", *ACTOR_FIELDS, "served_activities"]  # with the activities each of the five actors
+# joined, and the activities that have an approved service record (counted distinct: an activity lies in one cell)
 FIGURE_COLS = ["month", *PLACE, *SUM_COLS]
 YEAR_COLS = ["year", *PLACE, *SUM_COLS]
 
@@ -86,7 +89,7 @@ def _cell_where(model: Any, cell: tuple | None, by_index: bool = False) -> list[
 def figure_rows(conn: Connection, cell: tuple | None) -> Any:
     """The FigureMonth rows from the raw rows: every cell (``cell`` None) or one (month, street, community,
     organisation, project)."""
-    zero, fzero = literal(0), literal(0.0)
+    zero, fzero, null_id = literal(0), literal(0.0), cast(null(), Integer)
     a_month, r_month, d_month = (month_sql(conn, c) for c in (Activity.starts_at, SR.service_date, Donation.donated_on))
     a_where, r_where, d_where = (_cell_where(m, cell, by_index=True) for m in (Activity, SR, Donation))
     if cell is not None:  # the month's bounds as parameters (``_cell_statements``)
@@ -100,18 +103,20 @@ def figure_rows(conn: Connection, cell: tuple | None) -> Any:
     acts = select(a_month.label("month"), *(Activity.__table__.c[k] for k in PLACE), literal(1).label("a"),
                   case((linked, 1), else_=0).label("l"), Activity.people_served.label("p"), zero.label("r"),
                   fzero.label("h"), fzero.label("ch"), fzero.label("hh"), fzero.label("m"),
-                  fzero.label("k"), *actors).where(*a_where)
+                  fzero.label("k"), *actors, null_id.label("served")).where(*a_where)
     recs = select(r_month, *(SR.__table__.c[k] for k in PLACE), zero, zero, zero, literal(1), SR.hours,
                   case((SR.kind == "信用", SR.hours), else_=0.0), case((SR.kind == "荣誉", SR.hours), else_=0.0),
-                  fzero, fzero, *(zero for _ in ACTOR_FIELDS)).where(SR.status == "approved", *r_where)
+                  fzero, fzero, *(zero for _ in ACTOR_FIELDS), SR.activity_id).where(SR.status == "approved",
+                                                                                      *r_where)
     money = Donation.is_money.is_(True)
     dons = select(d_month, *(Donation.__table__.c[k] for k in PLACE), zero, zero, zero, zero, fzero, fzero, fzero,
                   case((money, Donation.amount_yuan), else_=0.0),
-                  case((money, 0.0), else_=Donation.amount_yuan), *(zero for _ in ACTOR_FIELDS)).where(*d_where)
+                  case((money, 0.0), else_=Donation.amount_yuan), *(zero for _ in ACTOR_FIELDS), null_id
+                  ).where(*d_where)
     u = union_all(acts, recs, dons).subquery()
     keys = [u.c.month, *(u.c[k] for k in PLACE)]
-    return select(*keys, *(func.sum(u.c[c]) for c in ("a", "l", "p", "r", "h", "ch", "hh", "m", "k", *ACTOR_FIELDS))
-                  ).group_by(*keys)
+    return select(*keys, *(func.sum(u.c[c]) for c in ("a", "l", "p", "r", "h", "ch", "hh", "m", "k", *ACTOR_FIELDS)),
+                  func.count(u.c.served.distinct())).group_by(*keys)
 
 
 # Built once per dialect (and, for a cell, per pattern of NULL places), executed with parameters: building these
@@ -173,17 +178,21 @@ def _cell_statements(conn: Connection, cell: tuple) -> tuple[Any, Any]:
 
 
 def year_rows(conn: Connection, cell: tuple | None) -> Any:
-    """The FigureYear rows, sums of FigureMonth: every cell (``cell`` None) or one (its year's first day and last
-    month's end as parameters y0, y1)."""
+    """The FigureYear rows, sums of FigureMonth: every cell (``cell`` None) or one (its year's first day and its
+    months as parameters y0, months)."""
     fm = FigureMonth
     places = [fm.__table__.c[k] for k in PLACE]
     sums = [func.sum(fm.__table__.c[c]) for c in SUM_COLS]
     if cell is None:
         year = span_start_sql(conn, "Y", fm.month)
         return select(year, *places, *sums).group_by(year, *places)
+    # The year's twelve months by the (month, street, community) index, the project unindexed: SQLite, without
+    # statistics, would otherwise read every cell of the year without a project (3 ms a write at 10M records).
+    named = dict(zip(PLACE, cell[1:], strict=True))
+    columns = {k: fm.__table__.c[k] + 0 if k == "project_id" else fm.__table__.c[k] for k in PLACE}
+    where = [columns[k].is_(None) if v is None else columns[k] == v for k, v in named.items()]
     return (select(bindparam("y0", type_=Date), *places, *sums)
-            .where(fm.month >= bindparam("y0", type_=Date), fm.month < bindparam("y1", type_=Date),
-                   *_cell_where(fm, cell)).group_by(*places))
+            .where(fm.month.in_(bindparam("months", expanding=True)), *where).group_by(*places))
 
 
 def _year_statements(conn: Connection, cell: tuple) -> tuple[Any, Any]:
@@ -199,9 +208,10 @@ def _year_statements(conn: Connection, cell: tuple) -> tuple[Any, Any]:
 
 
 def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cells: Iterable[tuple],
-            moved: dict[int, tuple] | None = None) -> None:
+            moved: dict[int, tuple] | None = None, teams: Iterable[int] = ()) -> None:
     """Recompute the summary rows of these volunteer months and cells from the raw rows; ``moved``: volunteers
-    moved to another place or deleted, with the place they had (their active counts move with them)."""
+    moved to another place or deleted, with the place they had (their active counts move with them); ``teams``:
+    teams whose members changed (every span of theirs)."""
     by_month: dict[date, set[int]] = {}
     for volunteer_id, month in volunteer_months:
         by_month.setdefault(month, set()).add(int(volunteer_id))
@@ -234,6 +244,7 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
     for start in range(0, len(everyone), _CHUNK):
         conn.execute(drop, {"ids": everyone[start:start + _CHUNK]})
         conn.execute(fill, {"ids": everyone[start:start + _CHUNK]})
+    team_spans.refresh(conn, by_month, teams)  # after the volunteers' spans and totals it counts members from
     for cell in sorted(cells, key=repr):
         drop, fill = _cell_statements(conn, cell)
         month, after = cell[0], next_month(cell[0])
@@ -244,8 +255,8 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
         conn.execute(fill, params)
     for year, *places in sorted({(span_start(c[0], "Y"), *c[1:]) for c in cells}, key=repr):
         drop, fill = _year_statements(conn, (year, *places))
-        params = {"y0": year, "y1": span_end(year, "Y"), **{k: v for k, v in zip(PLACE, places, strict=True)
-                                                             if v is not None}}
+        months = [date(year.year, m, 1) for m in range(1, 13)]
+        params = {"y0": year, "months": months, **{k: v for k, v in zip(PLACE, places, strict=True) if v is not None}}
         conn.execute(drop, params)
         conn.execute(fill, params)
 
@@ -268,3 +279,4 @@ def rebuild(conn: Connection) -> None:
     conn.execute(delete(FigureYear))
     conn.execute(insert(FigureYear).from_select(YEAR_COLS, year_rows(conn, None)))
     active_counts.rebuild(conn)
+    team_spans.rebuild(conn)

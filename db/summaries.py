@@ -23,13 +23,14 @@ from sqlalchemy import Connection, event, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from db.engine import has_table
-from db.models import Activity, Donation, ServiceRecord, Volunteer
+from db.models import Activity, Donation, ServiceRecord, TeamMember, Volunteer, VolunteerTeam
 from db.recompute import PLACE, rebuild, refresh
 from db.spans import month_start
 
 _log = logging.getLogger(__name__)
 SR = ServiceRecord
-_KEYS = "summary_keys"  # session.info: {"volunteer": {(volunteer_id, month)}, "cell": {(month, s, c, o, p)}, "moved"}
+_KEYS = "summary_keys"  # session.info: {"volunteer": {(volunteer_id, month)}, "cell": {(month, s, c, o, p)}, "moved",
+#                                        "team": {team_id whose members changed}}
 _REBUILD = "summary_rebuild"  # session.info: rebuild every summary before commit
 _CHUNK = 400  # volunteers per statement
 
@@ -55,7 +56,13 @@ def _note(session: Session, table: str, row: dict[str, Any]) -> None:
 
 
 def _keys(session: Session) -> dict[str, Any]:
-    return session.info.setdefault(_KEYS, {"volunteer": set(), "cell": set(), "moved": {}})
+    return session.info.setdefault(_KEYS, {"volunteer": set(), "cell": set(), "moved": {}, "team": set()})
+
+
+def _note_team(session: Session, team_id: Any) -> None:
+    """Note a team whose membership this transaction changes (its team board summary is recomputed whole)."""
+    if team_id is not None:
+        _keys(session)["team"].add(int(team_id))
 
 
 _VOLUNTEERPLACE = ("street_id", "community_id", "organization_id")
@@ -80,6 +87,11 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
         return
     for obj in (*session.new, *session.dirty, *session.deleted):
         table = getattr(obj, "__tablename__", None)
+        if table == "teammember":
+            history = inspect(obj).attrs["team_id"].history
+            for team in (obj.team_id, *history.deleted):
+                _note_team(session, team)
+            continue
         if table == "volunteer" and obj not in session.new:
             state = inspect(obj)
             old = tuple(state.attrs[n].history.deleted[0] if state.attrs[n].history.deleted else getattr(obj, n)
@@ -107,6 +119,9 @@ def _on_execute(state: ORMExecuteState) -> Any:
         return None
     table = getattr(state.statement, "table", None)
     name = getattr(table, "name", None)
+    if name == "teammember":  # members joined or left: the teams' board summary is recomputed
+        _note_teams(state)
+        return None
     if name == "volunteer" and not state.is_insert:  # a volunteer moved or deleted: their active counts move
         where = state.statement.whereclause
         before = select(Volunteer.id, *(Volunteer.__table__.c[n] for n in _VOLUNTEERPLACE))
@@ -146,6 +161,29 @@ def _on_execute(state: ORMExecuteState) -> Any:
     return result
 
 
+def _note_teams(state: ORMExecuteState) -> None:
+    """The teams an INSERT or DELETE of ``teammember`` rows changes (an UPDATE, or an INSERT whose rows are not
+    known here: every team)."""
+    session, statement = state.session, state.statement
+    if state.is_insert:
+        params = state.parameters
+        rows = params if isinstance(params, list) else [params] if params else []
+        if not rows and getattr(statement, "select", None) is None:
+            rows = [dict(statement.compile().params)]
+        if rows and all("team_id" in r for r in rows):
+            for row in rows:
+                _note_team(session, row["team_id"])
+            return
+    if state.is_insert or state.is_update:
+        for team in session.execute(select(VolunteerTeam.id)).scalars():
+            _note_team(session, team)
+        return
+    where = statement.whereclause
+    before = select(TeamMember.team_id).distinct()
+    for team in session.execute(before if where is None else before.where(where)).scalars():
+        _note_team(session, team)
+
+
 def kept_at_commit(conn: Connection) -> bool:
     """True if the commit keeps the summaries (and ``VolunteerTotal``); False on a database not yet migrated to
     revision 0009 (its upgrade fills the summaries)."""
@@ -165,7 +203,7 @@ def _before_commit(session: Session) -> None:
             return
         keys = session.info.pop(_KEYS, None)
         if keys:
-            refresh(session.connection(), keys["volunteer"], keys["cell"], keys["moved"])
+            refresh(session.connection(), keys["volunteer"], keys["cell"], keys["moved"], keys["team"])
 
 
 @event.listens_for(Session, "after_rollback")

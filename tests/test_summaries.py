@@ -33,6 +33,8 @@ from db.models import (
     FigureYear,
     ServiceRecord,
     Street,
+    TeamMember,
+    TeamSpan,
     Volunteer,
     VolunteerMonth,
     VolunteerSpan,
@@ -47,7 +49,9 @@ from db.vocab import ACTOR_FIELDS
 from db.volunteers.reads import BoardFilter, volunteer_board
 from db.volunteers.writes import (
     BackfillInput,
+    TeamInput,
     backfill_hours,
+    create_team,
     review_records,
     update_volunteer,
     volunteer_for_edit,
@@ -71,7 +75,7 @@ def _r(x: float) -> float:
 def recomputed(s) -> tuple[dict, dict]:
     """Both summaries from the raw rows, in Python: {key: values}."""
     vm: dict = defaultdict(lambda: [0.0, 0, set(), 0.0, 0, set()])
-    fm: dict = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0, 0])
+    fm: dict = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0, 0, set()])
     for r in s.execute(select(ServiceRecord).where(ServiceRecord.status == "approved")).scalars():
         place = (r.street_id, r.community_id, r.organization_id, r.project_id)
         v = vm[(_month(r.service_date), r.volunteer_id, *place)]
@@ -86,6 +90,8 @@ def recomputed(s) -> tuple[dict, dict]:
         f[3] += 1
         f[4] += r.hours
         f[5 if r.kind == "信用" else 6] += r.hours
+        if r.activity_id is not None:
+            f[14].add(r.activity_id)
     for a in s.execute(select(Activity)).scalars():
         f = fm[(_month(a.starts_at), a.street_id, a.community_id, a.organization_id, a.project_id)]
         f[0] += 1
@@ -97,7 +103,8 @@ def recomputed(s) -> tuple[dict, dict]:
         f = fm[(_month(d.donated_on), d.street_id, d.community_id, d.organization_id, d.project_id)]
         f[7 if d.is_money else 8] += d.amount_yuan
     volunteers = {k: (_r(v[0]), v[1], len(v[2]), _r(v[3]), v[4], len(v[5])) for k, v in vm.items()}
-    figures = {k: tuple(_r(x) if isinstance(x, float) else x for x in v) for k, v in fm.items() if any(v)}
+    figures = {k: tuple(_r(x) if isinstance(x, float) else len(x) if isinstance(x, set) else x for x in v)
+               for k, v in fm.items() if any(v)}
     return volunteers, figures
 
 
@@ -109,12 +116,12 @@ def stored(s) -> tuple[dict, dict]:
         for i, x in enumerate((r.hours, r.records, r.activities, r.credit_hours, r.credit_records,
                                r.credit_activities)):
             v[i] += x
-    fm: dict = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0, 0])
+    fm: dict = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0, 0, 0])
     for r in s.execute(select(FigureMonth)).scalars():
         f = fm[(r.month, r.street_id, r.community_id, r.organization_id, r.project_id)]
         for i, x in enumerate((r.activities, r.linked_activities, r.people_served, r.records, r.hours,
                                r.credit_hours, r.honour_hours, r.money, r.in_kind,
-                               *(getattr(r, actor) for actor in ACTOR_FIELDS))):
+                               *(getattr(r, actor) for actor in ACTOR_FIELDS), r.served_activities)):
             f[i] += x
     return ({k: tuple(_r(x) if isinstance(x, float) else x for x in v) for k, v in vm.items()},
             {k: tuple(_r(x) if isinstance(x, float) else x for x in v) for k, v in fm.items()
@@ -134,6 +141,32 @@ def recounted(s) -> dict:
             for project in (-1, r.project_id or 0):
                 seen[(kind, start, project, *place[r.volunteer_id])].add(r.volunteer_id)
     return {k: len(v) for k, v in seen.items()}
+
+
+def team_recount(s) -> dict:
+    """The team spans from the raw rows, in Python: {(team, kind, start): (hours, records, activities, members)} over
+    the approved records of each team's current members."""
+    teams: dict = defaultdict(set)
+    for m in s.execute(select(TeamMember)).scalars():
+        teams[m.volunteer_id].add(m.team_id)
+    spans: dict = defaultdict(lambda: [0.0, 0, set(), set()])
+    for r in s.execute(select(ServiceRecord).where(ServiceRecord.status == "approved")).scalars():
+        d = r.service_date
+        for team in teams.get(r.volunteer_id, ()):
+            for kind, start in (("M", date(d.year, d.month, 1)), ("Q", date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)),
+                                ("Y", date(d.year, 1, 1)), ("A", ALL_TIME)):
+                x = spans[(team, kind, start)]
+                x[0] += r.hours
+                x[1] += 1
+                if r.activity_id is not None:
+                    x[2].add(r.activity_id)
+                x[3].add(r.volunteer_id)
+    return {k: (_r(h), n, len(a), len(v)) for k, (h, n, a, v) in spans.items()}
+
+
+def team_spans(s) -> dict:
+    return {(t.team_id, t.kind, t.start): (_r(t.hours), t.records, t.activities, t.members)
+            for t in s.execute(select(TeamSpan)).scalars()}
 
 
 def active_counts(s) -> dict:
@@ -165,13 +198,14 @@ def assert_summaries_exact(engine) -> tuple[dict, dict]:
                         (r.volunteer_id, "Q", date(d.year, 3 * ((d.month - 1) // 3) + 1, 1))):
                 firsts[key] = min(firsts.get(key, d), d)
         assert active_counts(s) == recounted(s)
+        assert team_spans(s) == team_recount(s)
     assert kept == {v: (_r(h), n) for v, (h, n) in totals.items()}
     assert kept_spans == {k: (_r(h), n) for k, (h, n) in spans.items()}
     assert first_days == firsts
     assert got[0] == expected[0]
     assert got[1] == expected[1]
     with session_scope(engine) as s:  # each year of a cell is the sum of its months
-        years: dict = defaultdict(lambda: [0] * 14)
+        years: dict = defaultdict(lambda: [0] * 15)
         for (m, *place), values in expected[1].items():
             for i, x in enumerate(values):
                 years[(date(m.year, 1, 1), *place)][i] += x
@@ -196,6 +230,9 @@ class Writer:
             self.importable = [v.id for v in make_volunteers(s, s.get(Street, w.street1), s.get(Community, w.community_a),
                                                               n=3, names=names)]
             self.names = dict(zip(self.importable, names, strict=True))
+        self.teams = [self._run(create_team, user=w.staff_s1, idempotency_key=uuid.uuid4().hex, today=TODAY,
+                                data=TeamInput(name=f"汇总测试队{seed}{i}", community_id=w.community_a))
+                      for i in range(2)]
 
     def _form(self, day: date):
         rng, w = self.rng, self.w
@@ -304,8 +341,28 @@ class Writer:
         self._run(update_volunteer, user=self.w.staff_s1, volunteer_id=v, expected_version=version, data=data,
                   today=TODAY)
 
+    def regroup(self):
+        # Members join and leave teams: through the volunteer form (the ORM and its statements), or a statement
+        # on the memberships of a volunteer of the shared world (whose names the form refuses).
+        rng = self.rng
+        if rng.random() < 0.5:
+            v = rng.choice(self.importable)
+            with session_scope(self.engine) as s:
+                data, version = volunteer_for_edit(s, self.w.staff_s1, v)
+            data.team_ids = rng.sample(self.teams, rng.randint(0, 2))
+            self._run(update_volunteer, user=self.w.staff_s1, volunteer_id=v, expected_version=version, data=data,
+                      today=TODAY)
+            return
+        v, team = rng.choice(self.w.volunteers), rng.choice(self.teams)
+        with session_scope(self.engine, write=True) as s:
+            member = TeamMember.volunteer_id == v, TeamMember.team_id == team
+            if s.execute(select(TeamMember).where(*member)).first() is None:
+                s.execute(insert(TeamMember), [{"team_id": team, "volunteer_id": v, "is_demo": False}])
+            else:
+                s.execute(delete(TeamMember).where(*member))
+
     def step(self):
-        ops = [self.create, self.donate, self.import_activities, self.move]
+        ops = [self.create, self.donate, self.import_activities, self.move, self.regroup]
         if self.activities:
             ops += [self.edit, self.delete, self.backfill, self.backfill, self.create]
         if self.pending:

@@ -13,12 +13,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, distinct, func, literal, select, union_all
 from sqlmodel import Session
 
+from db import team_spans
 from db.active_counts import COUNT_COLS, EVERY_PROJECT, count_rows
 from db.models import (
     ActiveCount,
     FigureMonth,
     FigureYear,
     ServiceRecord,
+    TeamSpan,
     Volunteer,
     VolunteerMonth,
     VolunteerSpan,
@@ -98,12 +100,13 @@ def summed_whole(session: Session, key: str, scope: Scope, whole: tuple[date, da
     return out
 
 
-def exact_span(session: Session, period: Period) -> tuple[str, date] | None:
+def exact_span(session: Session, period: Period, registered: bool = True) -> tuple[str, date] | None:
     """The one span of ``ActiveCount`` — (kind, start) — whose volunteers are exactly the active volunteers of
     ``period``, or None: 累计 is the all-time span when no approved record lies outside the period; otherwise the
     shortest month, quarter or year starting on the period's first day and not ending before its last, when no
     approved record lies in the span after the period. And in either case no volunteer registered after the period
-    served in it (the counts hold volunteers registered at any time; the figure only those registered by its end)."""
+    served in it (the counts hold volunteers registered at any time; the figure only those registered by its end),
+    unless ``registered`` is False (a count of everyone who served, as the leaderboards' totals)."""
     sr = ServiceRecord
     if period.kind == "all":
         kind, start = "A", ALL_TIME
@@ -119,7 +122,7 @@ def exact_span(session: Session, period: Period) -> tuple[str, date] | None:
         outside = (sr.service_date > period.end) & (sr.service_date < after)
     if session.execute(select(sr.id).where(sr.status == "approved", outside).limit(1)).first() is not None:
         return None
-    return None if _late_registrants(session, period.end) else (kind, start)
+    return None if registered and _late_registrants(session, period.end) else (kind, start)
 
 
 def _late_registrants(session: Session, end: date) -> bool:
@@ -159,10 +162,10 @@ def counted(session: Session, scope: Scope, period: Period, project_id: int | No
     span = exact_span(session, period)
     if span is None:
         return None if project_id is not None or by == "project_id" else _from_first_days(session, scope, period, by)
-    return _span_counts(session, span, keep, by)
+    return span_counts(session, span, keep, by)
 
 
-def _span_counts(session: Session, span: tuple[str, date], keep: list[Any], by: str | None) -> dict[Any, int]:
+def span_counts(session: Session, span: tuple[str, date], keep: list[Any], by: str | None) -> dict[Any, int]:
     """{group: volunteers} of one span of ``ActiveCount`` (rows kept by ``keep``), by a place or project, or one
     total under None."""
     ac = ActiveCount
@@ -197,7 +200,7 @@ def _from_first_days(session: Session, scope: Scope, period: Period, by: str | N
     if 2 * (period.end - period.start).days > (span_end(period.start, kind) - period.start).days and \
             not _late_registrants(session, period.end):
         later = volunteers(vs.first_day > period.end)
-        served = _span_counts(session, (kind, period.start), [ActiveCount.project_id == EVERY_PROJECT,
+        served = span_counts(session, (kind, period.start), [ActiveCount.project_id == EVERY_PROJECT,
                                                                *scope.where(ActiveCount)], by)
         return {g: n - later.get(g, 0) for g, n in served.items() if n - later.get(g, 0)}
     return volunteers(vs.first_day <= period.end, v.registered_on <= period.end)
@@ -259,4 +262,11 @@ def in_step(conn: Connection) -> bool:
         return False
     stored = select(*(ActiveCount.__table__.c[c] for c in COUNT_COLS))
     recount = union_all(*(count_rows(conn, k, p) for k in SPAN_KINDS for p in (False, True)))
-    return _grouped(conn, stored, len(COUNT_COLS) - 1) == _grouped(conn, recount, len(COUNT_COLS) - 1)
+    if _grouped(conn, stored, len(COUNT_COLS) - 1) != _grouped(conn, recount, len(COUNT_COLS) - 1):
+        return False
+    if not team_spans.kept(conn):
+        return True
+    # The months from the records; the longer spans from the (so checked) months and years and the members.
+    stored = select(*(TeamSpan.__table__.c[c] for c in team_spans.COLS))
+    recount = union_all(team_spans.month_rows(conn, []), *(team_spans.span_rows(conn, k, None) for k in "QYA"))
+    return _grouped(conn, stored, 3) == _grouped(conn, recount, 3)

@@ -45,7 +45,7 @@ from db.models import (
 from db.periods import EPOCH, Period
 from db.privacy import mask_name, mask_phone, phone_tail
 from db.scope import Scope
-from db.volunteers.totals import board_sums
+from db.volunteers.totals import board_figures, board_sums, board_unranked, board_volunteers, team_sums
 
 SR = ServiceRecord
 
@@ -148,15 +148,18 @@ def team_board(session: Session, f: BoardFilter, metric: str = "hours",
     """
     if metric not in vocab.LEADERBOARD_METRICS:
         raise ValueError(f"unknown leaderboard metric {metric!r}")
-    clauses = record_clauses(f, with_team=False)
-    if f.team_id is not None:
-        clauses.append(TeamMember.team_id == f.team_id)
-    agg = (
-        select(TeamMember.team_id, _hours_sum().label("hours"), func.count(distinct(SR.activity_id)).label("activities"),
-               func.count(distinct(SR.volunteer_id)).label("members"))
-        .join(TeamMember, TeamMember.volunteer_id == SR.volunteer_id)
-        .where(*clauses).group_by(TeamMember.team_id).subquery()
-    )
+    agg = team_sums(session, f)
+    if agg is None:
+        clauses = record_clauses(f, with_team=False)
+        if f.team_id is not None:
+            clauses.append(TeamMember.team_id == f.team_id)
+        agg = (
+            select(TeamMember.team_id, _hours_sum().label("hours"),
+                   func.count(distinct(SR.activity_id)).label("activities"),
+                   func.count(distinct(SR.volunteer_id)).label("members"))
+            .join(TeamMember, TeamMember.volunteer_id == SR.volunteer_id)
+            .where(*clauses).group_by(TeamMember.team_id).subquery()
+        )
     primary, secondary = (agg.c.hours, agg.c.activities) if metric == "hours" else (agg.c.activities, agg.c.hours)
     query = (
         select(agg.c.team_id, VolunteerTeam.name.label("team"),
@@ -175,22 +178,19 @@ def team_board(session: Session, f: BoardFilter, metric: str = "hours",
 
 def board_totals(session: Session, f: BoardFilter) -> BoardTotals:
     """Hours, records, volunteers and activities over every counted record, and how many of those volunteers
-    (and hours) the ranking leaves out (opted out or staff)."""
+    (and hours) the ranking leaves out (opted out or staff). From the summaries where they can answer
+    (``board_figures``, ``board_volunteers``), else from the records."""
     clauses = record_clauses(f)
-    total = session.execute(
-        select(func.coalesce(func.sum(SR.hours), 0.0), func.count(), func.count(distinct(SR.volunteer_id)),
-               func.count(distinct(SR.activity_id))).where(*clauses)
-    ).one()
-    key = _volunteer_key(session)
-    per = select(key, func.sum(SR.hours).label("hours")).where(*clauses).group_by(key).subquery()
-    unranked = session.execute(
-        select(func.count(), func.coalesce(func.sum(per.c.hours), 0.0))
-        .join(Volunteer, Volunteer.id == per.c.volunteer_id)
-        .where((Volunteer.leaderboard_opt_out.is_(True)) | (Volunteer.is_staff.is_(True)))
-    ).one()
-    return BoardTotals(hours=round(float(total[0]), 2), records=int(total[1]), volunteers=int(total[2]),
-                       activities=int(total[3]), unranked_volunteers=int(unranked[0]),
-                       unranked_hours=round(float(unranked[1]), 2))
+    sums, volunteers = board_figures(session, f, record_clauses), board_volunteers(session, f)
+    if sums is None:
+        total = session.execute(select(func.coalesce(func.sum(SR.hours), 0.0), func.count(),
+                                       func.count(distinct(SR.activity_id))).where(*clauses)).one()
+        sums = float(total[0]), int(total[1]), int(total[2])
+    if volunteers is None:
+        volunteers = session.execute(select(func.count(distinct(SR.volunteer_id))).where(*clauses)).scalar_one()
+    unranked = board_unranked(session, f, record_clauses)
+    return BoardTotals(hours=round(sums[0], 2), records=sums[1], volunteers=int(volunteers), activities=sums[2],
+                       unranked_volunteers=unranked[0], unranked_hours=round(unranked[1], 2))
 
 
 # ---------------------------------------------------------------------------------------- active rate

@@ -15,8 +15,19 @@ from typing import Any
 from sqlalchemy import Numeric, and_, cast, delete, distinct, func, insert, select, union_all
 from sqlmodel import Session
 
-from db.figures.summaries import in_months, split
-from db.models import ServiceRecord, TeamMember, Volunteer, VolunteerMonth, VolunteerSpan, VolunteerTotal
+from db import team_spans
+from db.active_counts import EVERY_PROJECT
+from db.figures.summaries import exact_span, in_months, sources, span_counts, split
+from db.models import (
+    ActiveCount,
+    ServiceRecord,
+    TeamMember,
+    TeamSpan,
+    Volunteer,
+    VolunteerMonth,
+    VolunteerSpan,
+    VolunteerTotal,
+)
 from db.spans import span_end, span_start
 from db.summaries import kept_at_commit
 
@@ -120,3 +131,87 @@ def board_sums(session: Session, f: Any, raw_clauses: Callable[[Any], list], key
     return (select(rows.c.volunteer_id, func.round(cast(func.sum(rows.c.hours), Numeric(14, 2)), 2).label("hours"),
                    func.sum(rows.c.activities).label("activities"))
             .group_by(rows.c.volunteer_id).subquery())
+
+
+def board_figures(session: Session, f: Any, raw_clauses: Callable[[Any], list]) -> tuple[float, int, int] | None:
+    """Hours, records and activities of a leaderboard's records (``f``: a ``reads.BoardFilter``) from the figure
+    summaries — ``FigureYear`` / ``FigureMonth`` for the whole months, the raw records (``raw_clauses``) for the
+    partial ones; activities add up over cells and months (an activity lies in one). None for a team's or a 信用-only
+    board (the summaries hold neither)."""
+    if f.team_id is not None or f.credit_only:
+        return None
+    parts = split(f.period)
+    hours, records, activities = 0.0, 0, 0
+    if parts.whole is not None:
+        for model, when in sources(session, parts.whole):
+            where = [*when, *f.scope.where(model)]
+            if f.project_id is not None:
+                where.append(model.project_id == f.project_id)
+            h, r, a = session.execute(select(*(func.coalesce(func.sum(c), 0) for c in (
+                model.hours, model.records, model.served_activities))).where(*where)).one()
+            hours, records, activities = hours + h, records + r, activities + a
+    sr = ServiceRecord
+    for days in parts.partial:
+        h, r, a = session.execute(select(func.coalesce(func.sum(sr.hours), 0.0), func.count(),
+                                         func.count(distinct(sr.activity_id)))
+                                  .where(*raw_clauses(replace(f, period=days)))).one()
+        hours, records, activities = hours + h, records + r, activities + a
+    return float(hours), int(records), int(activities)
+
+
+def board_volunteers(session: Session, f: Any) -> int | None:
+    """How many volunteers a leaderboard of everywhere counts (every approved record of the period, of a project or
+    all), from ``ActiveCount`` when one of its spans is exactly the period; None otherwise (count the records then).
+    The counts are by the place volunteers are registered in, so only a board of every place adds them up."""
+    if not f.scope.is_all or f.team_id is not None or f.credit_only:
+        return None
+    span = exact_span(session, f.period, registered=False)
+    if span is None:
+        return None
+    project = EVERY_PROJECT if f.project_id is None else f.project_id
+    return span_counts(session, span, [ActiveCount.project_id == project], None)[None]
+
+
+def team_sums(session: Session, f: Any) -> Any | None:
+    """Per team — team_id, hours (rounded to 0.01 h), activities, members — of a team board of everywhere, every
+    project, 信用 and 荣誉, from ``TeamSpan`` when one of its spans is exactly the period; None otherwise (the board
+    then reads the records)."""
+    if not f.scope.is_all or f.project_id is not None or f.credit_only or not team_spans.kept(session.connection()):
+        return None
+    span = exact_span(session, f.period, registered=False)
+    if span is None:
+        return None
+    ts = TeamSpan
+    where = [ts.kind == span[0], ts.start == span[1]]
+    if f.team_id is not None:
+        where.append(ts.team_id == f.team_id)
+    return (select(ts.team_id, func.round(cast(ts.hours, Numeric(14, 2)), 2).label("hours"),
+                   ts.activities, ts.members).where(*where).subquery())
+
+
+def board_unranked(session: Session, f: Any, raw_clauses: Callable[[Any], list]) -> tuple[int, float]:
+    """How many of a leaderboard's volunteers the ranking leaves out (opted out or staff), and their hours: for a
+    board of everywhere, every project, 信用 and 荣誉 whose period is exactly a span, from their rows of
+    ``VolunteerMonth`` / ``VolunteerSpan`` / ``VolunteerTotal`` (a few each); else from their records."""
+    unranked = select(Volunteer.id).where((Volunteer.leaderboard_opt_out.is_(True)) | (Volunteer.is_staff.is_(True)))
+    span = None
+    if f.scope.is_all and f.project_id is None and f.team_id is None and not f.credit_only:
+        span = exact_span(session, f.period, registered=False)
+    if span is None:
+        sr = ServiceRecord
+        query = select(func.count(distinct(sr.volunteer_id)), func.coalesce(func.sum(sr.hours), 0.0)).where(
+            *raw_clauses(f), sr.volunteer_id.in_(unranked))
+    elif span[0] == "A":
+        vt = VolunteerTotal
+        query = select(func.count(), func.coalesce(func.sum(vt.hours), 0.0)).where(vt.volunteer_id.in_(unranked),
+                                                                                  vt.records > 0)
+    elif span[0] == "M":
+        vm = VolunteerMonth
+        query = select(func.count(distinct(vm.volunteer_id)), func.coalesce(func.sum(vm.hours), 0.0)).where(
+            vm.month == span[1], vm.volunteer_id.in_(unranked))
+    else:
+        vs = VolunteerSpan
+        query = select(func.count(), func.coalesce(func.sum(vs.hours), 0.0)).where(
+            vs.kind == span[0], vs.start == span[1], vs.volunteer_id.in_(unranked))
+    n, hours = session.execute(query).one()
+    return int(n), float(hours)
