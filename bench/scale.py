@@ -432,14 +432,17 @@ def write_benchmark(url: str, n: int) -> tuple[float, float, float]:
             pool = list(s.execute(select(Volunteer.id).where(Volunteer.street_id == street_id)).scalars())
         done = s.execute(select(func.count()).select_from(Activity)
                          .where(Activity.title.like("规模基准写入%"))).scalar_one()
+        earliest = s.execute(select(func.min(Activity.starts_at)).where(Activity.title.like("规模基准写入%"))).scalar()
     if len(pool) < 20:
         raise RuntimeError(f"community {community_id} has only {len(pool)} volunteers")
     rng = random.Random(7)
     today = clock.today()
+    # The days before the earliest earlier bench write (an interrupted run may have left a gap in their numbers).
+    back = (today - earliest.date()).days if earliest is not None else 0
     timings, refused = [], 0
     for i in range(n):
         # One bench activity per day, 21:00–22:00: generated activities end by 20:30, so no volunteer clashes.
-        d = today - timedelta(days=done + i + 1)
+        d = today - timedelta(days=back + i + 1)
         data = ActivityInput(
             activity_date=d, start_time=dtime(21, 0), end_time=dtime(22, 0), title=f"规模基准写入{done + i}",
             type="联动服务", community_id=community_id, actors={"with_community", "with_volunteers"},
