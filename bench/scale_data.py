@@ -55,9 +55,11 @@ class Shape:
     communities: int = N_COMMUNITIES
 
     @classmethod
-    def of(cls, records: int) -> Shape:
-        return cls(records=records, activities=max(1, records // PER_ACTIVITY), volunteers=max(N_STREETS * PER_ACTIVITY,
-                                                                                               records // 50))
+    def of(cls, records: int, volunteers: int | None = None) -> Shape:
+        """The district of ``records`` service records: records / 10 activities and records / 50 volunteers, or
+        ``volunteers`` (the same people with less history)."""
+        return cls(records=records, activities=max(1, records // PER_ACTIVITY),
+                   volunteers=volunteers or max(N_STREETS * PER_ACTIVITY, records // 50))
 
 
 def _dt(d: date, minutes: int) -> str:
@@ -146,12 +148,14 @@ def _names(rng: np.random.Generator, n: int) -> list[str]:
     return [SURNAMES[a] + GIVEN[b] + (GIVEN[c] if c >= 0 else "") for a, b, c in zip(s, g1, g2, strict=True)]
 
 
-def generate(url: str, records: int, *, seed: int = 20240501, log=print) -> dict[str, float]:
-    """Migrate the (fresh) database at ``url`` and fill it with the district of ``records`` service records.
+def generate(url: str, records: int, *, volunteers: int | None = None, seed: int = 20240501, log=print
+             ) -> dict[str, float]:
+    """Migrate the (fresh) database at ``url`` and fill it with the district of ``records`` service records (and
+    ``volunteers``, default records / 50).
 
     Returns timings in seconds: migrate, load, indexes, total."""
     t_start = time.perf_counter()
-    shape = Shape.of(records)
+    shape = Shape.of(records, volunteers)
     rng = np.random.default_rng(seed)
     today = clock.today()
     engine = make_engine(url)
