@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, distinct, func, literal, select, union_all
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Connection, distinct, event, func, literal, select, union_all
+from sqlalchemy.orm import Session
 
 from db import team_spans
 from db.active_counts import COUNT_COLS, EVERY_PROJECT, count_rows
@@ -82,22 +82,44 @@ def sources(session: Session, whole: tuple[date, date]) -> list[tuple[Any, list[
     return out
 
 
+_SUMMED = sorted(SUMMED)
+_MEMO = "summed_whole"  # session.info: {(scope, whole, project, by): {group: {figure: value}}}, until it writes
+
+
 def summed_whole(session: Session, key: str, scope: Scope, whole: tuple[date, date], project_id: int | None,
                  by: str | None = None) -> dict[Any, float]:
     """A summed figure over whole months from the summaries: {group: value} (by a place or project column, by
-    'month' as 'YYYY-MM' from ``FigureMonth``, or one total under None)."""
-    out: dict[Any, float] = {}
+    'month' as 'YYYY-MM' from ``FigureMonth``, or one total under None). Every summed figure of the same scope,
+    months, project and grouping is read in the same pass and kept for the session (a page's tiles and tables ask
+    for several: one read of the summary rows instead of one each); a flush, commit or rollback forgets them."""
+    memo = session.info.setdefault(_MEMO, {})
+    found = memo.get((scope, whole, project_id, by))
+    if found is None:
+        found = memo[(scope, whole, project_id, by)] = _summed_all(session, scope, whole, project_id, by)
+    return {g: values[key] for g, values in found.items()}
+
+
+def _summed_all(session: Session, scope: Scope, whole: tuple[date, date], project_id: int | None, by: str | None
+                ) -> dict[Any, dict[str, float]]:
+    out: dict[Any, dict[str, float]] = {}
     for model, when in (sources(session, whole) if by != "month" else [(FigureMonth, in_months(FigureMonth, whole))]):
-        column = func.coalesce(func.sum(model.__table__.c[key]), 0)
+        columns = [func.coalesce(func.sum(model.__table__.c[k]), 0) for k in _SUMMED]
         where = [*when, model.project_id == project_id] if project_id is not None else [*when, *scope.where(model)]
-        if by is None:
-            out[None] = out.get(None, 0) + session.execute(select(column).where(*where)).scalar_one()
-            continue
-        group = model.month if by == "month" else model.__table__.c[by]
-        for g, v in session.execute(select(group, column).where(*where).group_by(group)):
+        group = literal(None) if by is None else model.month if by == "month" else model.__table__.c[by]
+        query = select(group, *columns).where(*where)
+        for g, *values in session.execute(query if by is None else query.group_by(group)):
             g = (f"{g:%Y-%m}" if isinstance(g, date) else str(g)[:7]) if by == "month" else g
-            out[g] = out.get(g, 0) + v
-    return out
+            sums = out.setdefault(g, dict.fromkeys(_SUMMED, 0))
+            for k, v in zip(_SUMMED, values, strict=True):
+                sums[k] += v
+    return out or ({None: dict.fromkeys(_SUMMED, 0)} if by is None else {})
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_sums(session: Session, *_args: Any) -> None:
+    session.info.pop(_MEMO, None)
 
 
 def exact_span(session: Session, period: Period, registered: bool = True) -> tuple[str, date] | None:
