@@ -133,12 +133,8 @@ def _on_execute(state: ORMExecuteState) -> Any:
     model = _TRACKED[name]
     cols = [table.c[n] for n in _COLUMNS[name]]
     if state.is_insert:
-        params = state.parameters
-        rows = params if isinstance(params, list) else [params] if params else []
-        if not rows and getattr(state.statement, "select", None) is None:  # insert(...).values({...})
-            values = dict(state.statement.compile().params)
-            rows = [values] if _DATE_COLUMN[name] in values else []
-        if not rows:  # INSERT … SELECT, or several VALUES rows: the rows are not known here
+        rows = _insert_rows(state, _DATE_COLUMN[name])
+        if rows is None:  # INSERT … SELECT, or several VALUES rows: the rows are not known here
             _log.warning("summaries: an INSERT without rows into %s; rebuilding every summary", name)
             rebuild_later(session)
             return None
@@ -161,19 +157,27 @@ def _on_execute(state: ORMExecuteState) -> Any:
     return result
 
 
+def _insert_rows(state: ORMExecuteState, needed: str) -> list[dict[str, Any]] | None:
+    """The rows an INSERT run through the session writes — its parameter list, or the one row of
+    ``insert(...).values({...})`` — or None where they are not known here (INSERT … SELECT, several VALUES rows, a
+    row without the ``needed`` column)."""
+    params = state.parameters
+    rows = params if isinstance(params, list) else [params] if params else []
+    if not rows and getattr(state.statement, "select", None) is None:  # insert(...).values({...})
+        rows = [dict(state.statement.compile().params)]
+    rows = [dict(r) for r in rows]
+    return rows if rows and all(needed in r for r in rows) else None
+
+
 def _note_teams(state: ORMExecuteState) -> None:
     """The teams an INSERT or DELETE of ``teammember`` rows changes (an UPDATE, or an INSERT whose rows are not
     known here: every team)."""
     session, statement = state.session, state.statement
-    if state.is_insert:
-        params = state.parameters
-        rows = params if isinstance(params, list) else [params] if params else []
-        if not rows and getattr(statement, "select", None) is None:
-            rows = [dict(statement.compile().params)]
-        if rows and all("team_id" in r for r in rows):
-            for row in rows:
-                _note_team(session, row["team_id"])
-            return
+    rows = _insert_rows(state, "team_id") if state.is_insert else None
+    if rows is not None:
+        for row in rows:
+            _note_team(session, row["team_id"])
+        return
     if state.is_insert or state.is_update:
         for team in session.execute(select(VolunteerTeam.id)).scalars():
             _note_team(session, team)

@@ -45,7 +45,7 @@ from db.models import (
 from db.periods import EPOCH, Period
 from db.privacy import mask_name, mask_phone, phone_tail
 from db.scope import Scope
-from db.volunteers.totals import board_figures, board_sums, board_unranked, board_volunteers, team_sums
+from db.volunteers import totals as summed
 
 SR = ServiceRecord
 
@@ -124,7 +124,7 @@ def volunteer_board(session: Session, f: BoardFilter, metric: str = "hours",
     """The volunteer ranking: rank, volunteer_id, name (masked), community, street, hours, activities."""
     if metric not in vocab.LEADERBOARD_METRICS:
         raise ValueError(f"unknown leaderboard metric {metric!r}")
-    agg = board_sums(session, f, record_clauses, _volunteer_key(session), limit if metric == "hours" else None)
+    agg = summed.board_sums(session, f, record_clauses, _volunteer_key(session), limit if metric == "hours" else None)
     primary, secondary = (agg.c.hours, agg.c.activities) if metric == "hours" else (agg.c.activities, agg.c.hours)
     query = (
         select(agg.c.volunteer_id, Volunteer.name, Community.name.label("community"), Street.name.label("street"),
@@ -148,7 +148,7 @@ def team_board(session: Session, f: BoardFilter, metric: str = "hours",
     """
     if metric not in vocab.LEADERBOARD_METRICS:
         raise ValueError(f"unknown leaderboard metric {metric!r}")
-    agg = team_sums(session, f)
+    agg = summed.team_sums(session, f)
     if agg is None:
         clauses = record_clauses(f, with_team=False)
         if f.team_id is not None:
@@ -181,14 +181,15 @@ def board_totals(session: Session, f: BoardFilter) -> BoardTotals:
     (and hours) the ranking leaves out (opted out or staff). From the summaries where they can answer
     (``board_figures``, ``board_volunteers``), else from the records."""
     clauses = record_clauses(f)
-    sums, volunteers = board_figures(session, f, record_clauses), board_volunteers(session, f)
+    span = summed.board_span(session, f)  # read once: the volunteers and the unranked both follow it
+    sums, volunteers = summed.board_figures(session, f, record_clauses), summed.board_volunteers(session, f, span)
     if sums is None:
         total = session.execute(select(func.coalesce(func.sum(SR.hours), 0.0), func.count(),
                                        func.count(distinct(SR.activity_id))).where(*clauses)).one()
         sums = float(total[0]), int(total[1]), int(total[2])
     if volunteers is None:
         volunteers = session.execute(select(func.count(distinct(SR.volunteer_id))).where(*clauses)).scalar_one()
-    unranked = board_unranked(session, f, record_clauses)
+    unranked = summed.board_unranked(session, f, record_clauses, span)
     return BoardTotals(hours=round(sums[0], 2), records=sums[1], volunteers=int(volunteers), activities=sums[2],
                        unranked_volunteers=unranked[0], unranked_hours=round(unranked[1], 2))
 

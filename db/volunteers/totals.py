@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Numeric, and_, cast, delete, distinct, func, insert, select, union_all
@@ -159,13 +160,20 @@ def board_figures(session: Session, f: Any, raw_clauses: Callable[[Any], list]) 
     return float(hours), int(records), int(activities)
 
 
-def board_volunteers(session: Session, f: Any) -> int | None:
-    """How many volunteers a leaderboard of everywhere counts (every approved record of the period, of a project or
-    all), from ``ActiveCount`` when one of its spans is exactly the period; None otherwise (count the records then).
-    The counts are by the place volunteers are registered in, so only a board of every place adds them up."""
+def board_span(session: Session, f: Any) -> tuple[str, date] | None:
+    """The span (kind, start) that is exactly the period of a leaderboard of everywhere — no place, team or 信用
+    filter; a project may be chosen — whose counts and summaries the board can read (``exact_span``, everyone who
+    served: the board does not ask when they registered); None for other boards and periods."""
     if not f.scope.is_all or f.team_id is not None or f.credit_only:
         return None
-    span = exact_span(session, f.period, registered=False)
+    return exact_span(session, f.period, registered=False)
+
+
+def board_volunteers(session: Session, f: Any, span: tuple[str, date] | None) -> int | None:
+    """How many volunteers a leaderboard of everywhere counts (every approved record of the period, of a project or
+    all), from ``ActiveCount`` when ``span`` (``board_span``) is exactly the period; None otherwise (count the
+    records then). The counts are by the place volunteers are registered in, so only a board of every place adds
+    them up."""
     if span is None:
         return None
     project = EVERY_PROJECT if f.project_id is None else f.project_id
@@ -176,9 +184,9 @@ def team_sums(session: Session, f: Any) -> Any | None:
     """Per team — team_id, hours (rounded to 0.01 h), activities, members — of a team board of everywhere, every
     project, 信用 and 荣誉, from ``TeamSpan`` when one of its spans is exactly the period; None otherwise (the board
     then reads the records)."""
-    if not f.scope.is_all or f.project_id is not None or f.credit_only or not team_spans.kept(session.connection()):
+    if f.project_id is not None or not team_spans.kept(session.connection()):
         return None
-    span = exact_span(session, f.period, registered=False)
+    span = board_span(session, replace(f, team_id=None))  # one team's row is read like every team's
     if span is None:
         return None
     ts = TeamSpan
@@ -189,14 +197,14 @@ def team_sums(session: Session, f: Any) -> Any | None:
                    ts.activities, ts.members).where(*where).subquery())
 
 
-def board_unranked(session: Session, f: Any, raw_clauses: Callable[[Any], list]) -> tuple[int, float]:
+def board_unranked(session: Session, f: Any, raw_clauses: Callable[[Any], list], span: tuple[str, date] | None
+                   ) -> tuple[int, float]:
     """How many of a leaderboard's volunteers the ranking leaves out (opted out or staff), and their hours: for a
-    board of everywhere, every project, 信用 and 荣誉 whose period is exactly a span, from their rows of
+    board of everywhere and every project whose period is exactly ``span`` (``board_span``), from their rows of
     ``VolunteerMonth`` / ``VolunteerSpan`` / ``VolunteerTotal`` (a few each); else from their records."""
     unranked = select(Volunteer.id).where((Volunteer.leaderboard_opt_out.is_(True)) | (Volunteer.is_staff.is_(True)))
-    span = None
-    if f.scope.is_all and f.project_id is None and f.team_id is None and not f.credit_only:
-        span = exact_span(session, f.period, registered=False)
+    if f.project_id is not None:
+        span = None
     if span is None:
         sr = ServiceRecord
         query = select(func.count(distinct(sr.volunteer_id)), func.coalesce(func.sum(sr.hours), 0.0)).where(
