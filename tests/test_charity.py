@@ -8,6 +8,7 @@ import math
 import statistics
 from datetime import date
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
@@ -295,6 +296,49 @@ def test_map_filters_by_kind_provider_type_and_status(demo_engine):
     assert set(only.loc[only.kind == "需求", "status"]) == {"pending"}
     assert len(only.loc[only.kind == "需求"]) == (everything["status"].eq("pending") & everything.kind.eq("需求")).sum()
     assert "资源" not in set(no_resources["kind"]) and "社区" in set(no_resources["kind"])
+
+
+def test_a_large_library_is_drawn_one_point_per_place_and_kind(demo_engine):
+    """Over ``limit`` resources and needs (after the filters), one point per community (else street) and kind stands
+    for them: its ``items`` and the status counts in its detail are those of the rows, at the community's point."""
+    filters = {"resource_statuses": ("available", "exhausted"), "need_statuses": ("pending", "approved", "matched")}
+    with session_scope(demo_engine) as session:
+        one_by_one = charity.map_points(session, Scope(), **filters)
+        shown = charity.map_item_count(session, Scope(), **filters)
+        grouped = charity.map_points(session, Scope(), limit=shown - 1, **filters)
+        kept = charity.map_points(session, Scope(), limit=shown, **filters)
+        expected: dict[tuple[str, str], dict[str, int]] = {}
+        places: dict[str, tuple[float, float]] = {}
+        for kind, model, statuses in (("资源", CharityResource, filters["resource_statuses"]),
+                                      ("需求", CharityNeed, filters["need_statuses"])):
+            for status, community, street, c_lng, c_lat, s_lng, s_lat in session.execute(
+                    select(model.status, Community.name, Street.name, Community.lng, Community.lat, Street.lng,
+                           Street.lat).outerjoin(Community, Community.id == model.community_id)
+                    .join(Street, Street.id == model.street_id).where(model.status.in_(statuses))):
+                place = community or street
+                counts = expected.setdefault((kind, place), {})
+                counts[status] = counts.get(status, 0) + 1
+                places[place] = (c_lng, c_lat) if c_lng is not None else (s_lng, s_lat)
+    items = one_by_one[one_by_one["kind"].isin(["资源", "需求"])]
+    assert shown == len(items) == sum(sum(c.values()) for c in expected.values()) > 1
+    assert kept.equals(one_by_one) and (one_by_one["items"] == 1).all()
+    rows = grouped[grouped["kind"].isin(["资源", "需求"])]
+    assert {(r.kind, r.community): r.items for r in rows.itertuples()} == {
+        key: sum(c.values()) for key, c in expected.items()}
+    labels = {**vocab.RESOURCE_STATUSES, **vocab.NEED_STATUSES}
+    for r in rows.itertuples():
+        counts = expected[(r.kind, r.community)]
+        assert r.detail == f"共 {r.items:,} 项：" + "　".join(f"{labels[k]} {counts[k]:,}" for k in labels if k in counts)
+        assert r.name == f"{r.community} · {r.kind} {r.items:,} 项"
+        lng, lat = places[r.community]
+        assert r.lat == lat and r.lng == pytest.approx(lng + (-0.003 if r.kind == "资源" else 0.003))
+    # The biggest place of each kind is the biggest point; the spaces and communities are drawn as before.
+    for _kind, group in rows.groupby("kind"):
+        assert group.loc[group["items"].idxmax(), "size"] == pytest.approx(1.0)
+    others = grouped[~grouped["kind"].isin(["资源", "需求"])].reset_index(drop=True)
+    same = ["name", "kind", "lng", "lat", "size", "detail", "community", "district_code", "items"]
+    pd.testing.assert_frame_equal(others[same], one_by_one.loc[~one_by_one["kind"].isin(["资源", "需求"]), same]
+                                  .reset_index(drop=True))
 
 
 def test_points_without_coordinates_sit_at_their_community(engine):

@@ -132,6 +132,26 @@ def test_map_filters_keep_only_the_chosen_points(app_db):
     assert sorted(p["name"] for p in points) == sorted(expected)
 
 
+def test_a_library_over_the_limit_is_drawn_per_community_and_said_so(app_db, monkeypatch):
+    """Over ``MAP_ITEM_LIMIT`` resources and needs, each community's are one point per kind: the page says how many
+    items and the limit, the caption counts the items (not the points), and the points carry their counts."""
+    with session_scope(get_engine()) as s:
+        total = charity.map_item_count(s, Scope())
+        n_res = count_rows(CharityResource)
+    monkeypatch.setattr(charity, "MAP_ITEM_LIMIT", total - 1)
+    at = open_tab("demo_leader")
+    assert_clean(at)
+    info = "\n".join(str(i.value) for i in at.info)
+    assert f"资源与需求共 {total:,} 项，超过 {total - 1:,} 项" in info
+    assert f"资源 {n_res:,}" in "\n".join(str(c.value) for c in at.caption)
+    maps = [c for c in charts(at) if "geoshape" in map_layers(c)]
+    points = [p for c in maps for p in c["spec"]["datasets"][map_layers(c)["circle"]["data"]["name"]]]
+    grouped = [p for p in points if p["kind"] in ("资源", "需求")]
+    assert sum(p["items"] for p in grouped) == total
+    assert all(p["name"].endswith(f"{p['kind']} {p['items']:,} 项") for p in grouped)
+    assert len(grouped) < total
+
+
 def test_staff_sees_only_their_own_district(app_db):
     at = open_tab("demo_staff")
     maps = [c for c in charts(at) if "geoshape" in map_layers(c)]
