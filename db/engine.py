@@ -19,6 +19,7 @@ from db import guard  # noqa: F401  (every session checks what it writes: db/gua
 from db.settings import get_settings
 
 SQLITE_BUSY_SECONDS = 15
+SQLITE_MMAP_BYTES = 2**31
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
@@ -29,6 +30,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=FULL")
+    # Read the database file through memory-mapped I/O (SQLite caps it at 2 GiB unless built otherwise): pages come
+    # from the OS cache shared by every connection instead of being copied into each connection's 2 MiB page cache
+    # (issue 13: a write at 10M records 28.7 → 26.3 ms p50). Writes still go through the WAL and its fsync.
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.close()
 
 

@@ -3,9 +3,9 @@ month M, calendar quarter Q, year Y, all time A — its members' approved hours,
 many members served, every place and project together.
 
 Recomputed, never incremented, for what a transaction touched (db/recompute.py calls ``refresh`` at commit, after the
-volunteers' months, spans and totals): a team's month from its members' raw records; its quarter and year from its
-months plus the members with a ``VolunteerSpan`` of that span; all time from its years plus the members with a
-``VolunteerTotal``. Activities add up over months (an activity lies in one month) but members do not, hence the
+volunteers' months, spans and totals): a team's month from its members' raw records; its quarter, year and all time
+from its months plus the members with a ``VolunteerSpan`` of that span (a ``VolunteerTotal`` for all time) — three
+statements a month touched: one delete, the month, the longer spans. Activities add up over months (an activity lies in one month) but members do not, hence the
 spans. The board counts a team's *current* members over all history, so a membership change (noted by
 db/summaries.py) recomputes every span of that team.
 """
@@ -16,7 +16,19 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Date, and_, bindparam, delete, func, insert, literal, select
+from sqlalchemy import (
+    Connection,
+    Date,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from db.engine import has_table
 from db.models import ServiceRecord, TeamMember, TeamSpan, VolunteerSpan, VolunteerTotal
@@ -42,12 +54,11 @@ def month_rows(conn: Connection, where: list[Any]) -> Any:
 
 
 def span_rows(conn: Connection, kind: str, teams: Any, start: Any = None, end: Any = None) -> Any:
-    """TeamSpan rows of quarters or years (from the month rows) or all time (from the year rows), with the members
-    who served in each (``VolunteerSpan`` / ``VolunteerTotal``): every team and span, or these teams' one span
-    [start, end) (values or bound parameters)."""
+    """TeamSpan rows of quarters, years or all time, sums of the month rows, with the members who served in each
+    (``VolunteerSpan`` / ``VolunteerTotal``): every team and span, or these teams' one span [start, end) (values or
+    bound parameters)."""
     m = TeamSpan.__table__.alias("m")
-    part = "Y" if kind == "A" else "M"
-    where = [m.c.kind == part]
+    where = [m.c.kind == "M"]
     member_where = [] if teams is None else [TM.team_id.in_(teams)]
     if teams is not None:
         where.append(m.c.team_id.in_(teams))
@@ -95,19 +106,23 @@ def rebuild(conn: Connection, teams: list[int] | None = None) -> None:
             conn.execute(insert(TeamSpan).from_select(COLS, span_rows(conn, kind, ids, None)))
 
 
-def _statements(conn: Connection, kind: str) -> tuple[Any, Any]:
-    """Delete and recompute one span [s0, s1) of some teams (``ids``)."""
-    ids, s0 = bindparam("ids", expanding=True), bindparam("s0", type_=Date)
-    drop = delete(TeamSpan).where(TeamSpan.kind == kind, TeamSpan.start == s0, TeamSpan.team_id.in_(ids))
-    if kind == "M":
-        fill = month_rows(conn, [TM.team_id.in_(ids), SR.service_date >= s0,
-                                 SR.service_date < bindparam("s1", type_=Date)])
-    else:
-        fill = span_rows(conn, kind, ids, s0, bindparam("s1", type_=Date))
-    return drop, insert(TeamSpan).from_select(COLS, fill)
+def _statements(conn: Connection) -> tuple[Any, Any, Any]:
+    """Delete and recompute some teams' (``ids``) month [m0, m1) and the quarter [q0, q1), year [y0, y1) and all
+    time that hold it: the month first, the longer spans from the months."""
+    ids = bindparam("ids", expanding=True)
+    m0, q0, y0 = (bindparam(k, type_=Date) for k in ("m0", "q0", "y0"))
+    t = TeamSpan
+    drop = delete(t).where(t.team_id.in_(ids), or_(and_(t.kind == "M", t.start == m0), and_(t.kind == "Q", t.start == q0),
+                                                   and_(t.kind == "Y", t.start == y0), t.kind == "A"))
+    month = insert(t).from_select(COLS, month_rows(conn, [TM.team_id.in_(ids), SR.service_date >= m0,
+                                                          SR.service_date < bindparam("m1", type_=Date)]))
+    longer = insert(t).from_select(COLS, union_all(
+        span_rows(conn, "Q", ids, q0, bindparam("q1", type_=Date)),
+        span_rows(conn, "Y", ids, y0, bindparam("y1", type_=Date)), span_rows(conn, "A", ids)))
+    return drop, month, longer
 
 
-_STATEMENTS: dict[tuple[str, str], tuple[Any, Any]] = {}
+_STATEMENTS: dict[str, tuple[Any, Any, Any]] = {}
 
 
 def refresh(conn: Connection, by_month: dict[date, set[int]], changed_teams: Iterable[int]) -> None:
@@ -125,20 +140,14 @@ def refresh(conn: Connection, by_month: dict[date, set[int]], changed_teams: Ite
                                             .where(TM.volunteer_id.in_(volunteers[at:at + _CHUNK]))):
             if team not in whole:
                 teams_of.setdefault(volunteer, set()).add(team)
-    spans: dict[tuple[str, date], set[int]] = {}
-    for month, ids in by_month.items():
-        teams = set().union(*(teams_of.get(v, set()) for v in ids))
-        if teams:
-            for kind in ("M", "Q", "Y", "A"):
-                spans.setdefault((kind, span_start(month, kind)), set()).update(teams)
-    order = {"M": 0, "Q": 1, "Y": 2, "A": 3}  # months first: the longer spans sum them
-    for (kind, start), teams in sorted(spans.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])):
-        key = (conn.dialect.name, kind)
-        if key not in _STATEMENTS:
-            _STATEMENTS[key] = _statements(conn, kind)
-        drop, fill = _STATEMENTS[key]
-        ids = sorted(teams)
+    if conn.dialect.name not in _STATEMENTS:
+        _STATEMENTS[conn.dialect.name] = _statements(conn)
+    statements = _STATEMENTS[conn.dialect.name]
+    for month, volunteers_of_month in sorted(by_month.items()):
+        ids = sorted(set().union(*(teams_of.get(v, set()) for v in volunteers_of_month)))
+        q0, y0 = span_start(month, "Q"), span_start(month, "Y")
+        bounds = {"m0": month, "m1": span_end(month, "M"), "q0": q0, "q1": span_end(q0, "Q"), "y0": y0,
+                  "y1": span_end(y0, "Y")}
         for at in range(0, len(ids), _CHUNK):
-            params = {"ids": ids[at:at + _CHUNK], "s0": start, "s1": span_end(start, kind)}
-            conn.execute(drop, params)
-            conn.execute(fill, params)
+            for statement in statements:
+                conn.execute(statement, {"ids": ids[at:at + _CHUNK], **bounds})
