@@ -26,6 +26,7 @@ from sqlalchemy import (
     insert,
     literal,
     null,
+    or_,
     select,
     union_all,
 )
@@ -150,18 +151,20 @@ def _totals_statements(conn: Connection) -> tuple[Any, Any]:
 
 
 def _span_statements(conn: Connection) -> tuple[Any, Any]:
-    """``VolunteerSpan`` of some volunteers in one year or quarter."""
+    """``VolunteerSpan`` of some volunteers in the year [y0, y1) and the quarter [q0, q1) of a month: one delete and
+    one insert for both."""
     key = (conn.dialect.name, "span")
     if key not in _STATEMENTS:
-        ids, kind = bindparam("ids", expanding=True), bindparam("kind", type_=String)
-        s0, s1 = bindparam("s0", type_=Date), bindparam("s1", type_=Date)
+        ids, vs = bindparam("ids", expanding=True), VolunteerSpan
+        bounds = {k: bindparam(k, type_=Date) for k in ("y0", "y1", "q0", "q1")}
+        one = [select(SR.volunteer_id, literal(kind, String), bounds[f"{kind.lower()}0"], func.sum(SR.hours),
+                      func.count(), func.min(SR.service_date))
+               .where(SR.status == "approved", SR.volunteer_id.in_(ids), SR.service_date >= bounds[f"{kind.lower()}0"],
+                      SR.service_date < bounds[f"{kind.lower()}1"]).group_by(SR.volunteer_id) for kind in ("Y", "Q")]
         _STATEMENTS[key] = (
-            delete(VolunteerSpan).where(VolunteerSpan.kind == kind, VolunteerSpan.start == s0,
-                                        VolunteerSpan.volunteer_id.in_(ids)),
-            insert(VolunteerSpan).from_select(SPAN_COLS, select(
-                SR.volunteer_id, kind, s0, func.sum(SR.hours), func.count(), func.min(SR.service_date)).where(
-                SR.status == "approved", SR.volunteer_id.in_(ids), SR.service_date >= s0, SR.service_date < s1)
-                .group_by(SR.volunteer_id)))
+            delete(vs).where(vs.volunteer_id.in_(ids), or_(and_(vs.kind == "Y", vs.start == bounds["y0"]),
+                                                           and_(vs.kind == "Q", vs.start == bounds["q0"]))),
+            insert(vs).from_select(SPAN_COLS, union_all(*one)))
     return _STATEMENTS[key]
 
 
@@ -227,16 +230,13 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
             conn.execute(fill, params)
     if counts is not None:
         counts.apply()
-    spans: dict[tuple[str, date], set[int]] = {}
-    for month, volunteers in by_month.items():
-        for kind in ("Y", "Q"):
-            spans.setdefault((kind, span_start(month, kind)), set()).update(volunteers)
-    drop, fill = _span_statements(conn)
-    for (kind, start_day), volunteers in sorted(spans.items()):
+    drop, fill = _span_statements(conn)  # the year and quarter of each month (again if two months share them)
+    for month, volunteers in sorted(by_month.items()):
         ids = sorted(volunteers)
+        y0, q0 = span_start(month, "Y"), span_start(month, "Q")
+        bounds = {"y0": y0, "y1": span_end(y0, "Y"), "q0": q0, "q1": span_end(q0, "Q")}
         for start in range(0, len(ids), _CHUNK):
-            params = {"ids": ids[start:start + _CHUNK], "kind": kind, "s0": start_day,
-                      "s1": span_end(start_day, kind)}
+            params = {"ids": ids[start:start + _CHUNK], **bounds}
             conn.execute(drop, params)
             conn.execute(fill, params)
     everyone = sorted({v for ids in by_month.values() for v in ids})

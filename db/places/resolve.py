@@ -101,6 +101,8 @@ def resolve_place(session: Session, user: CurrentUser, f: Fields, *, street_id: 
         if street_id is not None and street_id != organization.street_id:
             f.fail("organization_id", "不在所选街道")
         street = organization.street_id
+    # A street read off a community or organisation row exists (a foreign key); one sent or the scope's is looked up.
+    from_row = community is not None or (organization is not None and organization.street_id is not None)
     place_errors = {"street_id", "community_id", "organization_id"} & set(f.errors)
     if not place_errors:
         if needs == "community" and community is None:
@@ -114,7 +116,7 @@ def resolve_place(session: Session, user: CurrentUser, f: Fields, *, street_id: 
                 street = street_of_scope(session, base)
             if street is None:
                 f.fail(*missing)
-            elif session.get(Street, street) is None:
+            elif not from_row and session.get(Street, street) is None:
                 f.fail("street_id", "不存在")
     place = Place(street, community_id, organization_id)
     if scoped and not ({"street_id", "community_id", "organization_id"} & set(f.errors)):
