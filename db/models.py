@@ -431,11 +431,18 @@ class FigureMonth(FigureSums, table=True):
                       Index("ix_figmonth_project", "project_id", "month"))
 
 
+FIGURE_SUMS = ("activities", "linked_activities", "people_served", "records", "hours", "credit_hours", "honour_hours",
+               "money", "in_kind", "with_community", "with_organization", "with_social_worker", "with_volunteers",
+               "with_charity", "served_activities")  # FigureSums' summed columns
+
+
 class FigureYear(FigureSums, table=True):
     year: date  # its first day
 
+    # The sums by project and by organisation over every place (累计, whole years) read these indexes only.
     __table_args__ = (Index("ix_figyear_year", "year", "street_id", "community_id"),
-                      Index("ix_figyear_project", "project_id", "year"))
+                      Index("ix_figyear_project_cover", "project_id", "year", *FIGURE_SUMS),
+                      Index("ix_figyear_org_cover", "organization_id", "year", *FIGURE_SUMS))
 
 
 # A training (培训) with its sessions and trainees, e.g. the 12 乔社学院 trainings.

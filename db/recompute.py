@@ -34,6 +34,7 @@ from sqlalchemy import (
 from db import active_counts, team_spans
 from db.active_counts import ActiveCounts
 from db.models import (
+    FIGURE_SUMS,
     Activity,
     Donation,
     FigureMonth,
@@ -68,9 +69,8 @@ def volunteer_rows(conn: Connection, where: list[Any]) -> Any:
 VOLUNTEER_COLS = ["month", "volunteer_id", *PLACE, "hours", "records", "activities", "credit_hours",
                    "credit_records", "credit_activities"]
 SPAN_COLS = ["volunteer_id", "kind", "start", "hours", "records", "first_day"]
-SUM_COLS = ["activities", "linked_activities", "people_served", "records", "hours", "credit_hours", "honour_hours",
-            "money", "in_kind", *ACTOR_FIELDS, "served_activities"]  # with the activities each of the five actors
-# joined, and the activities that have an approved service record (counted distinct: an activity lies in one cell)
+SUM_COLS = list(FIGURE_SUMS)  # with the activities each of the five actors joined, and the activities that have an
+# approved service record (counted distinct: an activity lies in one cell)
 FIGURE_COLS = ["month", *PLACE, *SUM_COLS]
 YEAR_COLS = ["year", *PLACE, *SUM_COLS]
 

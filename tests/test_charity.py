@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from db import figures, vocab
+from db.charity import points as map_reads
 from db.charity import reads as charity
 from db.demo.generator import REPORT2_AS_OF
 from db.engine import session_scope
@@ -267,12 +268,12 @@ def test_reported_figures_follow_the_scope(demo_engine):
 
 def test_map_points_cover_every_kind_with_gcj02_places_and_relative_sizes(demo_engine):
     with session_scope(demo_engine) as session:
-        points = charity.map_points(session, Scope())
+        points = map_reads.map_points(session, Scope())
         n_res = len(session.execute(select(CharityResource.id)).all())
         n_need = len(session.execute(select(CharityNeed.id)).all())
         n_space = len(session.execute(select(ServiceSpace.id).where(ServiceSpace.lng.is_not(None))).all())
         n_comm = len(session.execute(select(Community.id).where(Community.lng.is_not(None))).all())
-        districts = charity.map_districts(session, Scope())
+        districts = map_reads.map_districts(session, Scope())
     counts = points["kind"].value_counts().to_dict()
     assert counts == {"资源": n_res, "需求": n_need, "服务阵地": n_space, "社区": n_comm}
     assert points[["lng", "lat"]].notna().all().all()
@@ -287,10 +288,10 @@ def test_map_points_cover_every_kind_with_gcj02_places_and_relative_sizes(demo_e
 
 def test_map_filters_by_kind_provider_type_and_status(demo_engine):
     with session_scope(demo_engine) as session:
-        everything = charity.map_points(session, Scope())
-        only = charity.map_points(session, Scope(), kinds=("资源", "需求"), provider_types=("高校",),
+        everything = map_reads.map_points(session, Scope())
+        only = map_reads.map_points(session, Scope(), kinds=("资源", "需求"), provider_types=("高校",),
                                   need_statuses=("pending",))
-        no_resources = charity.map_points(session, Scope(), resource_statuses=())
+        no_resources = map_reads.map_points(session, Scope(), resource_statuses=())
     assert set(only["kind"]) == {"资源", "需求"}
     assert set(only.loc[only.kind == "资源", "provider_type"]) == {"高校"}
     assert set(only.loc[only.kind == "需求", "status"]) == {"pending"}
@@ -303,10 +304,10 @@ def test_a_large_library_is_drawn_one_point_per_place_and_kind(demo_engine):
     for them: its ``items`` and the status counts in its detail are those of the rows, at the community's point."""
     filters = {"resource_statuses": ("available", "exhausted"), "need_statuses": ("pending", "approved", "matched")}
     with session_scope(demo_engine) as session:
-        one_by_one = charity.map_points(session, Scope(), **filters)
-        shown = charity.map_item_count(session, Scope(), **filters)
-        grouped = charity.map_points(session, Scope(), limit=shown - 1, **filters)
-        kept = charity.map_points(session, Scope(), limit=shown, **filters)
+        one_by_one = map_reads.map_points(session, Scope(), **filters)
+        shown = map_reads.map_item_count(session, Scope(), **filters)
+        grouped = map_reads.map_points(session, Scope(), limit=shown - 1, **filters)
+        kept = map_reads.map_points(session, Scope(), limit=shown, **filters)
         expected: dict[tuple[str, str], dict[str, int]] = {}
         places: dict[str, tuple[float, float]] = {}
         for kind, model, statuses in (("资源", CharityResource, filters["resource_statuses"]),
@@ -350,7 +351,7 @@ def test_points_without_coordinates_sit_at_their_community(engine):
         s.add(CharityResource(street_id=street.id, provider_name="街道", provider_type="政府", kind="资金", title="街道资金",
                               amount=1000, offered_on=date(2025, 1, 1)))
     with session_scope(engine) as session:
-        points = charity.map_points(session, Scope()).set_index("name")
+        points = map_reads.map_points(session, Scope()).set_index("name")
     assert (points.loc["无坐标需求", "lng"], points.loc["无坐标需求", "lat"]) == (120.262, 30.355)
     assert (points.loc["街道资金", "lng"], points.loc["街道资金", "lat"]) == (120.28, 30.37)
     assert not points.loc["无坐标需求", "own_location"]
@@ -366,8 +367,8 @@ def test_a_street_without_boundary_data_still_gets_its_points(engine):
         s.add(CharityNeed(street_id=street.id, community_id=community.id, title="需求甲", category="物资", amount=5,
                           unit="份", filed_on=date(2025, 3, 1), lng=121.02, lat=31.0))
     with session_scope(engine) as session:
-        districts = charity.map_districts(session, Scope())
-        points = charity.map_points(session, Scope())
+        districts = map_reads.map_districts(session, Scope())
+        points = map_reads.map_points(session, Scope())
     assert [code for code, _ in districts] == ["999999"]
     assert set(points["kind"]) == {"社区", "需求"}
     (_code, title, chart), = district_panels(districts, points, kinds=vocab.MAP_KINDS)

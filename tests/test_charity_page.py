@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from db import clock, figures
+from db.charity import points as map_reads
 from db.charity import reads as charity
 from db.engine import get_engine, session_scope
 from db.models import CharityMatch, CharityNeed, CharityResource, Donation
@@ -136,9 +137,9 @@ def test_a_library_over_the_limit_is_drawn_per_community_and_said_so(app_db, mon
     """Over ``MAP_ITEM_LIMIT`` resources and needs, each community's are one point per kind: the page says how many
     items and the limit, the caption counts the items (not the points), and the points carry their counts."""
     with session_scope(get_engine()) as s:
-        total = charity.map_item_count(s, Scope())
+        total = map_reads.map_item_count(s, Scope())
         n_res = count_rows(CharityResource)
-    monkeypatch.setattr(charity, "MAP_ITEM_LIMIT", total - 1)
+    monkeypatch.setattr(map_reads, "MAP_ITEM_LIMIT", total - 1)
     at = open_tab("demo_leader")
     assert_clean(at)
     info = "\n".join(str(i.value) for i in at.info)

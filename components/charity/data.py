@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from components.cache import cached
 from db.charity import corrections, reads
+from db.charity import points as map_reads
 
 summary = cached(reads.charity_summary)
-resource_map = cached(reads.charity_map)
+resource_map = cached(map_reads.charity_map)
 supply = cached(reads.supply_overview)
 matching = cached(reads.matching_overview)
 donations = cached(reads.donation_overview)

@@ -17,6 +17,7 @@ from components.geo_map import district_panels, map_spec
 from components.tables import labelled, reported_table
 from db import clock, figures, vocab
 from db.auth import CurrentUser
+from db.charity import points as map_reads
 from db.charity import reads as charity
 from db.periods import Period
 from db.scope import Scope
@@ -72,9 +73,9 @@ def map_section(data_ver: int, scope: Scope) -> None:
         st.caption(f"地图上：{shown or '（未选择任何类别）'}")
         zoom = st.toggle("放大到点位", value=True, key="map_zoom", help="关闭后显示整个区县")
     if shown_map.grouped:
-        st.info(f"资源与需求共 {fmt.exact(shown_map.items)} 项，超过 {fmt.exact(charity.MAP_ITEM_LIMIT)} 项：每个社区的资源、"
+        st.info(f"资源与需求共 {fmt.exact(shown_map.items)} 项，超过 {fmt.exact(map_reads.MAP_ITEM_LIMIT)} 项：每个社区的资源、"
                 "需求各汇总为一个点（点越大项数越多，悬停可见各状态项数）。按状态或提供方类型筛选到 "
-                f"{fmt.exact(charity.MAP_ITEM_LIMIT)} 项以内即逐项显示；逐项清单见“供需”“对接”。")
+                f"{fmt.exact(map_reads.MAP_ITEM_LIMIT)} 项以内即逐项显示；逐项清单见“供需”“对接”。")
     panels = district_panels(districts, points, height=470 if len(districts) > 1 else 560,
                              kinds=vocab.MAP_KINDS, zoom_to_points=zoom, draw=map_spec,
                              tooltip=(("name", "名称"), ("kind", "类别"), ("community", "社区"), ("detail", "说明")))

@@ -10,7 +10,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, distinct, event, func, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    distinct,
+    event,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from db import team_spans
@@ -63,11 +74,13 @@ SUMMED = frozenset({"hours", "credit_hours", "honour_hours", "activities", "link
                     "money", "in_kind"})
 
 
-def sources(session: Session, whole: tuple[date, date]) -> list[tuple[Any, list[ColumnElement[bool]]]]:
+def sources(session: Session, whole: tuple[date, date], year_index: bool = True
+            ) -> list[tuple[Any, list[ColumnElement[bool]]]]:
     """Where the figures of the whole months [first, after) are summed: (model, WHERE) pairs — ``FigureYear`` for
     every calendar year inside them, and for the last year to date when no ``FigureMonth`` row lies after it (本年:
     nothing is dated after today), ``FigureMonth`` for the months outside those years. A 累计 reads a row per
-    cell and year, not per month."""
+    cell and year, not per month. ``year_index`` False: on SQLite the years are compared as ``+year`` (a no-op that
+    keeps SQLite, which has no statistics here, from choosing the year index over a covering one)."""
     first, after = whole
     years = date(first.year + (first.month > 1), 1, 1), date(after.year, 1, 1)
     if after.month > 1 and session.execute(select(FigureMonth.id).where(
@@ -75,7 +88,10 @@ def sources(session: Session, whole: tuple[date, date]) -> list[tuple[Any, list[
         years = years[0], date(after.year + 1, 1, 1)  # the year to date is its whole year
     if years[0] >= years[1]:
         return [(FigureMonth, in_months(FigureMonth, whole))]
-    out = [(FigureYear, [FigureYear.year >= years[0], FigureYear.year < years[1]])]
+    year = FigureYear.year
+    if not year_index and session.get_bind().dialect.name == "sqlite":
+        year = literal_column(f"+{FigureYear.__tablename__}.year", Date)
+    out = [(FigureYear, [year >= years[0], year < years[1]])]
     for lo, hi in ((first, years[0]), (years[1], after)):
         if lo < hi:
             out.append((FigureMonth, in_months(FigureMonth, (lo, hi))))
@@ -102,7 +118,11 @@ def summed_whole(session: Session, key: str, scope: Scope, whole: tuple[date, da
 def _summed_all(session: Session, scope: Scope, whole: tuple[date, date], project_id: int | None, by: str | None
                 ) -> dict[Any, dict[str, float]]:
     out: dict[Any, dict[str, float]] = {}
-    for model, when in (sources(session, whole) if by != "month" else [(FigureMonth, in_months(FigureMonth, whole))]):
+    # Every place by project or organisation: the years' covering index of that column (db/models.FigureYear), in
+    # order, rather than the year index and a sort (99,000 cell-years at 10M records: 43 → 8 ms).
+    covered = by in ("project_id", "organization_id") and project_id is None and scope.is_all
+    for model, when in (sources(session, whole, year_index=not covered) if by != "month"
+                        else [(FigureMonth, in_months(FigureMonth, whole))]):
         columns = [func.coalesce(func.sum(model.__table__.c[k]), 0) for k in _SUMMED]
         where = [*when, model.project_id == project_id] if project_id is not None else [*when, *scope.where(model)]
         group = literal(None) if by is None else model.month if by == "month" else model.__table__.c[by]
