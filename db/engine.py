@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 import threading
@@ -207,6 +208,17 @@ def database_unavailable(exc: BaseException) -> bool:
     # 57P01-03: admin shutdown, crash shutdown, cannot connect now (starting up).
     sqlstate = getattr(orig, "sqlstate", None)
     return sqlstate is None or sqlstate.startswith("08") or sqlstate in ("57P01", "57P02", "57P03")
+
+
+def tables_present(conn: Connection, names: tuple[str, ...]) -> set[str]:
+    """Which of these tables the database holds, in one query (``has_table`` for several)."""
+    if conn.dialect.name == "postgresql":
+        found = conn.execute(text("SELECT n FROM unnest(CAST(:names AS text[])) AS n WHERE to_regclass(n) IS NOT NULL"),
+                             {"names": list(names)}).scalars()
+    else:
+        found = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
+                                  "(SELECT value FROM json_each(:names))"), {"names": json.dumps(list(names))}).scalars()
+    return set(found)
 
 
 def has_table(conn: Connection, name: str) -> bool:

@@ -211,16 +211,18 @@ def _year_statements(conn: Connection, cell: tuple) -> tuple[Any, Any]:
 
 
 def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cells: Iterable[tuple],
-            moved: dict[int, tuple] | None = None, teams: Iterable[int] = ()) -> None:
+            moved: dict[int, tuple] | None = None, teams: Iterable[int] = (), tables: set[str] | None = None) -> None:
     """Recompute the summary rows of these volunteer months and cells from the raw rows; ``moved``: volunteers
     moved to another place or deleted, with the place they had (their active counts move with them); ``teams``:
-    teams whose members changed (every span of theirs)."""
+    teams whose members changed (every span of theirs); ``tables``: which of the later revisions' summary tables
+    the database holds, if the caller knows (else each is looked up)."""
     by_month: dict[date, set[int]] = {}
     for volunteer_id, month in volunteer_months:
         by_month.setdefault(month, set()).add(int(volunteer_id))
     cells = set(cells)
     projects = {0 if c[4] is None else c[4] for c in cells}  # of every record changed (old and new)
-    counts = ActiveCounts(conn, by_month, moved or {}, projects) if active_counts.kept(conn) else None
+    kept = active_counts.kept(conn) if tables is None else "activecount" in tables
+    counts = ActiveCounts(conn, by_month, moved or {}, projects) if kept else None
     drop, fill = _volunteer_statements(conn)
     for month, volunteers in sorted(by_month.items()):
         ids = sorted(volunteers)
@@ -244,7 +246,8 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
     for start in range(0, len(everyone), _CHUNK):
         conn.execute(drop, {"ids": everyone[start:start + _CHUNK]})
         conn.execute(fill, {"ids": everyone[start:start + _CHUNK]})
-    team_spans.refresh(conn, by_month, teams)  # after the volunteers' spans and totals it counts members from
+    if tables is None or "teamspan" in tables:  # after the volunteers' spans and totals it counts members from
+        team_spans.refresh(conn, by_month, teams, checked=tables is not None)
     for cell in sorted(cells, key=repr):
         drop, fill = _cell_statements(conn, cell)
         month, after = cell[0], next_month(cell[0])

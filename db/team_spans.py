@@ -125,10 +125,11 @@ def _statements(conn: Connection) -> tuple[Any, Any, Any]:
 _STATEMENTS: dict[str, tuple[Any, Any, Any]] = {}
 
 
-def refresh(conn: Connection, by_month: dict[date, set[int]], changed_teams: Iterable[int]) -> None:
+def refresh(conn: Connection, by_month: dict[date, set[int]], changed_teams: Iterable[int],
+            checked: bool = False) -> None:
     """Recompute the spans of the teams whose members' months were recomputed (``by_month``: month → volunteers),
-    and every span of the teams whose membership changed."""
-    if not kept(conn):
+    and every span of the teams whose membership changed. ``checked``: the caller knows the table is there."""
+    if not checked and not kept(conn):
         return
     whole = sorted({int(t) for t in changed_teams})
     if whole:

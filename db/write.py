@@ -29,8 +29,9 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Engine, delete, update
+from sqlalchemy import Engine, delete, event, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel, select
 
 from db import clock, guard, summaries  # noqa: F401  (summaries: its session events keep the monthly summaries)
@@ -145,6 +146,9 @@ def audit_event(session: Session, user: CurrentUser | None, action: str, table: 
     return record_audit(session, user, action, table, record_id, None, detail)
 
 
+_PENDING = "claimed_submissions"  # session.info: {key: Submission} claimed, not yet added
+
+
 def claim_submission(session: Session, key: str, kind: str, user: CurrentUser | None) -> Submission | None:
     """Register an idempotency key. Returns the earlier submission if this key was already used.
 
@@ -159,13 +163,32 @@ def claim_submission(session: Session, key: str, kind: str, user: CurrentUser | 
             # A key is a random per-form token: another user's key is never a retry of this user's form.
             raise PermissionDenied("该提交编号属于其他用户，本次提交未写入。请刷新页面后重新填写。")
         return earlier
-    session.add(Submission(key=key, kind=kind, user_id=user.id if user else None))
-    session.flush()
+    # Added to the session once the record's id is known (``finish_submission``): one insert, no update.
+    session.info.setdefault(_PENDING, {})[key] = Submission(key=key, kind=kind, user_id=user.id if user else None)
     return None
 
 
 def finish_submission(session: Session, key: str, record_id: int | None) -> None:
-    session.execute(update(Submission).where(Submission.key == key).values(record_id=record_id))
+    """Store the claimed key with the id of the record its submission made (inserted at the next flush)."""
+    pending = session.info.get(_PENDING, {}).pop(key, None)
+    if pending is None:  # claimed in an earlier flush of this session's work (not expected): set the id
+        session.execute(update(Submission).where(Submission.key == key).values(record_id=record_id))
+        return
+    pending.record_id = record_id
+    session.add(pending)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _add_unfinished(session: Session) -> None:
+    """A claimed key whose service did not finish it is still stored (without a record id), so that a retry of the
+    same submission is recognised rather than written twice."""
+    for pending in session.info.pop(_PENDING, {}).values():
+        session.add(pending)
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_unfinished(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def submission_record(session: Session, key: str) -> int | None:

@@ -37,5 +37,7 @@ _._on_execute  # db/summaries.py
 _._before_commit  # db/summaries.py
 _._after_rollback  # db/summaries.py
 _._forget_sums  # db/figures/summaries.py @event.listens_for(Session, ...): the summed figures' session memo
+_._add_unfinished  # db/write.py @event.listens_for(Session, ...): claimed idempotency keys
+_._forget_unfinished  # db/write.py
 _.linked_activities  # db/models.py FigureMonth columns, read by figure key (db/figures/summaries.SUMMED)
 _.in_kind  # db/models.py FigureMonth
