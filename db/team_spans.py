@@ -5,8 +5,8 @@ many members served, every place and project together.
 Recomputed, never incremented, for what a transaction touched (db/recompute.py calls ``refresh`` at commit, after the
 volunteers' months, spans and totals): a team's month from its members' raw records; its quarter, year and all time
 from its months plus the members with a ``VolunteerSpan`` of that span (a ``VolunteerTotal`` for all time) — three
-statements a month touched: one delete, the month, the longer spans. Activities add up over months (an activity lies in one month) but members do not, hence the
-spans. The board counts a team's *current* members over all history, so a membership change (noted by
+statements a month touched: one delete, the month, the longer spans. Activities add up over months (an activity lies
+in one month) but members do not, hence the spans. The board counts a team's *current* members over all history, so a membership change (noted by
 db/summaries.py) recomputes every span of that team.
 """
 

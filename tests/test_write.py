@@ -130,6 +130,31 @@ def test_submit_activity_twice_with_same_key_creates_one_activity(eng, w):
     assert [(r.action, r.record_id) for r in audit_rows_since(eng, mark)] == [("create", first)]
 
 
+def test_a_claimed_key_is_stored_even_when_its_service_does_not_finish_it(eng, w):
+    """``claim_submission`` keeps the new key aside until ``finish_submission`` gives it its record id; a key the
+    transaction claimed but never finished is still stored at commit (a retry is recognised), and a rolled-back
+    claim stores nothing."""
+    from db.models import Submission
+    from db.write import claim_submission, finish_submission
+
+    done, unfinished, rolled_back = (uuid.uuid4().hex for _ in range(3))
+    with session_scope(eng, write=True) as s:
+        begin_write(s)
+        assert claim_submission(s, done, "activity", w.staff_a) is None
+        assert claim_submission(s, unfinished, "activity", w.staff_a) is None
+        finish_submission(s, done, 42)
+    with pytest.raises(RuntimeError), session_scope(eng, write=True) as s:
+        begin_write(s)
+        claim_submission(s, rolled_back, "activity", w.staff_a)
+        raise RuntimeError("the service failed")
+    with session_scope(eng) as s:
+        stored = {r.key: (r.kind, r.user_id, r.record_id) for r in s.execute(
+            select(Submission).where(Submission.key.in_([done, unfinished, rolled_back]))).scalars()}
+        again = claim_submission(s, unfinished, "activity", w.staff_a)
+    assert stored == {done: ("activity", w.staff_a.id, 42), unfinished: ("activity", w.staff_a.id, None)}
+    assert again is not None and again.key == unfinished
+
+
 def test_refused_submission_does_not_use_up_its_key(eng, w):
     key = uuid.uuid4().hex
     assert_refused(eng, lambda: create(eng, w.staff_a, form(w, title=""), key), "title", "「活动名称」")

@@ -68,7 +68,8 @@ def _place(row: Any) -> tuple[float | None, float | None, bool]:
 
 def _item_where(model: Any, scope: Scope, statuses: tuple[str, ...] | None,
                 provider_types: tuple[str, ...] | None = None) -> list[Any]:
-    """The filters of the map as SQL (``_filtered`` applies the same to the rows read one by one)."""
+    """The filters of the map as SQL, to count and group the items (the rows read one by one are filtered after
+    their sizes are set, in ``map_points``: the test of the grouped map checks that both keep the same items)."""
     where = [*scope.where(model)]
     if statuses is not None:
         where.append(model.status.in_(statuses))
@@ -164,7 +165,8 @@ def _grouped_rows(session: Session, wanted: dict[str, tuple[Any, list[Any]]]) ->
 
 def map_points(session: Session, scope: Scope, *, kinds: tuple[str, ...] | None = None,
                provider_types: tuple[str, ...] | None = None, resource_statuses: tuple[str, ...] | None = None,
-               need_statuses: tuple[str, ...] | None = None, limit: int | None = None) -> pd.DataFrame:
+               need_statuses: tuple[str, ...] | None = None, limit: int | None = None,
+               counted: int | None = None) -> pd.DataFrame:
     """Resources, needs, service spaces and communities of the scope as GCJ-02 points for the map.
 
     ``size`` is a point's amount relative to the largest of the same kind and unit (resources and needs),
@@ -173,10 +175,11 @@ def map_points(session: Session, scope: Scope, *, kinds: tuple[str, ...] | None 
     Filters: ``provider_types`` and ``resource_statuses`` apply to resources, ``need_statuses`` to needs;
     None = no filter. When more than ``limit`` resources and needs pass the filters, they are drawn one point per
     place and kind (``items``: how many a point stands for, sized by it; 1 for every point of its own);
-    ``limit`` None: ``MAP_ITEM_LIMIT``.
+    ``limit`` None: ``MAP_ITEM_LIMIT``; ``counted``: ``map_item_count`` of these filters, if the caller has it.
     """
     wanted = _wanted(scope, kinds, provider_types, resource_statuses, need_statuses)
-    grouped = _count(session, wanted) > (MAP_ITEM_LIMIT if limit is None else limit)
+    shown = _count(session, wanted) if counted is None else counted
+    grouped = shown > (MAP_ITEM_LIMIT if limit is None else limit)
     rows = _grouped_rows(session, wanted) if grouped else _item_rows(session, scope)
     space_query = (select(ServiceSpace.name, ServiceSpace.kind, ServiceSpace.area_m2, ServiceSpace.lng,
                           ServiceSpace.lat, Community.name.label("community"), Street.district_code)
@@ -239,5 +242,5 @@ def charity_map(session: Session, scope: Scope, kinds: tuple[str, ...], provider
                 resource_statuses: tuple[str, ...], need_statuses: tuple[str, ...]) -> CharityMap:
     filters = {"kinds": kinds, "provider_types": provider_types, "resource_statuses": resource_statuses,
                "need_statuses": need_statuses}
-    return CharityMap(map_districts(session, scope), map_points(session, scope, **filters),
-                      map_item_count(session, scope, **filters))
+    items = map_item_count(session, scope, **filters)
+    return CharityMap(map_districts(session, scope), map_points(session, scope, counted=items, **filters), items)
