@@ -24,7 +24,7 @@ from db.privacy import sees_real_names
 from db.scope import Scope
 
 # Internal id columns not worth showing.
-_HIDDEN = {"street_id", "community_id", "organization_id", "project_id"}
+_HIDDEN = {"street_id", "community_id", "organization_id", "project_id", "team_id"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # What one row is, by the record set's first column.

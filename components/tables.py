@@ -128,7 +128,7 @@ def labelled(df: pd.DataFrame, columns: dict[str, str], **config: Any) -> None:
 
 
 def mediation_table(df: pd.DataFrame, group_label: str) -> None:
-    """Mediation cases per group (a ``db.organizations.reads.mediation_breakdown``): received, resolved, concluded
+    """Mediation cases per group (a ``db.organizations.mediation.mediation_breakdown``): received, resolved, concluded
     and the success rate."""
     if df.empty:
         st.info("所选时段内没有调解案件。")

@@ -255,7 +255,7 @@ class Activity(SQLModel, table=True):
     street_id: int = Field(foreign_key="street.id")
     community_id: int | None = Field(default=None, foreign_key="community.id")
     organization_id: int | None = Field(default=None, foreign_key="organization.id")
-    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id")  # indexed with its date (below)
     title: str = Field(max_length=100)
     type: str = Field(max_length=10)  # db.vocab.ACTIVITY_TYPES
     venue: str = Field(default="", max_length=100)
@@ -282,6 +282,7 @@ class Activity(SQLModel, table=True):
         Index("ix_activity_street_starts", "street_id", "starts_at"),
         Index("ix_activity_community_starts", "community_id", "starts_at"),
         Index("ix_activity_org_starts", "organization_id", "starts_at"),
+        Index("ix_activity_project_starts", "project_id", "starts_at"),
     )
 
 
@@ -468,7 +469,7 @@ class MediationCase(SQLModel, table=True):
     community_id: int | None = Field(default=None, foreign_key="community.id")
     organization_id: int | None = Field(default=None, foreign_key="organization.id")
     team_id: int | None = Field(default=None, foreign_key="volunteerteam.id", index=True)
-    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id")  # indexed with its date (below)
     received_on: date
     resolved_on: date | None = None
     type: str = Field(max_length=4)  # 邻里 / 物业 / 征迁 / 家庭 / 劳资 / 其他
@@ -483,6 +484,7 @@ class MediationCase(SQLModel, table=True):
         Index("ix_mediation_street_received", "street_id", "received_on"),
         Index("ix_mediation_community_received", "community_id", "received_on"),
         Index("ix_mediation_org_received", "organization_id", "received_on"),
+        Index("ix_mediation_project_received", "project_id", "received_on"),
     )
 
 
@@ -547,7 +549,7 @@ class Donation(SQLModel, table=True):
     street_id: int = Field(foreign_key="street.id")
     community_id: int | None = Field(default=None, foreign_key="community.id")
     organization_id: int | None = Field(default=None, foreign_key="organization.id")
-    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id")  # indexed with its date (below)
     donor_name: str = Field(max_length=80)
     donor_type: str = Field(max_length=6)  # same vocabulary as provider_type
     recipient: str = Field(default="", max_length=80)  # e.g. 残疾人之家爱心超市
@@ -564,6 +566,7 @@ class Donation(SQLModel, table=True):
         Index("ix_donation_street_date", "street_id", "donated_on"),
         Index("ix_donation_community_date", "community_id", "donated_on"),
         Index("ix_donation_org_date", "organization_id", "donated_on"),
+        Index("ix_donation_project_date", "project_id", "donated_on"),
     )
 
 

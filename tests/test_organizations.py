@@ -24,6 +24,7 @@ from db.models import (
     VolunteerTeam,
 )
 from db.organizations.grades import grade_expiry, grade_is_current, grade_runs_out_soon, grade_warning_end
+from db.organizations.mediation import mediation_breakdown
 from db.organizations.reads import (
     as_of,
     band_table,
@@ -32,7 +33,6 @@ from db.organizations.reads import (
     grade_for_score,
     grade_history,
     grade_state,
-    mediation_breakdown,
     register_by,
     register_figures,
     register_indicators,
@@ -301,6 +301,15 @@ def test_mediation_by_team_type_and_month_adds_up_and_shows_a_dash_without_concl
                                    (D(2025, 4, 2), "化解成功", "物业"), (D(2025, 4, 3), "处理中", "征迁")):
             case = make_case(s, village, day, outcome, kind)
             case.team_id = team.id if kind == "邻里" else None
+        # Another team of the same name (one row, as the handler is shown by name), an organisation's case and a
+        # case of the street itself (no community).
+        twin = VolunteerTeam(name="邻里解忧团", street_id=street.id)
+        org = Organization(name="和事佬调解中心", street_id=street.id, kind="社会组织", reg_status="登记")
+        s.add_all([twin, org])
+        s.flush()
+        make_case(s, village, D(2025, 5, 6), "化解成功").team_id = twin.id
+        make_case(s, village, D(2025, 5, 7), "化解成功").organization_id = org.id
+        make_case(s, village, D(2025, 5, 8), "处理中").community_id = None
         s.flush()
     period = Period(D(2025, 1, 1), D(2025, 12, 31))
     with session_scope(engine) as s:
@@ -311,13 +320,16 @@ def test_mediation_by_team_type_and_month_adds_up_and_shows_a_dash_without_concl
         assert df["disputes_resolved"].sum() == totals["disputes_resolved"], by
         assert df["disputes_concluded"].sum() == totals["disputes_concluded"], by
     handler = tables["handler"].set_index("group")
-    assert handler.loc["邻里解忧团", "disputes"] == 2 and handler.loc["邻里解忧团", "success_rate"] == 0.5
+    assert handler.loc["邻里解忧团", "disputes"] == 3 and handler.loc["邻里解忧团", "success_rate"] == 2 / 3
     assert handler.loc["胜稼村（社区调解）", "disputes"] == 2
+    assert handler.loc["和事佬调解中心", "disputes_resolved"] == 1
+    assert handler.loc["（街道）", "disputes"] == 1 and handler.loc["（街道）", "success_rate"] is None
+    assert len(handler) == 4
     kinds = tables["type"].set_index("group")
     assert kinds.loc["征迁", "disputes"] == 1
     assert kinds.loc["征迁", "success_rate"] is None  # only a case in progress: no rate
     assert figures.format_rate(kinds.loc["征迁", "success_rate"]) == "—"
-    assert list(tables["month"]["group"]) == ["2025-03", "2025-04"]
+    assert list(tables["month"]["group"]) == ["2025-03", "2025-04", "2025-05"]
 
 
 def test_success_rate_with_zero_cases_is_none_and_shows_a_dash(engine):

@@ -646,3 +646,60 @@ def test_the_upgrade_from_0009_fills_the_new_summaries_exactly(engine):
         assert summaries.in_step(conn)
         assert conn.execute(select(func.count()).select_from(ActiveCount.__table__)).scalar_one() > 100
     assert_summaries_exact(engine)
+
+
+def test_a_years_row_less_its_months_is_exactly_the_months(demo_engine):
+    """``summaries.sources``: for windows of whole months across years — 本年 to date, a year less a month at either
+    end, 累计, windows inside one year and across three — the signed sums of the rows it names equal the sums of
+    the months' own rows, for every summed column and per community (a community whose rows lie only in the months
+    taken off is left out, as if its months had been added)."""
+    starts = [date(2024, 1, 1), date(2024, 2, 1), date(2024, 4, 1), date(2025, 1, 1), date(2025, 3, 1),
+              date(2025, 11, 1), date(2026, 1, 1), date(2026, 2, 1)]
+    ends = [date(2025, 1, 1), date(2025, 10, 1), date(2025, 12, 1), date(2026, 4, 1), date(2026, 10, 1),
+            date(2026, 11, 1), date(2026, 12, 1), date(2027, 1, 1)]
+    cols = [FigureMonth.__table__.c[k] for k in summaries._SUMMED]
+    subtracted = 0
+    with session_scope(demo_engine) as s:
+        for first in starts:
+            for after in ends:
+                if first >= after:
+                    continue
+                expected = {g: dict(zip(summaries._SUMMED, (_r(v) for v in vs), strict=True)) for g, *vs in s.execute(
+                    select(FigureMonth.community_id, *(func.sum(c) for c in cols))
+                    .where(*summaries.in_months(FigureMonth, (first, after))).group_by(FigureMonth.community_id))}
+                expected = {g: vs for g, vs in expected.items() if any(vs.values())}
+                terms = summaries.sources(s, (first, after))
+                subtracted += any(sign < 0 for *_, sign in terms)
+                got = summaries._summed_all(s, ALL, (first, after), None, "community_id")
+                assert {g: {k: _r(v) for k, v in vs.items()} for g, vs in got.items()} == expected, (first, after)
+                total = summaries._summed_all(s, ALL, (first, after), None, None)[None]
+                assert {k: _r(v) for k, v in total.items()} == {
+                    k: _r(sum(vs[k] for vs in expected.values())) for k in summaries._SUMMED}, (first, after)
+        # 本年 to the demo's day (2026-11-28): the year's row less November and December, not ten months' rows
+        assert [(m.__name__, sign) for m, _w, sign in summaries.sources(s, (date(2026, 1, 1), date(2026, 11, 1)))] \
+            == [("FigureYear", 1), ("FigureMonth", -1)]
+    assert subtracted > 10
+
+
+def test_a_community_only_in_the_months_taken_off_is_left_out(eng, w):
+    """A year's row less its last month: cents leave no residue, and a community whose only rows lie in that month is
+    not listed with zeros (2013: a year no other test writes)."""
+    rows = [(w.community_a, date(2013, 3, 5), 10.1), (w.community_a, date(2013, 12, 5), 0.2),
+            (w.community_b, date(2013, 12, 9), 7.3)]
+    with session_scope(eng, write=True) as s:
+        ids = [s.execute(insert(Donation).values(street_id=w.street1, community_id=c, donor_name="存档", donor_type="企业",
+                                                 amount_yuan=x, donated_on=d).returning(Donation.id)).scalar_one()
+               for c, d, x in rows]
+    try:
+        with session_scope(eng) as s:
+            whole = (date(2013, 1, 1), date(2013, 12, 1))
+            assert [sign for *_, sign in summaries.sources(s, whole)] == [1, -1]
+            got = summaries._summed_all(s, Scope(street_id=w.street1), whole, None, "community_id")
+            assert set(got) == {w.community_a}
+            assert got[w.community_a]["money"] == 10.1
+            total = summaries._summed_all(s, Scope(street_id=w.street1), whole, None, None)[None]
+            assert total["money"] == 10.1
+    finally:
+        with session_scope(eng, write=True) as s:
+            s.execute(delete(Donation).where(Donation.id.in_(ids)))
+    assert_summaries_exact(eng)

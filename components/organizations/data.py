@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from components.cache import cached
-from db.organizations import reads, writes
+from db.organizations import mediation, reads, writes
 
 register_figures = cached(reads.register_figures)
 register_by = cached(reads.register_by)
@@ -23,8 +23,8 @@ social_worker_table = cached(reads.social_worker_table)
 training_figures = cached(reads.training_figures)
 trainings_by_organization = cached(reads.trainings_by_organization)
 training_table = cached(reads.training_table)
-mediation_figures = cached(reads.mediation_figures)
-mediation_breakdown = cached(reads.mediation_breakdown)
+mediation_figures = cached(mediation.mediation_figures)
+mediation_breakdown = cached(mediation.mediation_breakdown)
 
 # The forms' lists and the records they edit.
 team_options = cached(reads.team_options)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from components.cache import cached
-from db.organizations.reads import mediation_breakdown
+from db.organizations.mediation import mediation_breakdown
 from db.projects import reads, writes
 
 portfolio = cached(reads.portfolio)

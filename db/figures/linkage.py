@@ -54,14 +54,16 @@ def _activity_counts(session: Session, scope: Scope, period: Period, by: list[An
     months at the ends of the period from the activities themselves (db.figures.summaries)."""
     parts, frames = summaries.split(period), []
 
-    def read(source: Any, count: Callable[[Any, str], Any], where: list[Any]) -> None:
+    def read(source: Any, count: Callable[[Any, str], Any], where: list[Any], sign: int = 1) -> None:
         keys = [source.c[b] if b != "area" else Project.area for b in by]
         query = (select(*keys, *(count(source, c).label(c) for c in sums)).select_from(source)
                  .outerjoin(Project, Project.id == source.c.project_id).where(*where).group_by(*keys))
-        frames.append(pd.DataFrame(session.execute(query).all(), columns=[*by, *sums]))
+        df = pd.DataFrame(session.execute(query).all(), columns=[*by, *sums])
+        df[sums] *= sign
+        frames.append(df)
 
-    for model, when in summaries.sources(session, parts.whole) if parts.whole is not None else []:
-        read(model.__table__, lambda t, c: func.sum(t.c[c]), [*when, *scope.where(model)])
+    for model, when, sign in summaries.sources(session, parts.whole) if parts.whole is not None else []:
+        read(model.__table__, lambda t, c: func.sum(t.c[c]), [*when, *scope.where(model)], sign)
     for days in parts.partial:
         sub = activity_rows(scope, days).subquery()
         read(sub, lambda t, c: func.count() if c == "activities" else func.sum(cast(t.c[c], Integer)), [])

@@ -104,7 +104,7 @@ def mediation_rows(scope: Scope, period: Period, outcome: str | None = None,
     return select(
         MediationCase.id.label("case_id"), MediationCase.received_on, MediationCase.resolved_on,
         MediationCase.type, MediationCase.source, MediationCase.outcome, MediationCase.people_involved,
-        MediationCase.street_id, MediationCase.community_id, MediationCase.organization_id,
+        MediationCase.street_id, MediationCase.community_id, MediationCase.organization_id, MediationCase.team_id,
     ).where(*clauses)
 
 

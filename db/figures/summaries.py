@@ -74,27 +74,39 @@ SUMMED = frozenset({"hours", "credit_hours", "honour_hours", "activities", "link
                     "money", "in_kind"})
 
 
+def _months(lo: date, hi: date) -> int:
+    return (hi.year - lo.year) * 12 + hi.month - lo.month
+
+
 def sources(session: Session, whole: tuple[date, date], year_index: bool = True
-            ) -> list[tuple[Any, list[ColumnElement[bool]]]]:
-    """Where the figures of the whole months [first, after) are summed: (model, WHERE) pairs — ``FigureYear`` for
-    every calendar year inside them, and for the last year to date when no ``FigureMonth`` row lies after it (本年:
-    nothing is dated after today), ``FigureMonth`` for the months outside those years. A 累计 reads a row per
-    cell and year, not per month. ``year_index`` False: on SQLite the years are compared as ``+year`` (a no-op that
-    keeps SQLite, which has no statistics here, from choosing the year index over a covering one)."""
+            ) -> list[tuple[Any, list[ColumnElement[bool]], int]]:
+    """Where the figures of the whole months [first, after) are summed: (model, WHERE, sign) triples whose signed
+    sums are exactly those months. ``FigureYear`` for every calendar year inside them, and for a year they cover
+    but for at most three of its months, less ``FigureMonth`` for those three (本年 to date: the year less
+    its current month; 累计: every year so); ``FigureMonth`` for the other months. A 累计 reads a row per cell and
+    year, not per month. ``year_index`` False: on SQLite the years are compared as ``+year`` (a no-op that keeps
+    SQLite, which has no statistics here, from choosing the year index over a covering one)."""
     first, after = whole
-    years = date(first.year + (first.month > 1), 1, 1), date(after.year, 1, 1)
-    if after.month > 1 and session.execute(select(FigureMonth.id).where(
-            FigureMonth.month >= after, FigureMonth.month < date(after.year + 1, 1, 1)).limit(1)).first() is None:
-        years = years[0], date(after.year + 1, 1, 1)  # the year to date is its whole year
-    if years[0] >= years[1]:
-        return [(FigureMonth, in_months(FigureMonth, whole))]
+    years: list[int] = []
+    plus: list[tuple[date, date]] = []
+    less: list[tuple[date, date]] = []
+    for y in range(first.year, (after - timedelta(days=1)).year + 1):
+        jan, next_jan = date(y, 1, 1), date(y + 1, 1, 1)
+        lo, hi = max(first, jan), min(after, next_jan)
+        inside = _months(lo, hi)
+        if 2 * (12 - inside) >= inside:  # more than a third of the year outside: its months
+            plus.append((lo, hi))
+            continue
+        years.append(y)  # only the first and the last year can be partial: the years run without a gap
+        less += [m for m in ((jan, lo), (hi, next_jan)) if m[0] < m[1]]
+    if not years:
+        return [(FigureMonth, in_months(FigureMonth, whole), 1)]
     year = FigureYear.year
     if not year_index and session.get_bind().dialect.name == "sqlite":
         year = literal_column(f"+{FigureYear.__tablename__}.year", Date)
-    out = [(FigureYear, [year >= years[0], year < years[1]])]
-    for lo, hi in ((first, years[0]), (years[1], after)):
-        if lo < hi:
-            out.append((FigureMonth, in_months(FigureMonth, (lo, hi))))
+    out = [(FigureYear, [year >= date(years[0], 1, 1), year <= date(years[-1], 1, 1)], 1)]
+    out += [(FigureMonth, in_months(FigureMonth, months), 1) for months in plus]
+    out += [(FigureMonth, in_months(FigureMonth, months), -1) for months in less]
     return out
 
 
@@ -121,8 +133,9 @@ def _summed_all(session: Session, scope: Scope, whole: tuple[date, date], projec
     # Every place by project or organisation: the years' covering index of that column (db/models.FigureYear), in
     # order, rather than the year index and a sort (99,000 cell-years at 10M records: 43 → 8 ms).
     covered = by in ("project_id", "organization_id") and project_id is None and scope.is_all
-    for model, when in (sources(session, whole, year_index=not covered) if by != "month"
-                        else [(FigureMonth, in_months(FigureMonth, whole))]):
+    terms = (sources(session, whole, year_index=not covered) if by != "month"
+             else [(FigureMonth, in_months(FigureMonth, whole), 1)])
+    for model, when, sign in terms:
         columns = [func.coalesce(func.sum(model.__table__.c[k]), 0) for k in _SUMMED]
         where = [*when, model.project_id == project_id] if project_id is not None else [*when, *scope.where(model)]
         group = literal(None) if by is None else model.month if by == "month" else model.__table__.c[by]
@@ -131,8 +144,22 @@ def _summed_all(session: Session, scope: Scope, whole: tuple[date, date], projec
             g = (f"{g:%Y-%m}" if isinstance(g, date) else str(g)[:7]) if by == "month" else g
             sums = out.setdefault(g, dict.fromkeys(_SUMMED, 0))
             for k, v in zip(_SUMMED, values, strict=True):
-                sums[k] += v
+                sums[k] += sign * v
+    if any(sign < 0 for *_, sign in terms):
+        out = settled(out)
     return out or ({None: dict.fromkeys(_SUMMED, 0)} if by is None else {})
+
+
+def settled(sums: dict[Any, dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    """Sums that had months taken off a year's row: each decimal sum rounded to 6 places (a year less its months
+    leaves a residue of 1e-12 where the records have cents or tenths), and a group whose every sum came to 0 left
+    out (it had records only in the months taken off), as if its months had been added."""
+    out = {}
+    for g, values in sums.items():
+        values = {k: round(v, 6) + 0.0 if isinstance(v, float) else v for k, v in values.items()}  # no -0.0
+        if any(values.values()):
+            out[g] = values
+    return out
 
 
 @event.listens_for(Session, "after_flush")

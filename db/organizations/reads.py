@@ -1,5 +1,5 @@
 """社会组织与社工: the register of social organisations, grades and their expiry, score bands, incubation, brand
-projects, social workers by level, trainings, and mediation by team, type and month.
+projects, social workers by level and trainings (mediation: db/organizations/mediation.py).
 
 Every figure comes from a record set of ``db.figures`` (``figures.FIGURES``), grouped here; nothing is counted
 twice in two ways. The grade rules (valid five years; current on a day d when awarded_on ≤ d ≤ expires_on; “runs
@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from db import clock, figures, vocab
@@ -39,8 +39,6 @@ from db.scope import Scope
 GRADE_KEYS = tuple(f"orgs_{g.lower()}" for g in vocab.GRADES)
 SOCIAL_WORKER_KEYS = ("social_workers_assistant", "social_workers_intermediate", "social_workers_senior")
 TRAINING_KEYS = ("trainings", "training_sessions", "trainees", "training_hours")
-MEDIATION_KEYS = ("disputes", "disputes_resolved", "dispute_success_rate")
-_SUCCESS = figures.RATES["dispute_success_rate"]
 
 
 def as_of(day: date) -> Period:
@@ -296,56 +294,6 @@ def training_table(session: Session, scope: Scope, period: Period) -> pd.DataFra
              .outerjoin(Organization, Organization.id == sub.c.organization_id)
              .outerjoin(Project, Project.id == sub.c.project_id).order_by(sub.c.held_on.desc(), sub.c.training_id))
     return pd.read_sql(query, session.connection())
-
-
-# --------------------------------------------------------------------------------------------- mediation
-
-
-
-def _mediation_group(session: Session, by: str):
-    if by == "handler":
-        def group(sub):
-            # The team that handled the case, else the organisation, else the community's own mediation.
-            label = func.coalesce(VolunteerTeam.name, Organization.name, Community.name + literal("（社区调解）"),
-                                  literal("（街道）"))
-            return label, [(MediationCase, MediationCase.id == sub.c.case_id),
-                           (VolunteerTeam, VolunteerTeam.id == MediationCase.team_id),
-                           (Organization, Organization.id == sub.c.organization_id),
-                           (Community, Community.id == sub.c.community_id)]
-        return group
-    if by == "month":
-        return lambda sub: (figures.month_of(session, sub.c.received_on), [])
-    if by in ("type", "source"):
-        return lambda sub: (sub.c[by], [])
-    raise ValueError(by)
-
-
-def mediation_breakdown(session: Session, scope: Scope, period: Period, by: str,
-                        project_id: int | None = None) -> pd.DataFrame:
-    """Received, resolved, concluded cases and the success rate per team, type, month or source.
-
-    Each column is the grouped record set of the KPI of that name (disputes, disputes_resolved,
-    disputes_concluded); the rate is dispute_success_rate's numerator ÷ denominator per group, None (“—”)
-    when a group has no concluded case. ``project_id`` keeps one project's cases."""
-    group = _mediation_group(session, by)
-    keys = ("disputes", _SUCCESS.numerator, _SUCCESS.denominator)
-    frames = []
-    for key in keys:
-        df = figures.grouped(session, key, scope, period, group, label="group", project_id=project_id)
-        frames.append(df.set_index("group"))
-    df = pd.concat(frames, axis=1).fillna(0).astype(int).reset_index()
-    df = df[df["disputes"] > 0]
-    # Object dtype keeps None (“—”) apart from a real 0 %.
-    df["success_rate"] = pd.Series([None if den == 0 else num / den for num, den in
-                                    zip(df[_SUCCESS.numerator], df[_SUCCESS.denominator], strict=True)],
-                                   index=df.index, dtype=object)
-    sort = ["group"] if by == "month" else ["disputes", "group"]
-    df = df.sort_values(sort, ascending=by == "month" or [False, True]).reset_index(drop=True)
-    return df[["group", "disputes", _SUCCESS.numerator, _SUCCESS.denominator, "success_rate"]]
-
-
-def mediation_figures(session: Session, scope: Scope, period: Period) -> dict[str, float | None]:
-    return figures.values(session, MEDIATION_KEYS, scope, period)
 
 
 # ------------------------------------------------------------------------------------ options for forms
