@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, delete, func, insert, literal, or_, select
+from sqlalchemy import Connection, Date, bindparam, case, delete, func, insert, literal, or_, select
 
 from db.engine import has_table
 from db.models import ActiveCount, Volunteer, VolunteerMonth
@@ -86,14 +86,12 @@ class ActiveCounts:
 
     def _months(self, only: list[date] | None) -> dict[int, dict[date, set[int]]]:
         """volunteer → month → the projects they served in it (0: none), in the window (or only these months)."""
-        vm, out = VolunteerMonth, {v: {} for v in self.ids}
+        out: dict[int, dict[date, set[int]]] = {v: {} for v in self.ids}
+        statement = _READS["only" if only is not None else "window" if self.window is not None else "all"]
+        bounds = {"months": only} if only is not None else \
+            {"w0": self.window[0], "w1": self.window[1]} if self.window is not None else {}
         for ids in self._chunks():
-            where = [vm.volunteer_id.in_(ids)]
-            if only is not None:
-                where.append(vm.month.in_(only))
-            elif self.window is not None:
-                where += [vm.month >= self.window[0], vm.month < self.window[1]]
-            for v, month, project in self.conn.execute(select(vm.volunteer_id, vm.month, vm.project_id).where(*where)):
+            for v, month, project in self.conn.execute(statement, {"ids": ids, **bounds}):
                 out[v].setdefault(month, set()).add(0 if project is None else project)
         return out
 
@@ -103,14 +101,11 @@ class ActiveCounts:
         out: dict[int, set[int]] = {}
         if self.window is None:
             return out
-        vm = VolunteerMonth
-        project = func.coalesce(vm.project_id, 0)
-        label = project if self.projects is None else case((project.in_(sorted(self.projects)), project),
-                                                               else_=_UNTOUCHED)
+        touched = {"projects": sorted(self.projects)} if self.projects is not None else {}
+        statement = _READS["outside_touched" if self.projects is not None else "outside"]
         for ids in self._chunks():
-            for v, p in self.conn.execute(select(vm.volunteer_id, label).where(
-                    vm.volunteer_id.in_(ids), or_(vm.month < self.window[0], vm.month >= self.window[1]))
-                    .group_by(vm.volunteer_id, label)):
+            for v, p in self.conn.execute(statement, {"ids": ids, "w0": self.window[0], "w1": self.window[1],
+                                                      **touched}):
                 out.setdefault(v, set()).add(p)
         return out
 
@@ -133,11 +128,9 @@ class ActiveCounts:
         return out
 
     def _places(self) -> dict[int, tuple[int, int, int]]:
-        v = Volunteer
         found: dict[int, tuple[int, int, int]] = {}
         for ids in self._chunks():
-            for row in self.conn.execute(select(v.id, v.street_id, v.community_id, v.organization_id)
-                                         .where(v.id.in_(ids))):
+            for row in self.conn.execute(_READS["places"], {"ids": ids}):
                 found[row[0]] = _place(row[1:])
         return found
 
@@ -168,20 +161,44 @@ class ActiveCounts:
             _apply_deltas(self.conn, changes)
 
 
+def _reads() -> dict[str, Any]:
+    """The reads of ``ActiveCounts``, built once (they differ only by their parameters)."""
+    vm, v, ids = VolunteerMonth, Volunteer, bindparam("ids", expanding=True)
+    w0, w1 = bindparam("w0", type_=Date), bindparam("w1", type_=Date)
+    months = select(vm.volunteer_id, vm.month, vm.project_id).where(vm.volunteer_id.in_(ids))
+    project = func.coalesce(vm.project_id, 0)
+    outside = [vm.volunteer_id.in_(ids), or_(vm.month < w0, vm.month >= w1)]
+    touched = case((project.in_(bindparam("projects", expanding=True)), project), else_=_UNTOUCHED)
+    return {"all": months, "window": months.where(vm.month >= w0, vm.month < w1),
+            "only": months.where(vm.month.in_(bindparam("months", expanding=True, type_=Date))),
+            "outside": select(vm.volunteer_id, project).where(*outside).group_by(vm.volunteer_id, project),
+            "outside_touched": select(vm.volunteer_id, touched).where(*outside).group_by(vm.volunteer_id, touched),
+            "places": select(v.id, v.street_id, v.community_id, v.organization_id).where(v.id.in_(ids))}
+
+
+_READS = _reads()
+
+
+def _upsert(dialect: str) -> Any:
+    if dialect not in _UPSERTS:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        stmt = upsert(ActiveCount)
+        _UPSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=COUNT_COLS[:-1], set_={"volunteers": ActiveCount.__table__.c.volunteers + stmt.excluded.volunteers})
+    return _UPSERTS[dialect]
+
+
+_UPSERTS: dict[str, Any] = {}
+_DROP_EMPTY = delete(ActiveCount).where(*(ActiveCount.__table__.c[k] == bindparam(f"k_{k}") for k in COUNT_COLS[:-1]),
+                                        ActiveCount.__table__.c.volunteers == 0)
+
+
 def _apply_deltas(conn: Connection, changes: list[dict[str, Any]]) -> None:
     """Add each change's ``volunteers`` to its ActiveCount row (made if missing), then drop rows counting none."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    t = ActiveCount.__table__
-    keys = COUNT_COLS[:-1]
-    stmt = upsert(ActiveCount)
-    stmt = stmt.on_conflict_do_update(index_elements=keys,
-                                      set_={"volunteers": t.c.volunteers + stmt.excluded.volunteers})
-    conn.execute(stmt, changes)
+    conn.execute(_upsert(conn.dialect.name), changes)
     drops = [c for c in changes if c["volunteers"] < 0]
     if drops:
-        conn.execute(delete(ActiveCount).where(*(t.c[k] == bindparam(f"k_{k}") for k in keys),
-                                               t.c.volunteers == 0),
-                     [{f"k_{k}": c[k] for k in keys} for c in drops])
+        conn.execute(_DROP_EMPTY, [{f"k_{k}": c[k] for k in COUNT_COLS[:-1]} for c in drops])
