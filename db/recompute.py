@@ -33,12 +33,14 @@ from sqlalchemy import (
 
 from db import active_counts, team_spans
 from db.active_counts import ActiveCounts
+from db.engine import has_table
 from db.models import (
     FIGURE_SUMS,
     Activity,
     Donation,
     FigureMonth,
     FigureYear,
+    PlaceYear,
     ServiceRecord,
     VolunteerMonth,
     VolunteerSpan,
@@ -73,6 +75,7 @@ SUM_COLS = list(FIGURE_SUMS)  # with the activities each of the five actors join
 # approved service record (counted distinct: an activity lies in one cell)
 FIGURE_COLS = ["month", *PLACE, *SUM_COLS]
 YEAR_COLS = ["year", *PLACE, *SUM_COLS]
+PLACE_YEAR_COLS = ["year", "street_id", "community_id", *SUM_COLS]
 
 
 def _cell_where(model: Any, cell: tuple | None, by_index: bool = False) -> list[Any]:
@@ -210,6 +213,29 @@ def _year_statements(conn: Connection, cell: tuple) -> tuple[Any, Any]:
     return _STATEMENTS[key]
 
 
+def place_year_rows(where: list[Any] | None) -> Any:
+    """The PlaceYear rows, sums of FigureYear over organisations and projects: every place and year (``where``
+    None) or one (parameters y0, street_id and community_id; a street's own row when community_id is None)."""
+    fy = FigureYear
+    keys = (fy.year, fy.street_id, fy.community_id)
+    return select(*keys, *(func.sum(fy.__table__.c[c]) for c in SUM_COLS)).where(*(where or [])).group_by(*keys)
+
+
+def _place_year_statements(conn: Connection) -> tuple[Any, Any]:
+    key = (conn.dialect.name, "place_year")
+    if key not in _STATEMENTS:
+        y0, street, community = (bindparam("y0", type_=Date), bindparam("street_id", type_=Integer),
+                                 bindparam("community_id", type_=Integer))
+        _STATEMENTS[key] = tuple(
+            (delete(PlaceYear).where(PlaceYear.year == y0, PlaceYear.street_id == street, PlaceYear.community_id.is_(None)
+                                     if own else PlaceYear.community_id == community),
+             insert(PlaceYear).from_select(PLACE_YEAR_COLS, place_year_rows([
+                 FigureYear.year == y0, FigureYear.street_id == street,
+                 FigureYear.community_id.is_(None) if own else FigureYear.community_id == community])))
+            for own in (False, True))
+    return _STATEMENTS[key]
+
+
 def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cells: Iterable[tuple],
             moved: dict[int, tuple] | None = None, teams: Iterable[int] = (), tables: set[str] | None = None) -> None:
     """Recompute the summary rows of these volunteer months and cells from the raw rows; ``moved``: volunteers
@@ -262,6 +288,11 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
         params = {"y0": year, "months": months, **{k: v for k, v in zip(PLACE, places, strict=True) if v is not None}}
         conn.execute(drop, params)
         conn.execute(fill, params)
+    if ("placeyear" in tables) if tables is not None else has_table(conn, "placeyear"):  # revision 0015
+        statements = _place_year_statements(conn)
+        for year, street, community in sorted({(span_start(c[0], "Y"), c[1], c[2]) for c in cells}, key=repr):
+            for statement in statements[community is None]:
+                conn.execute(statement, {"y0": year, "street_id": street, "community_id": community})
 
 
 def rebuild(conn: Connection) -> None:
@@ -281,5 +312,8 @@ def rebuild(conn: Connection) -> None:
     conn.execute(insert(FigureMonth).from_select(FIGURE_COLS, figure_rows(conn, None)))
     conn.execute(delete(FigureYear))
     conn.execute(insert(FigureYear).from_select(YEAR_COLS, year_rows(conn, None)))
+    if has_table(conn, "placeyear"):
+        conn.execute(delete(PlaceYear))
+        conn.execute(insert(PlaceYear).from_select(PLACE_YEAR_COLS, place_year_rows(None)))
     active_counts.rebuild(conn)
     team_spans.rebuild(conn)

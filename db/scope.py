@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, false, select, true
 
 from db.models import (
     Brand,
@@ -22,6 +22,7 @@ from db.models import (
     Compound,
     Organization,
     OrgGrade,
+    PlaceYear,
     ReportedIndicator,
     ServiceSpace,
     Street,
@@ -133,6 +134,11 @@ def _brands(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
     return _by_columns(scope, model)
 
 
+def _places(scope: Scope, model: Any) -> list[ColumnElement[bool]]:
+    # Sums over every organisation of a place: no organisation's own share can be read from them.
+    return [false()] if scope.organization_id is not None else _match(scope, model.street_id, model.community_id)
+
+
 _RULES: dict[Any, Callable[[Scope, Any], list[ColumnElement[bool]]]] = {
     Organization: _organizations,
     OrgGrade: _org_grades,
@@ -145,6 +151,7 @@ _RULES: dict[Any, Callable[[Scope, Any], list[ColumnElement[bool]]]] = {
     CharityResource: _charity_library,
     CharityNeed: _charity_library,
     Brand: _brands,
+    PlaceYear: _places,
 }
 
 

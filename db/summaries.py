@@ -199,7 +199,7 @@ def _before_commit(session: Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()  # pending ORM rows are noted (before_flush) and counted before the recompute
     if session.info.get(_REBUILD) or session.info.get(_KEYS):
-        tables = tables_present(session.connection(), ("figuremonth", "activecount", "teamspan"))
+        tables = tables_present(session.connection(), ("figuremonth", "activecount", "teamspan", "placeyear"))
         if "figuremonth" not in tables:  # not yet migrated to 0009 (see ``kept_at_commit``)
             return _after_rollback(session)
         if session.info.pop(_REBUILD, False):

@@ -223,7 +223,7 @@ TABLE_LABELS = {
     "volunteerteam": "志愿服务队", "teammember": "队伍成员", "socialworker": "社会工作者", "project": "项目",
     "projecttarget": "项目目标", "activity": "活动", "servicerecord": "服务记录", "volunteertotal": "志愿时长合计",
     "volunteermonth": "志愿服务月汇总", "volunteerspan": "志愿服务年季汇总", "figuremonth": "指标月汇总",
-    "activecount": "活跃志愿者计数", "figureyear": "指标年汇总",
+    "activecount": "活跃志愿者计数", "figureyear": "指标年汇总", "placeyear": "地区指标年汇总",
     "training": "培训", "mediationcase": "调解案件", "charityresource": "慈善资源", "charityneed": "需求",
     "charitymatch": "资源对接", "donation": "捐赠", "reportedindicator": "报道指标", "staraward": "星级认定",
     "backup": "备份",

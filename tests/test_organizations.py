@@ -332,6 +332,39 @@ def test_mediation_by_team_type_and_month_adds_up_and_shows_a_dash_without_concl
     assert list(tables["month"]["group"]) == ["2025-03", "2025-04", "2025-05"]
 
 
+def test_figures_counted_together_equal_each_counted_alone(engine):
+    """``figures.grouped_together``: the dispute figures (each record set narrows 受理纠纷's) per handler, type and
+    month in one statement each, equal to each figure grouped alone; figures whose record sets do not narrow one
+    another (活动场次 and 受理纠纷) fall back to one read each and still agree."""
+    from sqlalchemy import event
+
+    with session_scope(engine, write=True) as s:
+        street = make_street(s)
+        village = make_community(s, street, "合村")
+        for i, (outcome, kind) in enumerate((("化解成功", "邻里"), ("未化解", "物业"), ("处理中", "邻里"),
+                                             ("化解成功", "家庭"))):
+            make_case(s, village, D(2019, 2 + i, 3), outcome, kind)
+    period, keys = Period(D(2019, 1, 1), D(2019, 12, 31)), ("disputes", "disputes_resolved", "disputes_concluded")
+    statements = []
+    listen = lambda *a: statements.append(a[2]) if a[2].lstrip().startswith("SELECT") else None  # noqa: E731
+    for by in ("type", lambda sub: (figures.month_of(s, sub.c.received_on), [])):
+        with session_scope(engine) as s:
+            event.listen(engine, "before_cursor_execute", listen)
+            try:
+                together = figures.grouped_together(s, keys, ALL, period, by, label="group")
+            finally:
+                event.remove(engine, "before_cursor_execute", listen)
+            alone = [figures.grouped(s, k, ALL, period, by, label="group").set_index("group")[k] for k in keys]
+        assert len(statements) == 1 and "CASE WHEN" in statements[0]
+        statements.clear()
+        expected = pd.concat(alone, axis=1).fillna(0).astype(int)
+        assert together.set_index("group").sort_index().equals(expected.sort_index())
+    assert together.set_index("group").loc["2019-03"].tolist() == [1, 0, 1]
+    with session_scope(engine) as s:
+        mixed = figures.grouped_together(s, ("disputes", "activities"), ALL, period, "community_id")
+    assert mixed.set_index("community_id").loc[village.id, "disputes"] == 4
+
+
 def test_success_rate_with_zero_cases_is_none_and_shows_a_dash(engine):
     with session_scope(engine) as s:
         rate = figures.value(s, "dispute_success_rate", ALL, Period(D(2025, 1, 1), D(2025, 12, 31)))

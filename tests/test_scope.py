@@ -25,6 +25,7 @@ from db.models import (
     MediationCase,
     Organization,
     OrgGrade,
+    PlaceYear,
     Project,
     ReportedIndicator,
     ServiceRecord,
@@ -149,6 +150,9 @@ def build(engine) -> World:
                                             ("br_s2", "s2", None, None), ("br_o3", "s2", "b1", "o3")):
             add(Brand, tag, name=tag, street_id=ids.get(street or ""), community_id=ids.get(community or ""),
                 organization_id=ids.get(org or ""))
+        for tag, street, community in (("py_s1", "s1", None), ("py_a1", "s1", "a1"), ("py_s2", "s2", None),
+                                       ("py_b1", "s2", "b1")):  # 2001: a year no record of this world is in
+            add(PlaceYear, tag, year=date(2001, 1, 1), street_id=ids[street], community_id=ids.get(community or ""))
         rows.update(_default_rows(s, ids))
     return World(ids, rows)
 
@@ -205,6 +209,10 @@ EXPECTED: dict[Any, dict[str, set[str]]] = {
     Brand: {"all": {"br_s1", "br_a1", "br_o1", "br_o1s", "br_s2", "br_o3"}, "s1": {"br_s1", "br_a1", "br_o1s"},
             "s2": {"br_s2", "br_o3"}, "a1": {"br_a1"}, "a2": {"br_o1s"}, "b1": {"br_o3"}, "o1": {"br_o1", "br_o1s"},
             "o2": set(), "o3": {"br_o3"}, "s1+o1": {"br_o1", "br_o1s"}, "a2+o1": {"br_o1", "br_o1s"}},
+    # A place's sums over every organisation: by street and community; an organisation scope sees none of them.
+    PlaceYear: {"all": {"py_s1", "py_a1", "py_s2", "py_b1"}, "s1": {"py_s1", "py_a1"}, "s2": {"py_s2", "py_b1"},
+                "a1": {"py_a1"}, "a2": set(), "b1": {"py_b1"}, "o1": set(), "o2": set(), "o3": set(), "s1+o1": set(),
+                "a2+o1": set()},
 }
 EXPECTED[CharityNeed] = EXPECTED[CharityResource]
 EXPECTED[Compound] = EXPECTED[ServiceSpace] = EXPECTED[Community]  # they hang off a community

@@ -31,6 +31,7 @@ from db.models import (
     Donation,
     FigureMonth,
     FigureYear,
+    PlaceYear,
     ServiceRecord,
     Street,
     TeamMember,
@@ -211,7 +212,14 @@ def assert_summaries_exact(engine) -> tuple[dict, dict]:
                 years[(date(m.year, 1, 1), *place)][i] += x
         kept_years = {(r.year, r.street_id, r.community_id, r.organization_id, r.project_id):
                       tuple(_r(getattr(r, c)) for c in SUM_COLS) for r in s.execute(select(FigureYear)).scalars()}
+        kept_places = {(r.year, r.street_id, r.community_id): tuple(_r(getattr(r, c)) for c in SUM_COLS)
+                       for r in s.execute(select(PlaceYear)).scalars()}
     assert kept_years == {k: tuple(_r(x) for x in v) for k, v in years.items()}
+    places: dict = defaultdict(lambda: [0] * 15)  # each place's year is the sum of its cells' years
+    for (y, street, community, _org, _project), values in years.items():
+        for i, x in enumerate(values):
+            places[(y, street, community)][i] += x
+    assert kept_places == {k: tuple(_r(x) for x in v) for k, v in places.items()}
     return expected
 
 

@@ -11,6 +11,7 @@ from db.figures.reads import (
     Change,
     changes,
     grouped,
+    grouped_together,
     month_of,
     monthly,
     record_set,
@@ -37,5 +38,5 @@ from db.figures.registry import (
 )
 
 __all__ = ["CORE_TILES", "FIGURES", "FLOW_FIGURES", "PROJECT_METRICS", "RATES", "Change", "Kpi", "Rate", "changes",
-           "figure", "format_rate", "grouped", "help_text", "is_known", "is_rate", "label", "month_of", "monthly", "record_set",
+           "figure", "format_rate", "grouped", "grouped_together", "help_text", "is_known", "is_rate", "label", "month_of", "monthly", "record_set",
            "records", "tile_label", "unit", "value", "values"]

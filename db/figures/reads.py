@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, distinct, func, literal, select
+from sqlalchemy import Select, and_, case, distinct, func, literal, select
 from sqlmodel import Session
 
 from db.figures import summaries
@@ -205,6 +205,39 @@ def grouped(session: Session, key: str, scope: Scope, period: Period, by: GroupB
         query = query.outerjoin(target, on)
     rows = session.execute(query.group_by(group)).all()
     return pd.DataFrame(rows, columns=[name, key])
+
+
+def _narrowed(base: Select, other: Select) -> Any | None:
+    """The WHERE that ``other`` adds to ``base`` when it selects the same columns from the same rows with all of
+    ``base``'s criteria first (a record set that narrows another, as 化解成功 narrows 受理纠纷), else None."""
+    mine, theirs = base._where_criteria, other._where_criteria
+    same = (len(theirs) > len(mine) and [str(c) for c in base.selected_columns] == [str(c) for c in other.selected_columns]
+            and [str(f) for f in base.get_final_froms()] == [str(f) for f in other.get_final_froms()]
+            and all(a.compare(b) for a, b in zip(mine, theirs, strict=False)))
+    return and_(*theirs[len(mine):]) if same else None
+
+
+def grouped_together(session: Session, keys: Sequence[str], scope: Scope, period: Period, by: GroupBy, *,
+                     label: str | None = None, project_id: int | None = None) -> pd.DataFrame:
+    """Several counted figures per group (columns ``label``, *keys), as ``grouped`` gives each: where every later
+    record set narrows the first (``_narrowed``), in one pass over the first's rows, each later figure counting the
+    rows its own criteria keep; else one ``grouped`` each."""
+    sets = [record_set(k, scope, period, project_id) for k in keys]
+    extra = [_narrowed(sets[0], s) for s in sets[1:]]
+    counted = all(FIGURES[k].measure is None and FIGURES[k].distinct_on is None for k in keys)
+    name = label or (by if isinstance(by, str) else "group")
+    if not counted or any(e is None for e in extra) or (isinstance(by, str) and by in PLACE):
+        frames = [grouped(session, k, scope, period, by, label=label, project_id=project_id).set_index(name)
+                  for k in keys]
+        return pd.concat(frames, axis=1).fillna(0).reset_index()
+    sub = sets[0].add_columns(*(case((e, 1), else_=0).label(f"_k{i}") for i, e in enumerate(extra))).subquery()
+    group, joins = (sub.c[by], []) if isinstance(by, str) else by(sub)
+    query = select(group.label(name), func.count().label(keys[0]),
+                   *(func.sum(sub.c[f"_k{i}"]).label(k) for i, k in enumerate(keys[1:]))).select_from(sub)
+    for target, on in joins:
+        query = query.outerjoin(target, on)
+    rows = session.execute(query.group_by(group)).all()
+    return pd.DataFrame(rows, columns=[name, *keys]).astype(dict.fromkeys(keys, int))
 
 
 @dataclass(frozen=True)
