@@ -581,6 +581,7 @@ class Donation(SQLModel, table=True):
         Index("ix_donation_community_date", "community_id", "donated_on"),
         Index("ix_donation_org_date", "organization_id", "donated_on"),
         Index("ix_donation_project_date", "project_id", "donated_on"),
+        Index("ix_donation_date", "donated_on"),
     )
 
 

@@ -711,3 +711,29 @@ def test_a_community_only_in_the_months_taken_off_is_left_out(eng, w):
         with session_scope(eng, write=True) as s:
             s.execute(delete(Donation).where(Donation.id.in_(ids)))
     assert_summaries_exact(eng)
+
+
+def test_the_month_to_date_is_its_row_only_when_nothing_is_dated_after(eng, w):
+    """``summaries.split`` with a session: a month held from its first day to a day in it is read whole from the
+    summaries when no record, activity or donation is dated after that day in the month, and from the raw rows
+    when one is; the figure is the same days' either way (2012: a year no other test writes)."""
+    period = Period(date(2012, 5, 1), date(2012, 5, 10))
+    with session_scope(eng, write=True) as s:
+        ids = [s.execute(insert(Donation).values(street_id=w.street1, community_id=w.community_a, donor_name="存档",
+                                                 donor_type="企业", amount_yuan=x, donated_on=d).returning(Donation.id))
+               .scalar_one() for d, x in ((date(2012, 5, 3), 12.5), (date(2012, 5, 25), 40.0))]
+    try:
+        with session_scope(eng) as s:
+            assert summaries.split(period, s).whole is None  # the donation of the 25th: raw rows
+            assert summaries.split(period, s, figures=False).whole == (date(2012, 5, 1), date(2012, 6, 1))
+            assert figures.value(s, "money", Scope(street_id=w.street1), period) == 12.5
+        with session_scope(eng, write=True) as s:
+            s.execute(delete(Donation).where(Donation.id == ids[1]))
+        with session_scope(eng) as s:
+            parts = summaries.split(period, s)
+            assert parts.whole == (date(2012, 5, 1), date(2012, 6, 1)) and parts.partial == ()
+            assert figures.value(s, "money", Scope(street_id=w.street1), period) == 12.5
+            assert summaries.split(period).partial == (period,)  # without a session: as before
+    finally:
+        with session_scope(eng, write=True) as s:
+            s.execute(delete(Donation).where(Donation.id.in_(ids)))

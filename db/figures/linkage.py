@@ -52,7 +52,7 @@ def _activity_counts(session: Session, scope: Scope, period: Period, by: list[An
     """Activities counted per group: ``sums`` (activities, or a count of activities whose flag of that name is
     set) per ``by`` (community_id, and/or the project's area) — whole months from the summaries, the partial
     months at the ends of the period from the activities themselves (db.figures.summaries)."""
-    parts, frames = summaries.split(period), []
+    parts, frames = summaries.split(period, session), []
 
     def read(source: Any, count: Callable[[Any, str], Any], where: list[Any], sign: int = 1) -> None:
         keys = [source.c[b] if b != "area" else Project.area for b in by]

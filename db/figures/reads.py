@@ -90,7 +90,7 @@ def _by_group(session: Session, key: str, scope: Scope, period: Period, project_
     months at the ends from the raw rows; active volunteers (a distinct count) from the per-span counts where they
     answer exactly, else from the volunteer months (db.figures.summaries); anything else from its record set."""
     if key in summaries.SUMMED and by in (None, "month", *PLACE):
-        parts = summaries.split(period)
+        parts = summaries.split(period, session)
         out = summaries.summed_whole(session, key, scope, parts.whole, project_id, by) if parts.whole else {}
         for days in parts.partial:
             for group, v in _raw_by_group(session, key, scope, days, project_id, by).items():

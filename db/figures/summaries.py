@@ -7,7 +7,7 @@ full recomputation; tests/test_kpi.py and tests/test_volunteers.py check the fig
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    or_,
     select,
     union_all,
 )
@@ -28,6 +29,8 @@ from db import team_spans
 from db.active_counts import COUNT_COLS, EVERY_PROJECT, count_rows
 from db.models import (
     ActiveCount,
+    Activity,
+    Donation,
     FigureMonth,
     FigureYear,
     PlaceYear,
@@ -51,18 +54,42 @@ class Split:
     partial: tuple[Period, ...]
 
 
-def split(period: Period) -> Split:
-    """``period`` as its whole months and the days before the first and after the last of them."""
+def split(period: Period, session: Session | None = None, figures: bool = True) -> Split:
+    """``period`` as its whole months and the days before the first and after the last of them. With ``session``,
+    a last month that the period holds from its first day is whole when nothing of it is dated after the period's
+    end (``_nothing_after``: the month's summary row then holds exactly those days — 本月, 本年 and 累计 to
+    today, as nothing is dated after today). ``figures``: the rows behind ``FigureMonth`` (service records,
+    activities, donations), else those behind ``VolunteerMonth`` and the active counts (service records)."""
     first = period.start if period.start.day == 1 else next_month(period.start)
     after = month_start(period.end + timedelta(days=1))  # the month after the last whole one
+    head = period.start < first
+    if session is not None and first <= after <= period.end \
+            and _nothing_after(session, period.end, next_month(after), figures):
+        after = next_month(after)  # the month to date is the month's row
     if first >= after:
         return Split(None, (period,))
     partial = []
-    if period.start < first:
+    if head:
         partial.append(Period(period.start, first - timedelta(days=1)))
     if after <= period.end:
         partial.append(Period(after, period.end))
     return Split((first, after), tuple(partial))
+
+
+def _nothing_after(session: Session, end: date, before: date, figures: bool) -> bool:
+    """True if no row behind the summaries is dated after ``end`` and before ``before`` (kept for the session
+    until it writes, with the sums)."""
+    memo = session.info.setdefault(_MEMO, {})
+    key = ("nothing after", end, before, figures)
+    if key not in memo:
+        sr = ServiceRecord
+        later = [select(sr.id).where(sr.service_date > end, sr.service_date < before, sr.status == "approved")]
+        if figures:
+            t0, t1 = datetime.combine(end + timedelta(days=1), time()), datetime.combine(before, time())
+            later += [select(Activity.id).where(Activity.starts_at >= t0, Activity.starts_at < t1),
+                      select(Donation.id).where(Donation.donated_on > end, Donation.donated_on < before)]
+        memo[key] = not session.execute(select(or_(*(q.exists() for q in later)))).scalar()
+    return memo[key]
 
 
 def in_months(model: type[VolunteerMonth] | type[FigureMonth], whole: tuple[date, date]) -> list[ColumnElement[bool]]:
@@ -222,7 +249,7 @@ def counted(session: Session, scope: Scope, period: Period, project_id: int | No
     if by == "month":
         if _late_registrants(session, period.end):
             return None
-        parts = split(period)
+        parts = split(period, session, figures=False)
         out: dict[Any, int] = {}
         if parts.whole is not None:
             rows = session.execute(select(ac.start, func.sum(ac.volunteers)).where(
@@ -286,7 +313,7 @@ def active_rows(session: Session, scope: Scope, period: Period, project_id: int 
     ``registered_by``) with an approved record in it (db.figures.records.active_record_rows) — from VolunteerMonth
     for the whole months and the raw records for the partial ones; count them distinct. ``by``: None, 'month', a
     place or 'project_id'."""
-    parts = split(period)
+    parts = split(period, session, figures=False)
     selects = []
     vm, sr = VolunteerMonth, ServiceRecord
 

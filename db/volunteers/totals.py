@@ -110,7 +110,7 @@ def board_sums(session: Session, f: Any, raw_clauses: Callable[[Any], list], key
         return (select(key, func.round(cast(func.sum(ServiceRecord.hours), Numeric(14, 2)), 2).label("hours"),
                        func.count(distinct(ServiceRecord.activity_id)).label("activities"))
                 .where(*raw_clauses(f), ServiceRecord.volunteer_id.in_(candidates)).group_by(key).subquery())
-    parts = split(f.period)
+    parts = split(f.period, session, figures=False)
     sums = []
     if parts.whole is not None:
         vm = VolunteerMonth
@@ -141,7 +141,7 @@ def board_figures(session: Session, f: Any, raw_clauses: Callable[[Any], list]) 
     board (the summaries hold neither)."""
     if f.team_id is not None or f.credit_only:
         return None
-    parts = split(f.period)
+    parts = split(f.period, session)
     hours, records, activities = 0.0, 0, 0
     if parts.whole is not None:
         for model, when, sign in sources(session, parts.whole):
