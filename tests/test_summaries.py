@@ -737,3 +737,36 @@ def test_the_month_to_date_is_its_row_only_when_nothing_is_dated_after(eng, w):
     finally:
         with session_scope(eng, write=True) as s:
             s.execute(delete(Donation).where(Donation.id.in_(ids)))
+
+
+def test_a_partial_month_is_its_row_less_the_fewer_days_outside(eng, w):
+    """``split(subtract=True)``: a partial month with fewer days outside the period than inside it is its month's
+    row less the raw rows of those days — at either end of the period; the sums are the period's own (no residue of
+    cents, no community listed for rows only in the days taken off). 2011: a year no other test writes."""
+    rows = [(w.community_a, date(2011, 6, 3), 7.7), (w.community_a, date(2011, 6, 6), 10.1),
+            (w.community_a, date(2011, 6, 28), 0.2), (w.community_b, date(2011, 6, 29), 5.0)]
+    with session_scope(eng, write=True) as s:
+        ids = [s.execute(insert(Donation).values(street_id=w.street1, community_id=c, donor_name="存档", donor_type="企业",
+                                                 amount_yuan=x, donated_on=d).returning(Donation.id)).scalar_one()
+               for c, d, x in rows]
+    street = Scope(street_id=w.street1)
+    try:
+        with session_scope(eng) as s:
+            tail = Period(date(2011, 6, 1), date(2011, 6, 25))
+            parts = summaries.split(tail, s, subtract=True)
+            assert parts.whole == (date(2011, 6, 1), date(2011, 7, 1)) and parts.partial == ()
+            assert parts.less == (Period(date(2011, 6, 26), date(2011, 6, 30)),)
+            assert figures.value(s, "money", street, tail) == 17.8
+            by_place = figures.grouped(s, "money", street, tail, "community_id")
+            assert dict(zip(by_place["community_id"], by_place["money"], strict=True)) == {w.community_a: 17.8}
+            head = Period(date(2011, 6, 5), date(2011, 7, 31))
+            parts = summaries.split(head, s, subtract=True)
+            assert parts.whole == (date(2011, 6, 1), date(2011, 8, 1))
+            assert parts.less == (Period(date(2011, 6, 1), date(2011, 6, 4)),)
+            assert figures.value(s, "money", street, head) == 15.3
+            short = Period(date(2011, 6, 1), date(2011, 6, 10))  # 20 days outside, 10 inside: the raw rows
+            assert summaries.split(short, s, subtract=True).partial == (short,)
+            assert figures.value(s, "money", street, short) == 17.8
+    finally:
+        with session_scope(eng, write=True) as s:
+            s.execute(delete(Donation).where(Donation.id.in_(ids)))

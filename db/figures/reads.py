@@ -90,11 +90,13 @@ def _by_group(session: Session, key: str, scope: Scope, period: Period, project_
     months at the ends from the raw rows; active volunteers (a distinct count) from the per-span counts where they
     answer exactly, else from the volunteer months (db.figures.summaries); anything else from its record set."""
     if key in summaries.SUMMED and by in (None, "month", *PLACE):
-        parts = summaries.split(period, session)
+        parts = summaries.split(period, session, subtract=True)
         out = summaries.summed_whole(session, key, scope, parts.whole, project_id, by) if parts.whole else {}
-        for days in parts.partial:
+        for days, sign in [(d, 1) for d in parts.partial] + [(d, -1) for d in parts.less]:
             for group, v in _raw_by_group(session, key, scope, days, project_id, by).items():
-                out[group] = out.get(group, 0) + v
+                out[group] = out.get(group, 0) + sign * v
+        if parts.less:  # no residue of the days taken off, no group left at 0 (summaries.settled)
+            out = {g: v for g, v in ((g, round(v, 6) + 0.0 if isinstance(v, float) else v) for g, v in out.items()) if v}
         return out
     if key == "active_volunteers" and by in (None, "month", *PLACE):
         got = summaries.counted(session, scope, period, project_id, by)

@@ -52,20 +52,32 @@ class Split:
 
     whole: tuple[date, date] | None
     partial: tuple[Period, ...]
+    less: tuple[Period, ...] = ()  # days inside the whole months that are not in the period (see ``split``)
 
 
-def split(period: Period, session: Session | None = None, figures: bool = True) -> Split:
+def split(period: Period, session: Session | None = None, figures: bool = True, subtract: bool = False) -> Split:
     """``period`` as its whole months and the days before the first and after the last of them. With ``session``,
     a last month that the period holds from its first day is whole when nothing of it is dated after the period's
     end (``_nothing_after``: the month's summary row then holds exactly those days — 本月, 本年 and 累计 to
     today, as nothing is dated after today). ``figures``: the rows behind ``FigureMonth`` (service records,
-    activities, donations), else those behind ``VolunteerMonth`` and the active counts (service records)."""
+    activities, donations), else those behind ``VolunteerMonth`` and the active counts (service records).
+    ``subtract`` (sums only): a partial month with fewer days outside the period than inside it is whole, and its
+    days outside the period are in ``less``, to be taken off (the same days of last year on the 20th: the month's
+    row less 10 days of raw rows, not 20 days of them)."""
     first = period.start if period.start.day == 1 else next_month(period.start)
     after = month_start(period.end + timedelta(days=1))  # the month after the last whole one
     head = period.start < first
     if session is not None and first <= after <= period.end \
             and _nothing_after(session, period.end, next_month(after), figures):
         after = next_month(after)  # the month to date is the month's row
+    less: list[Period] = []
+    if subtract:  # a partial month longer than the rest of its month: the month's row less the rest
+        if head and period.end >= first and (period.start - month_start(period.start)).days < (first - period.start).days:
+            less.append(Period(month_start(period.start), period.start - timedelta(days=1)))
+            first, head = month_start(period.start), False
+        if first <= after <= period.end and (next_month(after) - period.end).days - 1 < (period.end - after).days + 1:
+            less.append(Period(period.end + timedelta(days=1), next_month(after) - timedelta(days=1)))
+            after = next_month(after)
     if first >= after:
         return Split(None, (period,))
     partial = []
@@ -73,7 +85,7 @@ def split(period: Period, session: Session | None = None, figures: bool = True) 
         partial.append(Period(period.start, first - timedelta(days=1)))
     if after <= period.end:
         partial.append(Period(after, period.end))
-    return Split((first, after), tuple(partial))
+    return Split((first, after), tuple(partial), tuple(less))
 
 
 def _nothing_after(session: Session, end: date, before: date, figures: bool) -> bool:
