@@ -39,6 +39,9 @@ settings apply (e.g. ``CACHE_TTL_SECONDS=3600 python -m bench.scale ...`` for th
    sampled every 0.2 s) is printed idle after the warm-up, at its peaks during the logins (Argon2 hashes take
    64 MiB each) and during the reruns, and at the end; it includes SQLite's page caches, not PostgreSQL's processes.
 
+``--today YYYY-MM-DD`` pins the app's day in this process (with ``--skip-sessions``): the partial months that pages
+read from the raw rows depend on the day of the month, so compare runs on the same day, and try a late one.
+
 With ``--url postgresql+psycopg://.../NAME`` the big database NAME and the small one NAME_small are created on
 that server and dropped at the end (also after a failure) unless ``--keep``. The summary's title names the backend.
 
@@ -68,8 +71,8 @@ import urllib.request
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from datetime import time as dtime
-from datetime import timedelta
 from pathlib import Path
 
 from bench import scale_data
@@ -973,6 +976,16 @@ def run(args: argparse.Namespace, workdir: Path, big_url: str, small_url: str) -
     print(f"backend {backend}; big scale {big_counts}; at {scale_data.now_str()}")
 
 
+def _pin_today(day: date) -> None:
+    """The app's today (db.clock) is ``day`` in this process, at 10:00: the partial months a page reads from the raw
+    rows depend on the day of the month (on the 1st none but that day, on the 28th almost a month), so a run on
+    one day says little about another; the generated history ends on ``day``."""
+    from db import clock
+
+    clock.today = lambda: day
+    clock.now = lambda: datetime.combine(day, dtime(10, 0))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="", help="big database: default a fresh SQLite file in a temp dir; or a "
@@ -991,6 +1004,8 @@ def main() -> None:
     parser.add_argument("--skip-board", action="store_true", help="skip the leaderboard vs DuckDB comparison")
     parser.add_argument("--writes", type=int, default=100, help="activities to enter (0: skip)")
     parser.add_argument("--skip-sessions", action="store_true")
+    parser.add_argument("--today", default="", help="YYYY-MM-DD: the app's day in this process (generation, "
+                        "renders, boards, writes; not the sessions' server, so with --skip-sessions only)")
     parser.add_argument("--skip-renders", action="store_true")
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--reruns", type=int, default=10, help="reruns per session")
@@ -1004,6 +1019,10 @@ def main() -> None:
                         help="logins in flight at once (0: no limit; > 5 may lock the shared account)")
     args = parser.parse_args()
 
+    if args.today:
+        if not args.skip_sessions:
+            parser.error("--today pins the day in this process only: add --skip-sessions")
+        _pin_today(date.fromisoformat(args.today))
     os.environ.setdefault("WUSHE_DEBUG_ERRORS", "1")  # AppTest sees exceptions; a user would see a message
     workdir = Path(tempfile.mkdtemp(prefix="bench_scale_"))
     print(f"scale benchmark {scale_data.now_str()}  records {args.records:,} (small {args.small_records:,})  "
