@@ -597,7 +597,9 @@ def test_active_counts_answer_only_where_they_are_exact(eng, w):
         # first served after the day (most of the year).
         to_may, to_sept = Period(date(2019, 1, 1), date(2019, 5, 31)), Period(date(2019, 1, 1), date(2019, 9, 30))
         assert summaries.exact_span(s, to_may) is None and summaries.exact_span(s, to_sept) is None
-        for period in (april, quarter, to_june, year, to_may, to_sept):
+        to_april = Period(date(2019, 1, 1), date(2019, 4, 30))  # 晚登记 served in it, registered after it
+        assert reads._by_group(s, "active_volunteers", ALL, to_april, None, None) == {None: 1}  # early[0]
+        for period in (april, quarter, to_june, year, to_may, to_sept, to_april):
             for scope in (ALL, Scope(street_id=w.street1), Scope(community_id=w.community_b)):
                 for by in (None, "community_id", "project_id", "month"):
                     _same(s, "active_volunteers", scope, period, by)

@@ -303,20 +303,28 @@ def _from_first_days(session: Session, scope: Scope, period: Period, by: str | N
     vs, v = VolunteerSpan, Volunteer
     group = literal(None) if by is None else v.__table__.c[by]
 
-    def volunteers(*where: Any) -> dict[Any, int]:
+    def volunteers(first: Any, registered: bool) -> dict[Any, int]:
+        span = [vs.kind == kind, vs.start == period.start, first]
+        if scope.is_all and by is None:  # the span's index alone, less those registered after the period (few)
+            def count(*where: Any) -> int:
+                return session.execute(select(func.count()).select_from(vs).where(*span, *where)).scalar_one()
+            late = vs.volunteer_id.in_(select(v.id).where(v.registered_on > period.end))
+            n = count() - (count(late) if registered else 0)
+            return {None: n} if n else {}
+        where = [v.registered_on <= period.end] if registered else []
         return {g: int(n) for g, n in session.execute(
             select(group, func.count()).select_from(vs).join(v, v.id == vs.volunteer_id)
-            .where(vs.kind == kind, vs.start == period.start, *where, *scope.where(v)).group_by(group))}
+            .where(*span, *where, *scope.where(v)).group_by(group))}
 
     # Most of the span: everyone who served in it (ActiveCount) less those who first served after the period —
     # the fewer rows — unless someone registered after the period served in it (the counts hold them too).
     if 2 * (period.end - period.start).days > (span_end(period.start, kind) - period.start).days and \
             not _late_registrants(session, period.end):
-        later = volunteers(vs.first_day > period.end)
+        later = volunteers(vs.first_day > period.end, registered=False)
         served = span_counts(session, (kind, period.start), [ActiveCount.project_id == EVERY_PROJECT,
                                                                *scope.where(ActiveCount)], by)
         return {g: n - later.get(g, 0) for g, n in served.items() if n - later.get(g, 0)}
-    return volunteers(vs.first_day <= period.end, v.registered_on <= period.end)
+    return volunteers(vs.first_day <= period.end, registered=True)
 
 
 def active_rows(session: Session, scope: Scope, period: Period, project_id: int | None, by: str | None,
