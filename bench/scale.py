@@ -447,6 +447,7 @@ def write_benchmark(url: str, n: int) -> tuple[float, float, float]:
     from db.models import Activity, Volunteer
 
     engine = make_engine(url)
+    _like_a_started_server()  # the comparison with DuckDB before it left this process a large heap
     user = None
     from db.auth import load_user
     from db.models import AppUser
