@@ -766,6 +766,10 @@ def test_a_partial_month_is_its_row_less_the_fewer_days_outside(eng, w):
             assert parts.whole == (date(2011, 6, 1), date(2011, 8, 1))
             assert parts.less == (Period(date(2011, 6, 1), date(2011, 6, 4)),)
             assert figures.value(s, "money", street, head) == 15.3
+            to_the_end = Period(date(2011, 6, 5), date(2011, 6, 30))  # no whole month: June less its first days
+            assert summaries.split(to_the_end, s, subtract=True) == summaries.Split(
+                (date(2011, 6, 1), date(2011, 7, 1)), (), (Period(date(2011, 6, 1), date(2011, 6, 4)),))
+            assert figures.value(s, "money", street, to_the_end) == 15.3
             short = Period(date(2011, 6, 1), date(2011, 6, 10))  # 20 days outside, 10 inside: the raw rows
             assert summaries.split(short, s, subtract=True).partial == (short,)
             assert figures.value(s, "money", street, short) == 17.8

@@ -91,7 +91,7 @@ def area_matrix(session: Session, scope: Scope, period: Period) -> pd.DataFrame:
     Activities without a project count under 未归属项目; activities of organisations not tied to one community
     form the row 街道/机构层面."""
     df = _activity_counts(session, scope, period, ["community_id", "area"], ["activities"])
-    df["area"] = df["area"].fillna("未归属项目")
+    df["area"] = df["area"].astype(object).fillna("未归属项目")  # all None: a float column of NaN
     named = _with_names(session, df[df["community_id"].notna()], scope, keep_all=False)
     street_level = df[df["community_id"].isna()].assign(community_id=-1, community=STREET_LEVEL, street="")
     return pd.concat([named, street_level], ignore_index=True)

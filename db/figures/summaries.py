@@ -72,7 +72,8 @@ def split(period: Period, session: Session | None = None, figures: bool = True, 
         after = next_month(after)  # the month to date is the month's row
     less: list[Period] = []
     if subtract:  # a partial month longer than the rest of its month: the month's row less the rest
-        if head and period.end >= first and (period.start - month_start(period.start)).days < (first - period.start).days:
+        if head and period.end >= first - timedelta(days=1) \
+                and (period.start - month_start(period.start)).days < (first - period.start).days:
             less.append(Period(month_start(period.start), period.start - timedelta(days=1)))
             first, head = month_start(period.start), False
         if first <= after <= period.end and (next_month(after) - period.end).days - 1 < (period.end - after).days + 1:
