@@ -313,6 +313,10 @@ def _from_first_days(session: Session, scope: Scope, period: Period, by: str | N
             n = count() - (count(late) if registered else 0)
             return {None: n} if n else {}
         where = [v.registered_on <= period.end] if registered else []
+        if not scope.is_all:  # the scope's volunteers, each looked up by its span's key: fewer than the span's rows
+            served = select(vs.volunteer_id).where(vs.volunteer_id == v.id, *span).exists()
+            return {g: int(n) for g, n in session.execute(
+                select(group, func.count()).select_from(v).where(served, *where, *scope.where(v)).group_by(group))}
         return {g: int(n) for g, n in session.execute(
             select(group, func.count()).select_from(vs).join(v, v.id == vs.volunteer_id)
             .where(*span, *where, *scope.where(v)).group_by(group))}
