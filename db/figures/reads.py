@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, distinct, func, literal, select
+from sqlalchemy import Select, and_, case, distinct, event, func, literal, select, true
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from db.figures import summaries
@@ -84,6 +85,75 @@ def _raw_by_group(session: Session, key: str, scope: Scope, period: Period, proj
     return dict(session.execute(select(group, _aggregate(kpi, sub)).group_by(group)).all())
 
 
+_RAW = "raw_summed"  # session.info: {(scope, period, project, by): {group: {figure: value}}}, until it writes
+
+
+def _raw_summed(session: Session, key: str, scope: Scope, period: Period, project_id: int | None,
+                by: str | None) -> dict[Any, Any]:
+    """``_raw_by_group`` of a summed figure, every summed figure of the same record set read in the same pass and
+    kept for the session: hours, 信用 and 荣誉 hours from the records (the last two narrow the first), activities,
+    社工+志愿 and people served from the activities, money and goods each from theirs (a partial month of a
+    page's tiles: four statements, not eight). A flush, commit or rollback forgets them."""
+    memo = session.info.setdefault(_RAW, {})
+    found = memo.get((scope, period, project_id, by))
+    if found is None:
+        found = memo[(scope, period, project_id, by)] = {}
+        keys, done = sorted(summaries.SUMMED), set()
+        for first in keys:
+            if first in done:
+                continue
+            base = record_set(first, scope, period, project_id)
+            family = [(first, None)]
+            for other in keys:
+                if other not in done and other != first:
+                    sub_set = record_set(other, scope, period, project_id)
+                    extra = true() if _same_rows(base, sub_set) else _narrowed(base, sub_set)
+                    if extra is not None:
+                        family.append((other, extra))
+            done |= {k for k, _e in family}
+            for group, values in _read_family(session, base, family, by).items():
+                found.setdefault(group, {}).update(values)
+    return {g: values[key] for g, values in found.items() if key in values}
+
+
+@event.listens_for(OrmSession, "after_flush")
+@event.listens_for(OrmSession, "after_commit")
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_raw(session: OrmSession, *_args: Any) -> None:
+    session.info.pop(_RAW, None)
+
+
+def _same_rows(base: Select, other: Select) -> bool:
+    return [str(c) for c in base.selected_columns] == [str(c) for c in other.selected_columns] and \
+        [str(f) for f in base.get_final_froms()] == [str(f) for f in other.get_final_froms()] and \
+        len(base._where_criteria) == len(other._where_criteria) and \
+        all(a.compare(b) for a, b in zip(base._where_criteria, other._where_criteria, strict=True))
+
+
+def _read_family(session: Session, base: Select, family: list[tuple[str, Any]], by: str | None
+                 ) -> dict[Any, dict[str, Any]]:
+    """Each figure of ``family`` (key, its criteria beyond ``base``'s or None) aggregated over ``base``'s rows."""
+    marks = [(k, e) for k, e in family if e is not None]
+    sub = base.add_columns(*(case((e, 1), else_=0).label(f"_k{i}") for i, (_k, e) in enumerate(marks))).subquery()
+    index = {k: i for i, (k, _e) in enumerate(marks)}
+    columns = []
+    for k, e in family:
+        kpi, mark = FIGURES[k], (sub.c[f"_k{index[k]}"] if e is not None else None)
+        if kpi.measure:
+            value = sub.c[kpi.measure] if mark is None else case((mark == 1, sub.c[kpi.measure]), else_=0)
+            columns.append(func.coalesce(func.sum(value), literal(0)))
+        else:
+            columns.append(func.count() if mark is None else func.coalesce(func.sum(mark), literal(0)))
+    group = literal(None) if by is None else \
+        month_of(session, sub.c[_DATE_COLUMN[sub.c.keys()[0]]]) if by == "month" else sub.c[by]
+    query = select(group, *columns).select_from(sub)
+    rows = session.execute(query if by is None else query.group_by(group)).all()
+    if by is None and not rows:
+        rows = [(None, *[0] * len(family))]
+    return {g: {k: v for (k, _e), v in zip(family, values, strict=True) if by is None or v}
+            for g, *values in rows}
+
+
 def _by_group(session: Session, key: str, scope: Scope, period: Period, project_id: int | None,
               by: str | None) -> dict[Any, Any]:
     """{group: value} of a figure: whole months from the monthly summaries where the figure adds up, the partial
@@ -93,7 +163,7 @@ def _by_group(session: Session, key: str, scope: Scope, period: Period, project_
         parts = summaries.split(period, session, subtract=True)
         out = summaries.summed_whole(session, key, scope, parts.whole, project_id, by) if parts.whole else {}
         for days, sign in [(d, 1) for d in parts.partial] + [(d, -1) for d in parts.less]:
-            for group, v in _raw_by_group(session, key, scope, days, project_id, by).items():
+            for group, v in _raw_summed(session, key, scope, days, project_id, by).items():
                 out[group] = out.get(group, 0) + sign * v
         if parts.less:  # no residue of the days taken off, no group left at 0 (summaries.settled)
             out = {g: v for g, v in ((g, round(v, 6) + 0.0 if isinstance(v, float) else v) for g, v in out.items()) if v}
