@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, distinct, event, func, literal, select, true
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy import Select, and_, case, distinct, func, literal, select, true
 from sqlmodel import Session
 
 from db.figures import summaries
@@ -85,19 +84,16 @@ def _raw_by_group(session: Session, key: str, scope: Scope, period: Period, proj
     return dict(session.execute(select(group, _aggregate(kpi, sub)).group_by(group)).all())
 
 
-_RAW = "raw_summed"  # session.info: {(scope, period, project, by): {group: {figure: value}}}, until it writes
-
-
 def _raw_summed(session: Session, key: str, scope: Scope, period: Period, project_id: int | None,
                 by: str | None) -> dict[Any, Any]:
     """``_raw_by_group`` of a summed figure, every summed figure of the same record set read in the same pass and
     kept for the session: hours, 信用 and 荣誉 hours from the records (the last two narrow the first), activities,
     社工+志愿 and people served from the activities, money and goods each from theirs (a partial month of a
     page's tiles: four statements, not eight). A flush, commit or rollback forgets them."""
-    memo = session.info.setdefault(_RAW, {})
-    found = memo.get((scope, period, project_id, by))
+    memo = session.info.setdefault(summaries.MEMO, {})  # forgotten with the summed whole months
+    found = memo.get(("raw", scope, period, project_id, by))
     if found is None:
-        found = memo[(scope, period, project_id, by)] = {}
+        found = memo[("raw", scope, period, project_id, by)] = {}
         keys, done = sorted(summaries.SUMMED), set()
         for first in keys:
             if first in done:
@@ -114,13 +110,6 @@ def _raw_summed(session: Session, key: str, scope: Scope, period: Period, projec
             for group, values in _read_family(session, base, family, by).items():
                 found.setdefault(group, {}).update(values)
     return {g: values[key] for g, values in found.items() if key in values}
-
-
-@event.listens_for(OrmSession, "after_flush")
-@event.listens_for(OrmSession, "after_commit")
-@event.listens_for(OrmSession, "after_rollback")
-def _forget_raw(session: OrmSession, *_args: Any) -> None:
-    session.info.pop(_RAW, None)
 
 
 def _same_rows(base: Select, other: Select) -> bool:

@@ -92,7 +92,7 @@ def split(period: Period, session: Session | None = None, figures: bool = True, 
 def _nothing_after(session: Session, end: date, before: date, figures: bool) -> bool:
     """True if no row behind the summaries is dated after ``end`` and before ``before`` (kept for the session
     until it writes, with the sums)."""
-    memo = session.info.setdefault(_MEMO, {})
+    memo = session.info.setdefault(MEMO, {})
     key = ("nothing after", end, before, figures)
     if key not in memo:
         sr = ServiceRecord
@@ -153,7 +153,8 @@ def sources(session: Session, whole: tuple[date, date], year_index: bool = True,
 
 
 _SUMMED = sorted(SUMMED)
-_MEMO = "summed_whole"  # session.info: {(scope, whole, project, by): {group: {figure: value}}}, until it writes
+MEMO = "summed_whole"  # session.info: {(scope, whole, project, by): {group: {figure: value}}} and the other
+# reads kept for a session (raw partial periods, nothing-after checks), until it writes
 
 
 def summed_whole(session: Session, key: str, scope: Scope, whole: tuple[date, date], project_id: int | None,
@@ -162,7 +163,7 @@ def summed_whole(session: Session, key: str, scope: Scope, whole: tuple[date, da
     'month' as 'YYYY-MM' from ``FigureMonth``, or one total under None). Every summed figure of the same scope,
     months, project and grouping is read in the same pass and kept for the session (a page's tiles and tables ask
     for several: one read of the summary rows instead of one each); a flush, commit or rollback forgets them."""
-    memo = session.info.setdefault(_MEMO, {})
+    memo = session.info.setdefault(MEMO, {})
     found = memo.get((scope, whole, project_id, by))
     if found is None:
         found = memo[(scope, whole, project_id, by)] = _summed_all(session, scope, whole, project_id, by)
@@ -211,7 +212,7 @@ def settled(sums: dict[Any, dict[str, Any]]) -> dict[Any, dict[str, Any]]:
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
 def _forget_sums(session: Session, *_args: Any) -> None:
-    session.info.pop(_MEMO, None)
+    session.info.pop(MEMO, None)
 
 
 def exact_span(session: Session, period: Period, registered: bool = True) -> tuple[str, date] | None:
