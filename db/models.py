@@ -453,7 +453,7 @@ class FigureYear(FigureSums, table=True):
 
 class PlaceYear(PlaceSums, table=True):
     """``FigureYear`` summed over organisations and projects: what a place's tiles and place tables read for whole
-    years when no organisation or project is chosen (1,300 rows at 10M records against FigureYear's 99,000)."""
+    years when no organisation or project is chosen (1,200 rows at 10M records against FigureYear's 99,000)."""
 
     year: date  # its first day
 

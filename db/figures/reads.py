@@ -103,20 +103,13 @@ def _raw_summed(session: Session, key: str, scope: Scope, period: Period, projec
             for other in keys:
                 if other not in done and other != first:
                     sub_set = record_set(other, scope, period, project_id)
-                    extra = true() if _same_rows(base, sub_set) else _narrowed(base, sub_set)
+                    extra = _narrowed(base, sub_set)
                     if extra is not None:
                         family.append((other, extra))
             done |= {k for k, _e in family}
             for group, values in _read_family(session, base, family, by).items():
                 found.setdefault(group, {}).update(values)
     return {g: values[key] for g, values in found.items() if key in values}
-
-
-def _same_rows(base: Select, other: Select) -> bool:
-    return [str(c) for c in base.selected_columns] == [str(c) for c in other.selected_columns] and \
-        [str(f) for f in base.get_final_froms()] == [str(f) for f in other.get_final_froms()] and \
-        len(base._where_criteria) == len(other._where_criteria) and \
-        all(a.compare(b) for a, b in zip(base._where_criteria, other._where_criteria, strict=True))
 
 
 def _read_family(session: Session, base: Select, family: list[tuple[str, Any]], by: str | None
@@ -155,7 +148,7 @@ def _by_group(session: Session, key: str, scope: Scope, period: Period, project_
             for group, v in _raw_summed(session, key, scope, days, project_id, by).items():
                 out[group] = out.get(group, 0) + sign * v
         if parts.less:  # no residue of the days taken off, no group left at 0 (summaries.settled)
-            out = {g: v for g, v in ((g, round(v, 6) + 0.0 if isinstance(v, float) else v) for g, v in out.items()) if v}
+            out = {g: v for g, v in ((g, summaries.exact(v)) for g, v in out.items()) if v}
         return out
     if key == "active_volunteers" and by in (None, "month", *PLACE):
         got = summaries.counted(session, scope, period, project_id, by)
@@ -270,12 +263,15 @@ def grouped(session: Session, key: str, scope: Scope, period: Period, by: GroupB
 
 def _narrowed(base: Select, other: Select) -> Any | None:
     """The WHERE that ``other`` adds to ``base`` when it selects the same columns from the same rows with all of
-    ``base``'s criteria first (a record set that narrows another, as 化解成功 narrows 受理纠纷), else None."""
+    ``base``'s criteria first (a record set that narrows another, as 化解成功 narrows 受理纠纷; ``true()`` for the
+    same rows, as 服务人次 and 活动场次), else None."""
     mine, theirs = base._where_criteria, other._where_criteria
-    same = (len(theirs) > len(mine) and [str(c) for c in base.selected_columns] == [str(c) for c in other.selected_columns]
+    same = (len(theirs) >= len(mine) and [str(c) for c in base.selected_columns] == [str(c) for c in other.selected_columns]
             and [str(f) for f in base.get_final_froms()] == [str(f) for f in other.get_final_froms()]
             and all(a.compare(b) for a, b in zip(mine, theirs, strict=False)))
-    return and_(*theirs[len(mine):]) if same else None
+    if not same:
+        return None
+    return and_(*theirs[len(mine):]) if len(theirs) > len(mine) else true()
 
 
 def grouped_together(session: Session, keys: Sequence[str], scope: Scope, period: Period, by: GroupBy, *,

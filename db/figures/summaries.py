@@ -115,10 +115,6 @@ SUMMED = frozenset({"hours", "credit_hours", "honour_hours", "activities", "link
                     "money", "in_kind"})
 
 
-def _months(lo: date, hi: date) -> int:
-    return (hi.year - lo.year) * 12 + hi.month - lo.month
-
-
 def sources(session: Session, whole: tuple[date, date], year_index: bool = True, years_from: Any = FigureYear
             ) -> list[tuple[Any, list[ColumnElement[bool]], int]]:
     """Where the figures of the whole months [first, after) are summed: (model, WHERE, sign) triples whose signed
@@ -135,7 +131,7 @@ def sources(session: Session, whole: tuple[date, date], year_index: bool = True,
     for y in range(first.year, (after - timedelta(days=1)).year + 1):
         jan, next_jan = date(y, 1, 1), date(y + 1, 1, 1)
         lo, hi = max(first, jan), min(after, next_jan)
-        inside = _months(lo, hi)
+        inside = (hi.year - lo.year) * 12 + hi.month - lo.month
         if 2 * (12 - inside) >= inside:  # more than a third of the year outside: its months
             plus.append((lo, hi))
             continue
@@ -196,13 +192,17 @@ def _summed_all(session: Session, scope: Scope, whole: tuple[date, date], projec
     return out or ({None: dict.fromkeys(_SUMMED, 0)} if by is None else {})
 
 
+def exact(value: Any) -> Any:
+    """A sum that had rows taken off it: a float to 6 places (cents leave 1e-12), never -0.0; others as they are."""
+    return round(value, 6) + 0.0 if isinstance(value, float) else value
+
+
 def settled(sums: dict[Any, dict[str, Any]]) -> dict[Any, dict[str, Any]]:
-    """Sums that had months taken off a year's row: each decimal sum rounded to 6 places (a year less its months
-    leaves a residue of 1e-12 where the records have cents or tenths), and a group whose every sum came to 0 left
-    out (it had records only in the months taken off), as if its months had been added."""
+    """Sums that had months taken off a year's row, each ``exact``; a group whose every sum came to 0 left out (it
+    had records only in the months taken off), as if its months had been added."""
     out = {}
     for g, values in sums.items():
-        values = {k: round(v, 6) + 0.0 if isinstance(v, float) else v for k, v in values.items()}  # no -0.0
+        values = {k: exact(v) for k, v in values.items()}
         if any(values.values()):
             out[g] = values
     return out

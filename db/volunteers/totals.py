@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from db import team_spans
 from db.active_counts import EVERY_PROJECT
-from db.figures.summaries import exact_span, in_months, sources, span_counts, split
+from db.figures.summaries import exact, exact_span, in_months, sources, span_counts, split
 from db.models import (
     ActiveCount,
     ServiceRecord,
@@ -151,7 +151,7 @@ def board_figures(session: Session, f: Any, raw_clauses: Callable[[Any], list]) 
             h, r, a = session.execute(select(*(func.coalesce(func.sum(c), 0) for c in (
                 model.hours, model.records, model.served_activities))).where(*where)).one()
             hours, records, activities = hours + sign * h, records + sign * r, activities + sign * a
-        hours = round(hours, 6) + 0.0  # a year's row less its months: no residue (summaries.settled)
+        hours = exact(hours)  # a year's row less its months: no residue
     sr = ServiceRecord
     for days in parts.partial:
         h, r, a = session.execute(select(func.coalesce(func.sum(sr.hours), 0.0), func.count(),

@@ -3,7 +3,7 @@
 A place's tiles and place tables (总览, 大屏, 慈善资源, 社区画像 …) sum whole years when no organisation or project is
 chosen. ``figureyear`` keeps them per cell — place × organisation × project — and in the benchmark's district of 10M
 records a 累计 of every place read 99,000 of its rows (30–60 ms) for one total. ``placeyear`` holds the same sums per
-street, community and year (1,300 rows there), kept by every write in the same transaction (db/summaries.py). The
+street, community and year (1,200 rows there), kept by every write in the same transaction (db/summaries.py). The
 upgrade fills it from ``figureyear`` (plain SQL, so that a later change of the models cannot change what this
 revision does). And an index on the donations' date: a month to date is read from its summary row when nothing
 is dated after the day (db/figures/summaries.split), which asks the donations too.
