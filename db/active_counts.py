@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Date, bindparam, case, delete, func, insert, 
 
 from db.engine import has_table
 from db.models import ActiveCount, Volunteer, VolunteerMonth
-from db.spans import SPAN_KINDS, span_end, span_start, span_start_sql
+from db.spans import ALL_TIME, SPAN_KINDS, span_end, span_start, span_start_sql
 
 _CHUNK = 400  # volunteers per statement
 
@@ -80,6 +80,7 @@ class ActiveCounts:
         self.outside = self._outside()
         self.places = self._places()
         self.before = self._spans()
+        self.gained: dict[int, dict[tuple[str, date], int]] = {}  # after ``apply``: volunteer → (kind, start) → ±1
 
     def _chunks(self) -> Any:
         return (self.ids[at:at + _CHUNK] for at in range(0, len(self.ids), _CHUNK))
@@ -113,18 +114,24 @@ class ActiveCounts:
         """{volunteer: {(kind, start, project)}} of the spans each volunteer served in that this change can touch
         (a moved volunteer: every span they served in)."""
         out: dict[int, set[tuple[str, date, int]]] = {}
+        spans_of: dict[date, tuple[tuple[str, date], ...]] = {}  # a month's spans, worked out once
         for v in self.ids:
-            months, elsewhere = self.inside[v], self.outside.get(v, set())
+            months = self.inside[v]
+            for m in months.keys() - spans_of.keys():
+                spans_of[m] = tuple((k, span_start(m, k)) for k in SPAN_KINDS)
             picked = months if v in self.moved else self.touched.get(v, ())
+            wanted = {key for m in picked for key in spans_of.get(m) or ((k, span_start(m, k)) for k in SPAN_KINDS)}
+            served: dict[tuple[str, date], set[int]] = {}
+            for m, projects in months.items():  # each month once, into every wanted span holding it
+                for key in spans_of[m]:
+                    if key in wanted:
+                        served.setdefault(key, set()).update(projects)
+            if self.outside.get(v) and ("A", ALL_TIME) in wanted:
+                served.setdefault(("A", ALL_TIME), set()).update(self.outside[v])
             spans = out[v] = set()
-            for kind, start in {(k, span_start(m, k)) for m in picked for k in SPAN_KINDS}:
-                end = span_end(start, kind)
-                projects = set().union(*(p for m, p in months.items() if start <= m < end))
-                if kind == "A":
-                    projects |= elsewhere
-                if projects:
-                    spans.add((kind, start, EVERY_PROJECT))
-                    spans.update((kind, start, p) for p in projects - {_UNTOUCHED})
+            for (kind, start), projects in served.items():
+                spans.add((kind, start, EVERY_PROJECT))
+                spans.update((kind, start, p) for p in projects - {_UNTOUCHED})
         return out
 
     def _places(self) -> dict[int, tuple[int, int, int]]:
@@ -148,6 +155,10 @@ class ActiveCounts:
             was, place = self.moved.get(v), now.get(v)
             old_place = was or place
             gone, new = self.before[v], after[v]
+            changed = {(k, s): n for n, keys in ((-1, gone - new), (1, new - gone))
+                       for k, s, p in keys if p == EVERY_PROJECT}
+            if changed:
+                self.gained[v] = changed
             if was == place:  # not moved (or moved back): only the spans that changed
                 gone, new = gone - new, new - gone
             for key in gone:

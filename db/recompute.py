@@ -272,8 +272,10 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
     for start in range(0, len(everyone), _CHUNK):
         conn.execute(drop, {"ids": everyone[start:start + _CHUNK]})
         conn.execute(fill, {"ids": everyone[start:start + _CHUNK]})
-    if tables is None or "teamspan" in tables:  # after the volunteers' spans and totals it counts members from
-        team_spans.refresh(conn, by_month, teams, checked=tables is not None)
+    # After the volunteers' spans and totals (a team whose members changed is recounted from them) and the active
+    # counts (whose changes move the other teams' members); revision 0011's teamspan comes after 0010's activecount.
+    if counts is not None and (tables is None or "teamspan" in tables):
+        team_spans.refresh(conn, by_month, teams, counts.gained, checked=tables is not None)
     for cell in sorted(cells, key=repr):
         drop, fill = _cell_statements(conn, cell)
         month, after = cell[0], next_month(cell[0])

@@ -2,12 +2,16 @@
 month M, calendar quarter Q, year Y, all time A — its members' approved hours, records, distinct activities and how
 many members served, every place and project together.
 
-Recomputed, never incremented, for what a transaction touched (db/recompute.py calls ``refresh`` at commit, after the
-volunteers' months, spans and totals): a team's month from its members' raw records; its quarter, year and all time
-from its months plus the members with a ``VolunteerSpan`` of that span (a ``VolunteerTotal`` for all time) — three
-statements a month touched: one delete, the month, the longer spans. Activities add up over months (an activity lies
-in one month) but members do not, hence the spans. The board counts a team's *current* members over all history, so a membership change (noted by
-db/summaries.py) recomputes every span of that team.
+Kept at commit for what a transaction touched (db/recompute.py calls ``refresh`` after the volunteers' months, spans,
+totals and active counts): a team's month recomputed from its members' raw records; its quarter, year and all time
+summed again from its months, and their members — the one figure here that is not recomputed — the members they had
+plus the spans each touched member gained or lost (``ActiveCounts.gained``: the same before/after comparison that
+keeps the active counts), so that a write does not look up every member of a team of hundreds. Two statements a
+month touched (the month's delete and insert) and two for all the longer spans (an upsert, and a delete of a span
+with no month left). Activities add up over months (an activity lies in one month) but members do not, hence the
+count per span. The board counts a team's *current* members over all history, so a membership change (noted by
+db/summaries.py) recomputes every span of that team from ``VolunteerSpan`` / ``VolunteerTotal`` (``rebuild``); the
+random writes of tests/test_summaries.py compare every span with that recomputation.
 """
 
 from __future__ import annotations
@@ -19,15 +23,15 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Date,
+    Integer,
+    String,
     and_,
     bindparam,
     delete,
     func,
     insert,
     literal,
-    or_,
     select,
-    union_all,
 )
 
 from db.engine import has_table
@@ -53,10 +57,9 @@ def month_rows(conn: Connection, where: list[Any]) -> Any:
             .group_by(TM.team_id, month))
 
 
-def span_rows(conn: Connection, kind: str, teams: Any, start: Any = None, end: Any = None) -> Any:
+def span_rows(conn: Connection, kind: str, teams: Any) -> Any:
     """TeamSpan rows of quarters, years or all time, sums of the month rows, with the members who served in each
-    (``VolunteerSpan`` / ``VolunteerTotal``): every team and span, or these teams' one span [start, end) (values or
-    bound parameters)."""
+    (``VolunteerSpan`` / ``VolunteerTotal``): every team (``teams`` None) or these teams, every span."""
     m = TeamSpan.__table__.alias("m")
     where = [m.c.kind == "M"]
     member_where = [] if teams is None else [TM.team_id.in_(teams)]
@@ -64,29 +67,17 @@ def span_rows(conn: Connection, kind: str, teams: Any, start: Any = None, end: A
         where.append(m.c.team_id.in_(teams))
     if kind == "A":
         first = literal(ALL_TIME, Date)
-        sums = select(m.c.team_id, first.label("start"), *(func.sum(m.c[c]).label(c) for c in COLS[3:6])) \
-            .where(*where).group_by(m.c.team_id)
         members = (select(TM.team_id, first.label("start"), func.count().label("n"))
                    .join(VolunteerTotal, VolunteerTotal.volunteer_id == TM.volunteer_id)
                    .where(VolunteerTotal.records > 0, *member_where).group_by(TM.team_id))
     else:
         first = span_start_sql(conn, kind, m.c.start)
-        sums = select(m.c.team_id, first.label("start"), *(func.sum(m.c[c]).label(c) for c in COLS[3:6]))
         vs = VolunteerSpan
-        if start is None:
-            members = (select(TM.team_id, vs.start, func.count().label("n"))
-                       .join(vs, and_(vs.volunteer_id == TM.volunteer_id, vs.kind == kind))
-                       .where(*member_where).group_by(TM.team_id, vs.start))
-        else:
-            where += [m.c.start >= start, m.c.start < end]
-            # A few teams' members, each looked up by the key of their span (a join would let SQLite, which keeps
-            # no statistics, read every volunteer's span of the period first: 150 ms a write at 10M records).
-            served = select(vs.volunteer_id).where(vs.volunteer_id == TM.volunteer_id, vs.kind == kind,
-                                                   vs.start == start).exists()
-            first_day = start if hasattr(start, "label") else literal(start, Date)
-            members = (select(TM.team_id, first_day.label("start"), func.count().label("n"))
-                       .where(*member_where, served).group_by(TM.team_id))
-        sums = sums.where(*where).group_by(m.c.team_id, first)
+        members = (select(TM.team_id, vs.start, func.count().label("n"))
+                   .join(vs, and_(vs.volunteer_id == TM.volunteer_id, vs.kind == kind))
+                   .where(*member_where).group_by(TM.team_id, vs.start))
+    sums = select(m.c.team_id, first.label("start"), *(func.sum(m.c[c]).label(c) for c in COLS[3:6])) \
+        .where(*where).group_by(m.c.team_id, first)
     s, n = sums.subquery(), members.subquery()
     return (select(s.c.team_id, literal(kind), s.c.start, s.c.hours, s.c.records, s.c.activities,
                    func.coalesce(n.c.n, 0))
@@ -103,32 +94,48 @@ def rebuild(conn: Connection, teams: list[int] | None = None) -> None:
         conn.execute(delete(TeamSpan).where(*([] if ids is None else [TeamSpan.team_id.in_(ids)])))
         conn.execute(insert(TeamSpan).from_select(COLS, month_rows(conn, [] if ids is None else [TM.team_id.in_(ids)])))
         for kind in ("Q", "Y", "A"):
-            conn.execute(insert(TeamSpan).from_select(COLS, span_rows(conn, kind, ids, None)))
+            conn.execute(insert(TeamSpan).from_select(COLS, span_rows(conn, kind, ids)))
 
 
-def _statements(conn: Connection) -> tuple[Any, Any, Any]:
-    """Delete and recompute some teams' (``ids``) month [m0, m1) and the quarter [q0, q1), year [y0, y1) and all
-    time that hold it: the month first, the longer spans from the months."""
+def _statements(conn: Connection) -> tuple[Any, Any, Any, Any]:
+    """Some teams' (``ids``) month [m0, m1) recomputed from their members' records (a delete and an insert); then,
+    once per span — a quarter, year or all time (``team_id``, ``kind``, ``start``, its end ``end`` and its change of
+    members ``gained``, executed with many) — the span's sums from its months with the members it had plus those it
+    gained (an upsert), and the span dropped if no month of it is left."""
     ids = bindparam("ids", expanding=True)
-    m0, q0, y0 = (bindparam(k, type_=Date) for k in ("m0", "q0", "y0"))
+    m0 = bindparam("m0", type_=Date)
     t = TeamSpan
-    drop = delete(t).where(t.team_id.in_(ids), or_(and_(t.kind == "M", t.start == m0), and_(t.kind == "Q", t.start == q0),
-                                                   and_(t.kind == "Y", t.start == y0), t.kind == "A"))
+    drop_month = delete(t).where(t.team_id.in_(ids), t.kind == "M", t.start == m0)
     month = insert(t).from_select(COLS, month_rows(conn, [TM.team_id.in_(ids), SR.service_date >= m0,
                                                           SR.service_date < bindparam("m1", type_=Date)]))
-    longer = insert(t).from_select(COLS, union_all(
-        span_rows(conn, "Q", ids, q0, bindparam("q1", type_=Date)),
-        span_rows(conn, "Y", ids, y0, bindparam("y1", type_=Date)), span_rows(conn, "A", ids)))
-    return drop, month, longer
+    team, kind, start, end = (bindparam("team_id", type_=Integer), bindparam("kind", type_=String),
+                              bindparam("start", type_=Date), bindparam("end", type_=Date))
+    m = TeamSpan.__table__.alias("m")
+    in_span = [m.c.team_id == team, m.c.kind == "M", m.c.start >= start, m.c.start < end]
+    sums = (select(team, kind, start, *(func.sum(m.c[c]) for c in COLS[3:6]), bindparam("gained", type_=Integer))
+            .where(*in_span).group_by(m.c.team_id))  # no row when no month is left
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    stmt = upsert(t).from_select(COLS, sums)
+    longer = stmt.on_conflict_do_update(index_elements=COLS[:3], set_={
+        **{c: stmt.excluded[c] for c in COLS[3:6]}, "members": t.__table__.c.members + stmt.excluded.members})
+    empty = delete(t).where(t.team_id == team, t.kind == kind, t.start == start,
+                            ~select(m.c.team_id).where(*in_span).exists())
+    return drop_month, month, longer, empty
 
 
-_STATEMENTS: dict[str, tuple[Any, Any, Any]] = {}
+_STATEMENTS: dict[str, tuple[Any, Any, Any, Any]] = {}
 
 
 def refresh(conn: Connection, by_month: dict[date, set[int]], changed_teams: Iterable[int],
-            checked: bool = False) -> None:
+            gained: dict[int, dict[tuple[str, date], int]], checked: bool = False) -> None:
     """Recompute the spans of the teams whose members' months were recomputed (``by_month``: month → volunteers),
-    and every span of the teams whose membership changed. ``checked``: the caller knows the table is there."""
+    and every span of the teams whose membership changed. ``gained``: volunteer → (kind, start) → +1 for a span they
+    now served in and did not before, -1 for the reverse (``ActiveCounts.gained``, every quarter, year and all time
+    of the months recomputed): a span's members are those it had plus its members' changes, so that a write does
+    not look up every member of a team of hundreds. ``checked``: the caller knows the table is there."""
     if not checked and not kept(conn):
         return
     whole = sorted({int(t) for t in changed_teams})
@@ -143,12 +150,24 @@ def refresh(conn: Connection, by_month: dict[date, set[int]], changed_teams: Ite
                 teams_of.setdefault(volunteer, set()).add(team)
     if conn.dialect.name not in _STATEMENTS:
         _STATEMENTS[conn.dialect.name] = _statements(conn)
-    statements = _STATEMENTS[conn.dialect.name]
+    drop_month, month_fill, longer, empty = _STATEMENTS[conn.dialect.name]
+    spans: dict[tuple[int, str, date], int] = {}  # (team, kind, start) → members gained
     for month, volunteers_of_month in sorted(by_month.items()):
         ids = sorted(set().union(*(teams_of.get(v, set()) for v in volunteers_of_month)))
-        q0, y0 = span_start(month, "Q"), span_start(month, "Y")
-        bounds = {"m0": month, "m1": span_end(month, "M"), "q0": q0, "q1": span_end(q0, "Q"), "y0": y0,
-                  "y1": span_end(y0, "Y")}
         for at in range(0, len(ids), _CHUNK):
-            for statement in statements:
-                conn.execute(statement, {"ids": ids[at:at + _CHUNK], **bounds})
+            bounds = {"ids": ids[at:at + _CHUNK], "m0": month, "m1": span_end(month, "M")}
+            conn.execute(drop_month, bounds)
+            conn.execute(month_fill, bounds)
+        for team in ids:
+            for kind in ("Q", "Y", "A"):
+                spans.setdefault((team, kind, span_start(month, kind)), 0)
+    for volunteer, changes in gained.items():
+        for team in teams_of.get(volunteer, ()):
+            for (kind, start), n in changes.items():
+                if (team, kind, start) in spans:
+                    spans[(team, kind, start)] += n
+    rows = [{"team_id": team, "kind": kind, "start": start, "end": span_end(start, kind), "gained": n}
+            for (team, kind, start), n in sorted(spans.items())]
+    if rows:
+        conn.execute(longer, rows)
+        conn.execute(empty, rows)
