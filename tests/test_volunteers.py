@@ -238,6 +238,28 @@ def test_the_whole_history_has_ties_and_a_full_board(world):
     assert len(by_hours) == 7
 
 
+def test_top_candidates_hold_unranked_volunteers_and_the_board_leaves_them_out(world):
+    """A board of everyone by hours reads only the volunteers near its top from the spans' index (totals.
+    _top_candidates), opted-out and staff volunteers included; the board still ranks only the others."""
+    from db.volunteers import totals
+
+    engine, _d = world
+    raw = _raw(engine)
+    flags = raw[1]
+    f = vol.BoardFilter(ALL, PERIODS["all"])
+    hours = defaultdict(float)
+    for rec in _kept(raw, f):
+        hours[rec["volunteer_id"]] += rec["hours"]
+    unranked = max((v for v in hours if flags[v]), key=hours.get)
+    # The limit that puts the cut just below that volunteer: one more than the ranked ones above them.
+    top = 1 + sum(1 for v, h in hours.items() if not flags[v] and h > hours[unranked])
+    with session_scope(engine) as s:
+        assert unranked in totals._top_candidates(s, f, top)
+        got = as_tuples(vol.volunteer_board(s, f, "hours", top), "volunteer_id")
+    assert got == expected_volunteers(raw, f, "hours", top)
+    assert unranked not in {row[1] for row in got}
+
+
 def test_competition_ranking_with_secondary_order(world):
     """Equal values share a rank and the next rank skips (1, 2, 2, 4); within a tie the other measure, then the
     id, decide the order."""
