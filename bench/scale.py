@@ -74,12 +74,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
+from typing import Any
 
 from bench import scale_data
 from bench.scale_data import ADMIN, LEADER, PASSWORD, STAFF
+from db.secret import MISMATCH_MESSAGE
 
 ROOT = Path(__file__).resolve().parent.parent
 FRIENDLY_ERROR_PREFIX = "抱歉，页面出现意外错误"
+# The login key of the benchmark's own databases (never a real deployment's): the same for every run, so that a
+# PostgreSQL database generated from one checkout and reused from another is served, not refused (db/secret.py).
+BENCH_SECRET_KEY = "bench-scale-login-key-for-generated-databases-only"
 
 
 def log(msg: str) -> None:
@@ -272,7 +277,20 @@ def _shared_components(at) -> None:
     at._bidi_component_manager = _BIDI[0]
 
 
-def _render_once(page: str, username: str | None, timeout: float) -> tuple[float, list[str]]:
+def _content(node: Any) -> tuple[int, int]:
+    """What a rendered page shows: its elements (the leaves of AppTest's element tree) and the characters of their
+    text. What a page draws depends on what the data holds in the period — the 10,000-record scenario's brief of one
+    community in a month has no records and one section where the big one has five, in one element — so a ratio
+    between two renders of unequal content says as much about content as about history."""
+    children = getattr(node, "children", None)
+    if children is None:
+        text = getattr(node, "value", None)
+        return 1, len(text) if isinstance(text, str) else 0
+    parts = [_content(c) for c in (children.values() if isinstance(children, dict) else children)]
+    return sum(p[0] for p in parts), sum(p[1] for p in parts)
+
+
+def _render_once(page: str, username: str | None, timeout: float) -> tuple[float, list[str], tuple[int, int]]:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
@@ -285,8 +303,9 @@ def _render_once(page: str, username: str | None, timeout: float) -> tuple[float
     at.run()
     dt = (time.perf_counter() - t0) * 1000
     problems = [str(e.value)[:200] for e in at.exception]
-    problems += [str(e.value)[:100] for e in at.error if FRIENDLY_ERROR_PREFIX in str(e.value) or "无权" in str(e.value)]
-    return dt, problems
+    problems += [str(e.value)[:100] for e in at.error
+                 if any(m in str(e.value) for m in (FRIENDLY_ERROR_PREFIX, "无权", MISMATCH_MESSAGE[:20]))]
+    return dt, problems, _content(at._tree)
 
 
 def _prime(url: str, timeout: float) -> None:
@@ -337,7 +356,7 @@ def render_pages(small_url: str, big_url: str, warm_runs: int, timeout: float, t
                 _like_a_started_server()
                 if timer and name == "big" and run == 0:
                     timer.on = True
-                dt, more = _render_once(page, username, timeout)
+                dt, more, content = _render_once(page, username, timeout)
                 colds.append(dt)
                 problems += more
                 if timer:
@@ -347,14 +366,16 @@ def render_pages(small_url: str, big_url: str, warm_runs: int, timeout: float, t
             if warm_timer and name == "big":
                 warm_timer.on = True
             for _ in range(warm_runs):
-                dt, more = _render_once(page, username, timeout)
+                dt, more, _ = _render_once(page, username, timeout)
                 warm.append(dt)
                 problems += more
             if warm_timer:
                 warm_timer.on = False
-            out[name][page] = (cold, statistics.median(warm) if warm else float("nan"), sorted(set(problems)))
+            out[name][page] = (cold, statistics.median(warm) if warm else float("nan"), sorted(set(problems)),
+                               content)
             log(f"  {name:5s} {label:8s} {page:26s} cold {cold:9.0f} ms   warm {out[name][page][1]:9.0f} ms"
-                f"   load {os.getloadavg()[0]:.1f}" + (f"   PROBLEMS: {out[name][page][2]}" if problems else ""))
+                f"   {content[0]:4d} elements {content[1]:6d} chars   load {os.getloadavg()[0]:.1f}"
+                + (f"   PROBLEMS: {out[name][page][2]}" if problems else ""))
     point_app_at(big_url)
     return out
 
@@ -877,12 +898,16 @@ def run(args: argparse.Namespace, workdir: Path, big_url: str, small_url: str) -
         print()
         print(f"{'page':28s} {'cold small':>11s} {'cold big':>10s} {'ratio':>7s}   {'warm small':>11s} "
               f"{'warm big':>10s} {'ratio':>7s}")
-        for page, (c_big, w_big, probs) in big.items():
-            c_small, w_small, _ = small[page]
+        for page, (c_big, w_big, probs, e_big) in big.items():
+            c_small, w_small, _, e_small = small[page]
             rc, rw = c_big / c_small, w_big / w_small
+            # Told when the two renders show unequal content (elements, or text by more than a fifth).
+            unequal = e_small[0] != e_big[0] or abs(e_big[1] - e_small[1]) > 0.2 * max(e_small[1], 1)
+            content = f" (shown: {e_small[0]} → {e_big[0]} elements, {e_small[1]} → {e_big[1]} chars)" if unequal else ""
             print(f"{page:28s} {c_small:9.0f}ms {c_big:8.0f}ms {rc:6.2f}×   {w_small:9.0f}ms {w_big:8.0f}ms {rw:6.2f}×"
-                  + ("   MISSED" if rc > 1.5 or rw > 1.5 else "") + (f"  problems: {probs}" if probs else ""))
-            res.add(f"render {page} cold", f"{c_small:.0f} → {c_big:.0f} ms = {rc:.2f}×", "≤ 1.5×", rc <= 1.5)
+                  + ("   MISSED" if rc > 1.5 or rw > 1.5 else "") + content + (f"  problems: {probs}" if probs else ""))
+            res.add(f"render {page} cold", f"{c_small:.0f} → {c_big:.0f} ms = {rc:.2f}×{content}", "≤ 1.5×",
+                    rc <= 1.5)
             res.add(f"render {page} warm", f"{w_small:.0f} → {w_big:.0f} ms = {rw:.2f}×", "≤ 1.5×", rw <= 1.5)
             if probs:
                 res.add(f"render {page} problems", "; ".join(probs)[:80], "none", False)
@@ -1025,6 +1050,8 @@ def main() -> None:
             parser.error("--today pins the day in this process only: add --skip-sessions")
         _pin_today(date.fromisoformat(args.today))
     os.environ.setdefault("WUSHE_DEBUG_ERRORS", "1")  # AppTest sees exceptions; a user would see a message
+    if not os.environ.get("SECRET_KEY_FILE"):  # one key for every run from any checkout: a --reuse'd PostgreSQL
+        os.environ.setdefault("SECRET_KEY", BENCH_SECRET_KEY)  # database keeps the check of the key it first saw
     workdir = Path(tempfile.mkdtemp(prefix="bench_scale_"))
     print(f"scale benchmark {scale_data.now_str()}  records {args.records:,} (small {args.small_records:,})  "
           f"cores {os.cpu_count()}  workdir {workdir}")
