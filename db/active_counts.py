@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Date, bindparam, case, delete, func, insert, literal, or_, select
 
-from db.engine import has_table
+from db.engine import has_table, upsert
 from db.models import ActiveCount, Volunteer, VolunteerMonth
 from db.spans import ALL_TIME, SPAN_KINDS, span_end, span_start, span_start_sql
 
@@ -192,11 +192,7 @@ _READS = _reads()
 
 def _upsert(dialect: str) -> Any:
     if dialect not in _UPSERTS:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert
-        stmt = upsert(ActiveCount)
+        stmt = upsert(dialect)(ActiveCount)
         _UPSERTS[dialect] = stmt.on_conflict_do_update(
             index_elements=COUNT_COLS[:-1], set_={"volunteers": ActiveCount.__table__.c.volunteers + stmt.excluded.volunteers})
     return _UPSERTS[dialect]

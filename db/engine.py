@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -219,6 +220,16 @@ def tables_present(conn: Connection, names: tuple[str, ...]) -> set[str]:
         found = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
                                   "(SELECT value FROM json_each(:names))"), {"names": json.dumps(list(names))}).scalars()
     return set(found)
+
+
+def upsert(dialect: str) -> Any:
+    """The dialect's ``insert`` that takes ``on_conflict_do_update`` (SQLite and PostgreSQL both have it): the
+    summaries that a write updates in place (db/recompute.py, db/team_spans.py, db/active_counts.py)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def has_table(conn: Connection, name: str) -> bool:

@@ -33,7 +33,7 @@ from sqlalchemy import (
 
 from db import active_counts, team_spans
 from db.active_counts import ActiveCounts
-from db.engine import has_table
+from db.engine import has_table, upsert
 from db.models import (
     FIGURE_SUMS,
     Activity,
@@ -154,8 +154,9 @@ def _totals_statements(conn: Connection) -> tuple[Any, Any]:
 
 
 def _span_statements(conn: Connection) -> tuple[Any, Any]:
-    """``VolunteerSpan`` of some volunteers in the year [y0, y1) and the quarter [q0, q1) of a month: one delete and
-    one insert for both."""
+    """``VolunteerSpan`` of some volunteers in the year [y0, y1) and the quarter [q0, q1) of a month: one upsert of
+    both from the records (a span a write changes is updated in place: a delete and an insert wrote each row and its
+    three indexes twice), and one delete of the spans no approved record is left in."""
     key = (conn.dialect.name, "span")
     if key not in _STATEMENTS:
         ids, vs = bindparam("ids", expanding=True), VolunteerSpan
@@ -164,10 +165,15 @@ def _span_statements(conn: Connection) -> tuple[Any, Any]:
                       func.count(), func.min(SR.service_date))
                .where(SR.status == "approved", SR.volunteer_id.in_(ids), SR.service_date >= bounds[f"{kind.lower()}0"],
                       SR.service_date < bounds[f"{kind.lower()}1"]).group_by(SR.volunteer_id) for kind in ("Y", "Q")]
+        stmt = upsert(conn.dialect.name)(vs).from_select(SPAN_COLS, union_all(*one))
+        end = case((vs.kind == "Y", bounds["y1"]), else_=bounds["q1"])
+        served = select(SR.volunteer_id).where(SR.volunteer_id == vs.volunteer_id, SR.status == "approved",
+                                               SR.service_date >= vs.start, SR.service_date < end).exists()
         _STATEMENTS[key] = (
+            stmt.on_conflict_do_update(index_elements=SPAN_COLS[:3],
+                                       set_={c: stmt.excluded[c] for c in SPAN_COLS[3:]}),
             delete(vs).where(vs.volunteer_id.in_(ids), or_(and_(vs.kind == "Y", vs.start == bounds["y0"]),
-                                                           and_(vs.kind == "Q", vs.start == bounds["q0"]))),
-            insert(vs).from_select(SPAN_COLS, union_all(*one)))
+                                                           and_(vs.kind == "Q", vs.start == bounds["q0"])), ~served))
     return _STATEMENTS[key]
 
 
@@ -258,15 +264,15 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
             conn.execute(fill, params)
     if counts is not None:
         counts.apply()
-    drop, fill = _span_statements(conn)  # the year and quarter of each month (again if two months share them)
+    fill, drop = _span_statements(conn)  # the year and quarter of each month (again if two months share them)
     for month, volunteers in sorted(by_month.items()):
         ids = sorted(volunteers)
         y0, q0 = span_start(month, "Y"), span_start(month, "Q")
         bounds = {"y0": y0, "y1": span_end(y0, "Y"), "q0": q0, "q1": span_end(q0, "Q")}
         for start in range(0, len(ids), _CHUNK):
             params = {"ids": ids[start:start + _CHUNK], **bounds}
-            conn.execute(drop, params)
             conn.execute(fill, params)
+            conn.execute(drop, params)
     everyone = sorted({v for ids in by_month.values() for v in ids})
     drop, fill = _totals_statements(conn)  # the star levels' all-time totals follow, from their years
     for start in range(0, len(everyone), _CHUNK):

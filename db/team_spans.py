@@ -34,7 +34,7 @@ from sqlalchemy import (
     select,
 )
 
-from db.engine import has_table
+from db.engine import has_table, upsert
 from db.models import ServiceRecord, TeamMember, TeamSpan, VolunteerSpan, VolunteerTotal
 from db.spans import ALL_TIME, month_sql, span_end, span_start, span_start_sql
 
@@ -114,11 +114,7 @@ def _statements(conn: Connection) -> tuple[Any, Any, Any, Any]:
     in_span = [m.c.team_id == team, m.c.kind == "M", m.c.start >= start, m.c.start < end]
     sums = (select(team, kind, start, *(func.sum(m.c[c]) for c in COLS[3:6]), bindparam("gained", type_=Integer))
             .where(*in_span).group_by(m.c.team_id))  # no row when no month is left
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    stmt = upsert(t).from_select(COLS, sums)
+    stmt = upsert(conn.dialect.name)(t).from_select(COLS, sums)
     longer = stmt.on_conflict_do_update(index_elements=COLS[:3], set_={
         **{c: stmt.excluded[c] for c in COLS[3:6]}, "members": t.__table__.c.members + stmt.excluded.members})
     empty = delete(t).where(t.team_id == team, t.kind == kind, t.start == start,
