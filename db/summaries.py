@@ -7,7 +7,8 @@ One mechanism for every write path, not a call in each service: session events n
 new one — whether through the ORM (seen at flush) or a DML statement run through the session (``insert(...)`` with
 rows; ``update``/``delete`` with a WHERE: the rows it matches are read before it runs and, for an update, again
 after), and every volunteer moved or deleted. Just before the transaction commits, the summary rows of exactly those
-keys are recomputed from the raw rows (a recompute, never an increment: it cannot drift): a volunteer month, that
+keys are recomputed from the raw rows (a recompute, not an increment: it cannot drift — but for the active counts and
+the team spans' members, db/active_counts.py and db/team_spans.py): a volunteer month, that
 volunteer's year and quarter and all-time total; a cell (month, street, community, organisation, project). A bulk
 load (demo load, a restore, the benchmark) calls ``rebuild_later(session)``: the summaries are rebuilt whole before
 the commit (``rebuild(connection)`` outside a session). The recomputing itself is db/recompute.py.

@@ -50,6 +50,9 @@ expect = sync_api.expect
 pytestmark = pytest.mark.browser
 
 REFRESH_SECONDS = 2
+# How long a page may take to show what changed: many refreshes, since on a loaded 2-core machine (the whole suite
+# running, the machine at half speed) one refresh of a server whose database just went away took longer than 20 s.
+SEEN_WITHIN_MS = REFRESH_SECONDS * 30_000
 WRITE_TITLE = "多服务器测试·写入"
 RESTART_TITLE = "重启测试·"
 
@@ -180,7 +183,7 @@ def test_two_servers_on_one_postgresql_survive_its_restart(cluster, browser, tmp
         submit_activity(user, _activity(WRITE_TITLE, community_id), uuid.uuid4().hex, engine)
         started = time.monotonic()
         for page in pages:
-            expect(_tile(page)).to_have_text(f"{before[0] + 1:,}", timeout=REFRESH_SECONDS * 10_000)
+            expect(_tile(page)).to_have_text(f"{before[0] + 1:,}", timeout=SEEN_WITHIN_MS)
         seen_after = time.monotonic() - started
         phase("write seen on both")
 
@@ -193,7 +196,7 @@ def test_two_servers_on_one_postgresql_survive_its_restart(cluster, browser, tmp
         acknowledged_before_stop = dict(writer.acknowledged)
         phase("writer started, database stopped")
         # An open overview says so at its next refresh; a new page load says so at once. No traceback anywhere.
-        expect(pages[0].get_by_text(DB_UNAVAILABLE)).to_be_visible(timeout=REFRESH_SECONDS * 10_000)
+        expect(pages[0].get_by_text(DB_UNAVAILABLE)).to_be_visible(timeout=SEEN_WITHIN_MS)
         pages[1].goto(servers[1].url)
         pages[1].locator(IDLE).wait_for()
         expect(pages[1].get_by_text(DB_UNAVAILABLE)).to_be_visible()
@@ -229,7 +232,7 @@ def test_two_servers_on_one_postgresql_survive_its_restart(cluster, browser, tmp
 
         # Both servers show every stored activity (the refresh picks up the writes of the restart window).
         for page in pages:
-            expect(_tile(page)).to_have_text(f"{before[0] + 1 + len(stored):,}", timeout=REFRESH_SECONDS * 10_000)
+            expect(_tile(page)).to_have_text(f"{before[0] + 1 + len(stored):,}", timeout=SEEN_WITHIN_MS)
             _assert_no_traceback(page)
         for _ctx, guard in contexts:
             guard.assert_local()
