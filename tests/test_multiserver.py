@@ -51,7 +51,7 @@ pytestmark = pytest.mark.browser
 
 REFRESH_SECONDS = 2
 # How long a page may take to show what changed: many refreshes, since on a loaded 2-core machine (the whole suite
-# running, the machine at half speed) one refresh of a server whose database just went away took longer than 20 s.
+# running, the machine at half speed) an open overview did not show the database gone within 20 s (2026-12-01).
 SEEN_WITHIN_MS = REFRESH_SECONDS * 30_000
 WRITE_TITLE = "多服务器测试·写入"
 RESTART_TITLE = "重启测试·"
