@@ -24,6 +24,7 @@ import altair as alt
 import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
+from streamlit import dataframe_util
 
 from db.bootstrap import prepare
 from db.engine import get_engine, session_scope
@@ -77,9 +78,19 @@ alt.data_transformers.disable_max_rows()
 @st.cache_data(max_entries=512, show_spinner=False)
 def _spec(key: tuple, _build: Callable[..., alt.TopLevelMixin | None], _args: tuple, _kwargs: dict) -> dict | None:
     chart = _build(*_args, **_kwargs)
+    if chart is None:
+        return None
     # Validating a spec against the Vega-Lite schema is two thirds of its to_dict (≈ 20 of 30 ms a chart, paid again
     # after every write): the suite (WUSHE_DEBUG_ERRORS=1) validates every chart it draws, the app does not.
-    return None if chart is None else chart.to_dict(validate=os.environ.get("WUSHE_DEBUG_ERRORS") == "1")
+    spec = chart.to_dict(validate=os.environ.get("WUSHE_DEBUG_ERRORS") == "1")
+    # Streamlit turns each dataset into Arrow bytes on every draw (a DataFrame built from the rows, then converted:
+    # a third of a warm overview rerun's CPU) unless it already is bytes: convert once, with Streamlit's own
+    # converter, and cache the bytes with the spec. A map's GeoJSON features stay in the spec, as Streamlit leaves
+    # them (Vega-Lite reads them as geometry).
+    for name, rows in spec.get("datasets", {}).items():
+        if isinstance(rows, list) and not (rows and isinstance(rows[0], dict) and rows[0].get("type") == "Feature"):
+            spec["datasets"][name] = dataframe_util.convert_anything_to_arrow_bytes(rows)
+    return spec
 
 
 def chart_spec(build: Callable[..., alt.TopLevelMixin | None], key: tuple, args: tuple, kwargs: dict[str, Any]

@@ -7,6 +7,7 @@ import json
 import math
 
 import pandas as pd
+import pyarrow
 import pytest
 
 from components.geo_map import district_map, district_panels
@@ -192,4 +193,6 @@ def test_a_map_of_more_than_five_thousand_points_has_a_spec():
                            "lat": [30.37 + (i // 100) / 1000 for i in range(n)], "detail": [""] * n})
     spec = map_spec(["330113"], points, kinds=("资源",))
     circle = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "circle")
-    assert len(spec["datasets"][circle["data"]["name"]]) == n
+    # The cached spec carries each table as the Arrow bytes Streamlit sends (components/cache._spec).
+    rows = pyarrow.ipc.open_stream(spec["datasets"][circle["data"]["name"]]).read_all()
+    assert rows.num_rows == n and sorted(rows.column("name").to_pylist()) == sorted(points["name"])
