@@ -28,11 +28,18 @@ from streamlit import dataframe_util
 
 from db.bootstrap import prepare
 from db.engine import get_engine, session_scope
+from db.periods import Period
+from db.scope import Scope
 from db.settings import get_settings
 from db.write import data_version
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+# Streamlit hashes a dataclass argument through dataclasses.asdict (a deep copy) on every cached call: a tenth of a
+# warm overview rerun's CPU. The scope and the period, frozen dataclasses of plain values, are keyed by their repr
+# (every field, in order) instead.
+HASH_FUNCS: dict[type, Callable[[Any], Any]] = {Scope: repr, Period: repr}
 
 
 @st.cache_resource(show_spinner="正在准备数据库……")
@@ -66,7 +73,7 @@ def cached(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[int
     load.__module__, load.__qualname__, load.__name__ = fn.__module__, fn.__qualname__, fn.__name__
     load.__doc__ = fn.__doc__
     return st.cache_data(ttl=settings.cache_ttl_seconds, max_entries=settings.cache_max_entries,
-                         show_spinner=False)(load)
+                         show_spinner=False, hash_funcs=HASH_FUNCS)(load)
 
 
 # Altair refuses to inline more than 5,000 rows in a spec (MaxRowsError). Streamlit's own st.altair_chart sidesteps
@@ -75,7 +82,7 @@ def cached(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[int
 alt.data_transformers.disable_max_rows()
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
+@st.cache_data(max_entries=512, show_spinner=False, hash_funcs=HASH_FUNCS)
 def _spec(key: tuple, _build: Callable[..., alt.TopLevelMixin | None], _args: tuple, _kwargs: dict) -> dict | None:
     chart = _build(*_args, **_kwargs)
     if chart is None:
