@@ -91,7 +91,7 @@ def _spec(key: tuple, _build: Callable[..., alt.TopLevelMixin | None], _args: tu
     # after every write): the suite (WUSHE_DEBUG_ERRORS=1) validates every chart it draws, the app does not.
     spec = chart.to_dict(validate=os.environ.get("WUSHE_DEBUG_ERRORS") == "1")
     # Streamlit turns each dataset into Arrow bytes on every draw (a DataFrame built from the rows, then converted:
-    # a third of a warm overview rerun's CPU) unless it already is bytes: convert once, with Streamlit's own
+    # a sixth of a warm overview rerun's CPU) unless it already is bytes: convert once, with Streamlit's own
     # converter, and cache the bytes with the spec. A map's GeoJSON features stay in the spec, as Streamlit leaves
     # them (Vega-Lite reads them as geometry).
     for name, rows in spec.get("datasets", {}).items():

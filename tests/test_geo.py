@@ -7,7 +7,7 @@ import json
 import math
 
 import pandas as pd
-import pyarrow
+import pyarrow.ipc
 import pytest
 
 from components.geo_map import district_map, district_panels
