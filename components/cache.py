@@ -93,7 +93,9 @@ def _spec(key: tuple, _build: Callable[..., alt.TopLevelMixin | None], _args: tu
     # Streamlit turns each dataset into Arrow bytes on every draw (a DataFrame built from the rows, then converted:
     # a sixth of a warm overview rerun's CPU) unless it already is bytes: convert once, with Streamlit's own
     # converter, and cache the bytes with the spec. A map's GeoJSON features stay in the spec, as Streamlit leaves
-    # them (Vega-Lite reads them as geometry).
+    # them (Vega-Lite reads them as geometry). ``streamlit.dataframe_util`` is not public API: it exists, and a
+    # dataset given as bytes is passed through, in 1.50 (pyproject's floor) as in 1.67; tests/test_pages.py reads
+    # the charts' datasets back from the element, so a Streamlit that changed either would fail the suite.
     for name, rows in spec.get("datasets", {}).items():
         if isinstance(rows, list) and not (rows and isinstance(rows[0], dict) and rows[0].get("type") == "Feature"):
             spec["datasets"][name] = dataframe_util.convert_anything_to_arrow_bytes(rows)
