@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Date, bindparam, case, delete, func, insert, 
 
 from db.engine import has_table, upsert
 from db.models import ActiveCount, Volunteer, VolunteerMonth
+from db.prepared import Prepared
 from db.spans import ALL_TIME, SPAN_KINDS, span_end, span_start, span_start_sql
 
 _CHUNK = 400  # volunteers per statement
@@ -92,7 +93,7 @@ class ActiveCounts:
         bounds = {"months": only} if only is not None else \
             {"w0": self.window[0], "w1": self.window[1]} if self.window is not None else {}
         for ids in self._chunks():
-            for v, month, project in self.conn.execute(statement, {"ids": ids, **bounds}):
+            for v, month, project in statement.rows(self.conn, {"ids": ids, **bounds}):
                 out[v].setdefault(month, set()).add(0 if project is None else project)
         return out
 
@@ -105,8 +106,8 @@ class ActiveCounts:
         touched = {"projects": sorted(self.projects)} if self.projects is not None else {}
         statement = _READS["outside_touched" if self.projects is not None else "outside"]
         for ids in self._chunks():
-            for v, p in self.conn.execute(statement, {"ids": ids, "w0": self.window[0], "w1": self.window[1],
-                                                      **touched}):
+            for v, p in statement.rows(self.conn, {"ids": ids, "w0": self.window[0], "w1": self.window[1],
+                                                   **touched}):
                 out.setdefault(v, set()).add(p)
         return out
 
@@ -137,7 +138,7 @@ class ActiveCounts:
     def _places(self) -> dict[int, tuple[int, int, int]]:
         found: dict[int, tuple[int, int, int]] = {}
         for ids in self._chunks():
-            for row in self.conn.execute(_READS["places"], {"ids": ids}):
+            for row in _READS["places"].rows(self.conn, {"ids": ids}):
                 found[row[0]] = _place(row[1:])
         return found
 
@@ -172,7 +173,7 @@ class ActiveCounts:
             _apply_deltas(self.conn, changes)
 
 
-def _reads() -> dict[str, Any]:
+def _reads() -> dict[str, Prepared]:
     """The reads of ``ActiveCounts``, built once (they differ only by their parameters)."""
     vm, v, ids = VolunteerMonth, Volunteer, bindparam("ids", expanding=True)
     w0, w1 = bindparam("w0", type_=Date), bindparam("w1", type_=Date)
@@ -180,32 +181,33 @@ def _reads() -> dict[str, Any]:
     project = func.coalesce(vm.project_id, 0)
     outside = [vm.volunteer_id.in_(ids), or_(vm.month < w0, vm.month >= w1)]
     touched = case((project.in_(bindparam("projects", expanding=True)), project), else_=_UNTOUCHED)
-    return {"all": months, "window": months.where(vm.month >= w0, vm.month < w1),
-            "only": months.where(vm.month.in_(bindparam("months", expanding=True, type_=Date))),
-            "outside": select(vm.volunteer_id, project).where(*outside).group_by(vm.volunteer_id, project),
-            "outside_touched": select(vm.volunteer_id, touched).where(*outside).group_by(vm.volunteer_id, touched),
-            "places": select(v.id, v.street_id, v.community_id, v.organization_id).where(v.id.in_(ids))}
+    return {name: Prepared(statement) for name, statement in {
+        "all": months, "window": months.where(vm.month >= w0, vm.month < w1),
+        "only": months.where(vm.month.in_(bindparam("months", expanding=True, type_=Date))),
+        "outside": select(vm.volunteer_id, project).where(*outside).group_by(vm.volunteer_id, project),
+        "outside_touched": select(vm.volunteer_id, touched).where(*outside).group_by(vm.volunteer_id, touched),
+        "places": select(v.id, v.street_id, v.community_id, v.organization_id).where(v.id.in_(ids))}.items()}
 
 
 _READS = _reads()
 
 
-def _upsert(dialect: str) -> Any:
+def _upsert(dialect: str) -> Prepared:
     if dialect not in _UPSERTS:
         stmt = upsert(dialect)(ActiveCount)
-        _UPSERTS[dialect] = stmt.on_conflict_do_update(
-            index_elements=COUNT_COLS[:-1], set_={"volunteers": ActiveCount.__table__.c.volunteers + stmt.excluded.volunteers})
+        _UPSERTS[dialect] = Prepared(stmt.on_conflict_do_update(
+            index_elements=COUNT_COLS[:-1], set_={"volunteers": ActiveCount.__table__.c.volunteers + stmt.excluded.volunteers}))
     return _UPSERTS[dialect]
 
 
-_UPSERTS: dict[str, Any] = {}
-_DROP_EMPTY = delete(ActiveCount).where(*(ActiveCount.__table__.c[k] == bindparam(f"k_{k}") for k in COUNT_COLS[:-1]),
-                                        ActiveCount.__table__.c.volunteers == 0)
+_UPSERTS: dict[str, Prepared] = {}
+_DROP_EMPTY = Prepared(delete(ActiveCount).where(
+    *(ActiveCount.__table__.c[k] == bindparam(f"k_{k}") for k in COUNT_COLS[:-1]), ActiveCount.__table__.c.volunteers == 0))
 
 
 def _apply_deltas(conn: Connection, changes: list[dict[str, Any]]) -> None:
     """Add each change's ``volunteers`` to its ActiveCount row (made if missing), then drop rows counting none."""
-    conn.execute(_upsert(conn.dialect.name), changes)
+    _upsert(conn.dialect.name).run(conn, changes)
     drops = [c for c in changes if c["volunteers"] < 0]
     if drops:
-        conn.execute(_DROP_EMPTY, [{f"k_{k}": c[k] for k in COUNT_COLS[:-1]} for c in drops])
+        _DROP_EMPTY.run(conn, [{f"k_{k}": c[k] for k in COUNT_COLS[:-1]} for c in drops])

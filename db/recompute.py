@@ -46,6 +46,7 @@ from db.models import (
     VolunteerSpan,
     VolunteerTotal,
 )
+from db.prepared import Prepared
 from db.spans import month_sql, next_month, span_end, span_start, span_start_sql
 from db.vocab import ACTOR_FIELDS
 
@@ -124,28 +125,32 @@ def figure_rows(conn: Connection, cell: tuple | None) -> Any:
 
 
 # Built once per dialect (and, for a cell, per pattern of NULL places), executed with parameters: building these
-# statements costs more than running them for one activity.
-_STATEMENTS: dict[tuple, tuple[Any, Any]] = {}
+# statements costs more than running them for one activity; and run on the driver (db/prepared.py).
+_STATEMENTS: dict[tuple, tuple[Any, ...]] = {}
 
 
-def _volunteer_statements(conn: Connection) -> tuple[Any, Any]:
+def _prepared(*statements: Any) -> tuple[Prepared, ...]:
+    return tuple(Prepared(s) for s in statements)
+
+
+def _volunteer_statements(conn: Connection) -> tuple[Prepared, ...]:
     key = (conn.dialect.name, "volunteer")
     if key not in _STATEMENTS:
         ids, m0, m1 = bindparam("ids", expanding=True), bindparam("m0", type_=Date), bindparam("m1", type_=Date)
-        _STATEMENTS[key] = (
+        _STATEMENTS[key] = _prepared(
             delete(VolunteerMonth).where(VolunteerMonth.month == m0, VolunteerMonth.volunteer_id.in_(ids)),
             insert(VolunteerMonth).from_select(VOLUNTEER_COLS, volunteer_rows(conn, [
                 SR.volunteer_id.in_(ids), SR.service_date >= m0, SR.service_date < m1])))
     return _STATEMENTS[key]
 
 
-def _totals_statements(conn: Connection) -> tuple[Any, Any]:
+def _totals_statements(conn: Connection) -> tuple[Prepared, ...]:
     """``VolunteerTotal`` (all-time approved hours per volunteer, db/volunteers/totals.py) of some volunteers: the
     sum of their years in ``VolunteerSpan`` (recomputed first), a few rows each instead of every record."""
     key = (conn.dialect.name, "totals")
     if key not in _STATEMENTS:
         ids, vs = bindparam("ids", expanding=True), VolunteerSpan
-        _STATEMENTS[key] = (
+        _STATEMENTS[key] = _prepared(
             delete(VolunteerTotal).where(VolunteerTotal.volunteer_id.in_(ids)),
             insert(VolunteerTotal).from_select(["volunteer_id", "hours", "records"], select(
                 vs.volunteer_id, func.sum(vs.hours), func.sum(vs.records)).where(
@@ -153,7 +158,7 @@ def _totals_statements(conn: Connection) -> tuple[Any, Any]:
     return _STATEMENTS[key]
 
 
-def _span_statements(conn: Connection) -> tuple[Any, Any]:
+def _span_statements(conn: Connection) -> tuple[Prepared, ...]:
     """``VolunteerSpan`` of some volunteers in the year [y0, y1) and the quarter [q0, q1) of a month: one upsert of
     both from the records (a span a write changes is updated in place: a delete and an insert wrote each row and its
     three indexes twice), and one delete of the spans no approved record is left in."""
@@ -169,7 +174,7 @@ def _span_statements(conn: Connection) -> tuple[Any, Any]:
         end = case((vs.kind == "Y", bounds["y1"]), else_=bounds["q1"])
         served = select(SR.volunteer_id).where(SR.volunteer_id == vs.volunteer_id, SR.status == "approved",
                                                SR.service_date >= vs.start, SR.service_date < end).exists()
-        _STATEMENTS[key] = (
+        _STATEMENTS[key] = _prepared(
             stmt.on_conflict_do_update(index_elements=SPAN_COLS[:3],
                                        set_={c: stmt.excluded[c] for c in SPAN_COLS[3:]}),
             delete(vs).where(vs.volunteer_id.in_(ids), or_(and_(vs.kind == "Y", vs.start == bounds["y0"]),
@@ -177,12 +182,12 @@ def _span_statements(conn: Connection) -> tuple[Any, Any]:
     return _STATEMENTS[key]
 
 
-def _cell_statements(conn: Connection, cell: tuple) -> tuple[Any, Any]:
+def _cell_statements(conn: Connection, cell: tuple) -> tuple[Prepared, ...]:
     nulls = tuple(v is None for v in cell[1:])
     key = (conn.dialect.name, nulls)
     if key not in _STATEMENTS:
         shape = (None, *(None if n else bindparam(k, type_=Integer) for k, n in zip(PLACE, nulls, strict=True)))
-        _STATEMENTS[key] = (
+        _STATEMENTS[key] = _prepared(
             delete(FigureMonth).where(FigureMonth.month == bindparam("m0", type_=Date),
                                       *_cell_where(FigureMonth, shape)),
             insert(FigureMonth).from_select(FIGURE_COLS, figure_rows(conn, shape)))
@@ -207,12 +212,12 @@ def year_rows(conn: Connection, cell: tuple | None) -> Any:
             .where(fm.month.in_(bindparam("months", expanding=True)), *where).group_by(*places))
 
 
-def _year_statements(conn: Connection, cell: tuple) -> tuple[Any, Any]:
+def _year_statements(conn: Connection, cell: tuple) -> tuple[Prepared, ...]:
     nulls = tuple(v is None for v in cell[1:])
     key = (conn.dialect.name, "year", nulls)
     if key not in _STATEMENTS:
         shape = (None, *(None if n else bindparam(k, type_=Integer) for k, n in zip(PLACE, nulls, strict=True)))
-        _STATEMENTS[key] = (
+        _STATEMENTS[key] = _prepared(
             delete(FigureYear).where(FigureYear.year == bindparam("y0", type_=Date),
                                      *_cell_where(FigureYear, shape)),
             insert(FigureYear).from_select(YEAR_COLS, year_rows(conn, shape)))
@@ -227,17 +232,18 @@ def place_year_rows(where: list[Any] | None) -> Any:
     return select(*keys, *(func.sum(fy.__table__.c[c]) for c in SUM_COLS)).where(*(where or [])).group_by(*keys)
 
 
-def _place_year_statements(conn: Connection) -> tuple[Any, Any]:
+def _place_year_statements(conn: Connection) -> tuple[Prepared, ...]:
     key = (conn.dialect.name, "place_year")
     if key not in _STATEMENTS:
         y0, street, community = (bindparam("y0", type_=Date), bindparam("street_id", type_=Integer),
                                  bindparam("community_id", type_=Integer))
         _STATEMENTS[key] = tuple(
-            (delete(PlaceYear).where(PlaceYear.year == y0, PlaceYear.street_id == street, PlaceYear.community_id.is_(None)
-                                     if own else PlaceYear.community_id == community),
-             insert(PlaceYear).from_select(PLACE_YEAR_COLS, place_year_rows([
-                 FigureYear.year == y0, FigureYear.street_id == street,
-                 FigureYear.community_id.is_(None) if own else FigureYear.community_id == community])))
+            _prepared(delete(PlaceYear).where(PlaceYear.year == y0, PlaceYear.street_id == street,
+                                              PlaceYear.community_id.is_(None) if own
+                                              else PlaceYear.community_id == community),
+                      insert(PlaceYear).from_select(PLACE_YEAR_COLS, place_year_rows([
+                          FigureYear.year == y0, FigureYear.street_id == street,
+                          FigureYear.community_id.is_(None) if own else FigureYear.community_id == community])))
             for own in (False, True))
     return _STATEMENTS[key]
 
@@ -260,8 +266,8 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
         ids = sorted(volunteers)
         for start in range(0, len(ids), _CHUNK):
             params = {"ids": ids[start:start + _CHUNK], "m0": month, "m1": next_month(month)}
-            conn.execute(drop, params)
-            conn.execute(fill, params)
+            drop.run(conn, params)
+            fill.run(conn, params)
     if counts is not None:
         counts.apply()
     fill, drop = _span_statements(conn)  # the year and quarter of each month (again if two months share them)
@@ -271,13 +277,13 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
         bounds = {"y0": y0, "y1": span_end(y0, "Y"), "q0": q0, "q1": span_end(q0, "Q")}
         for start in range(0, len(ids), _CHUNK):
             params = {"ids": ids[start:start + _CHUNK], **bounds}
-            conn.execute(fill, params)
-            conn.execute(drop, params)
+            fill.run(conn, params)
+            drop.run(conn, params)
     everyone = sorted({v for ids in by_month.values() for v in ids})
     drop, fill = _totals_statements(conn)  # the star levels' all-time totals follow, from their years
     for start in range(0, len(everyone), _CHUNK):
-        conn.execute(drop, {"ids": everyone[start:start + _CHUNK]})
-        conn.execute(fill, {"ids": everyone[start:start + _CHUNK]})
+        drop.run(conn, {"ids": everyone[start:start + _CHUNK]})
+        fill.run(conn, {"ids": everyone[start:start + _CHUNK]})
     # After the volunteers' spans and totals (a team whose members changed is recounted from them) and the active
     # counts (whose changes move the other teams' members); revision 0011's teamspan comes after 0010's activecount.
     if counts is not None and (tables is None or "teamspan" in tables):
@@ -288,19 +294,19 @@ def refresh(conn: Connection, volunteer_months: Iterable[tuple[int, date]], cell
         params = {"m0": month, "m1": after, "t0": datetime.combine(month, datetime.min.time()),
                   "t1": datetime.combine(after, datetime.min.time()),
                   **{k: v for k, v in zip(PLACE, cell[1:], strict=True) if v is not None}}
-        conn.execute(drop, params)
-        conn.execute(fill, params)
+        drop.run(conn, params)
+        fill.run(conn, params)
     for year, *places in sorted({(span_start(c[0], "Y"), *c[1:]) for c in cells}, key=repr):
         drop, fill = _year_statements(conn, (year, *places))
         months = [date(year.year, m, 1) for m in range(1, 13)]
         params = {"y0": year, "months": months, **{k: v for k, v in zip(PLACE, places, strict=True) if v is not None}}
-        conn.execute(drop, params)
-        conn.execute(fill, params)
+        drop.run(conn, params)
+        fill.run(conn, params)
     if ("placeyear" in tables) if tables is not None else has_table(conn, "placeyear"):  # revision 0015
         statements = _place_year_statements(conn)
         for year, street, community in sorted({(span_start(c[0], "Y"), c[1], c[2]) for c in cells}, key=repr):
             for statement in statements[community is None]:
-                conn.execute(statement, {"y0": year, "street_id": street, "community_id": community})
+                statement.run(conn, {"y0": year, "street_id": street, "community_id": community})
 
 
 def rebuild(conn: Connection) -> None:

@@ -36,6 +36,7 @@ from sqlalchemy import (
 
 from db.engine import has_table, upsert
 from db.models import ServiceRecord, TeamMember, TeamSpan, VolunteerSpan, VolunteerTotal
+from db.prepared import Prepared
 from db.spans import ALL_TIME, month_sql, span_end, span_start, span_start_sql
 
 SR, TM = ServiceRecord, TeamMember
@@ -97,7 +98,7 @@ def rebuild(conn: Connection, teams: list[int] | None = None) -> None:
             conn.execute(insert(TeamSpan).from_select(COLS, span_rows(conn, kind, ids)))
 
 
-def _statements(conn: Connection) -> tuple[Any, Any, Any, Any]:
+def _statements(conn: Connection) -> tuple[Prepared, ...]:
     """Some teams' (``ids``) month [m0, m1) recomputed from their members' records (a delete and an insert); then,
     once per span — a quarter, year or all time (``team_id``, ``kind``, ``start``, its end ``end`` and its change of
     members ``gained``, executed with many) — the span's sums from its months with the members it had plus those it
@@ -119,10 +120,11 @@ def _statements(conn: Connection) -> tuple[Any, Any, Any, Any]:
         **{c: stmt.excluded[c] for c in COLS[3:6]}, "members": t.__table__.c.members + stmt.excluded.members})
     empty = delete(t).where(t.team_id == team, t.kind == kind, t.start == start,
                             ~select(m.c.team_id).where(*in_span).exists())
-    return drop_month, month, longer, empty
+    members = select(TM.team_id, TM.volunteer_id).where(TM.volunteer_id.in_(bindparam("volunteers", expanding=True)))
+    return tuple(Prepared(s) for s in (drop_month, month, longer, empty, members))
 
 
-_STATEMENTS: dict[str, tuple[Any, Any, Any, Any]] = {}
+_STATEMENTS: dict[str, tuple[Prepared, ...]] = {}
 
 
 def refresh(conn: Connection, by_month: dict[date, set[int]], changed_teams: Iterable[int],
@@ -137,23 +139,22 @@ def refresh(conn: Connection, by_month: dict[date, set[int]], changed_teams: Ite
     whole = sorted({int(t) for t in changed_teams})
     if whole:
         rebuild(conn, whole)
+    if conn.dialect.name not in _STATEMENTS:
+        _STATEMENTS[conn.dialect.name] = _statements(conn)
+    drop_month, month_fill, longer, empty, members = _STATEMENTS[conn.dialect.name]
     volunteers = sorted({v for ids in by_month.values() for v in ids})
     teams_of: dict[int, set[int]] = {}
     for at in range(0, len(volunteers), _CHUNK):
-        for team, volunteer in conn.execute(select(TM.team_id, TM.volunteer_id)
-                                            .where(TM.volunteer_id.in_(volunteers[at:at + _CHUNK]))):
+        for team, volunteer in members.rows(conn, {"volunteers": volunteers[at:at + _CHUNK]}):
             if team not in whole:
                 teams_of.setdefault(volunteer, set()).add(team)
-    if conn.dialect.name not in _STATEMENTS:
-        _STATEMENTS[conn.dialect.name] = _statements(conn)
-    drop_month, month_fill, longer, empty = _STATEMENTS[conn.dialect.name]
     spans: dict[tuple[int, str, date], int] = {}  # (team, kind, start) → members gained
     for month, volunteers_of_month in sorted(by_month.items()):
         ids = sorted(set().union(*(teams_of.get(v, set()) for v in volunteers_of_month)))
         for at in range(0, len(ids), _CHUNK):
             bounds = {"ids": ids[at:at + _CHUNK], "m0": month, "m1": span_end(month, "M")}
-            conn.execute(drop_month, bounds)
-            conn.execute(month_fill, bounds)
+            drop_month.run(conn, bounds)
+            month_fill.run(conn, bounds)
         for team in ids:
             for kind in ("Q", "Y", "A"):
                 spans.setdefault((team, kind, span_start(month, kind)), 0)
@@ -165,5 +166,5 @@ def refresh(conn: Connection, by_month: dict[date, set[int]], changed_teams: Ite
     rows = [{"team_id": team, "kind": kind, "start": start, "end": span_end(start, kind), "gained": n}
             for (team, kind, start), n in sorted(spans.items())]
     if rows:
-        conn.execute(longer, rows)
-        conn.execute(empty, rows)
+        longer.run(conn, rows)
+        empty.run(conn, rows)
