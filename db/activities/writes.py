@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, delete, insert, select
+from sqlalchemy import and_, delete, insert, select, true
 from sqlmodel import Session
 
 from db import clock, vocab
@@ -17,7 +17,7 @@ from db.fields import Fields
 from db.fields import as_int as _as_int
 from db.inputs import typed_inputs
 from db.models import Activity, Community, Project, ServiceRecord, SocialWorker, Volunteer
-from db.places.resolve import refuse_outside, require_in_scope, resolve_place
+from db.places.resolve import inside_rule, refuse_unless_inside, require_in_scope, resolve_place
 from db.privacy import mask_name
 from db.volunteers.totals import refresh_volunteer_totals
 from db.write import (
@@ -169,10 +169,13 @@ def validate_volunteers(session: Session, rows: list[VolunteerHours], starts_at:
     problems: list[str] = []
     duration = (ends_at - starts_at).total_seconds() / 3600 if starts_at and ends_at else None
     ids = [r.volunteer_id for r in rows if r.volunteer_id is not None]
-    found = ({v.id: v for v in session.execute(select(Volunteer.id, Volunteer.name).where(Volunteer.id.in_(ids)))}
-             if ids else {})  # the names for the messages (not whole rows: 20 volunteers 0.39 → 0.2 ms)
-    if user is not None:
-        refuse_outside(session, user, Volunteer, found, label)
+    # The names for the messages (not whole rows: 20 volunteers 0.39 → 0.2 ms) and, with ``user``, whether each
+    # lies in the street of the user's scope (``refuse_outside``'s rule, read in the same statement).
+    rule = inside_rule(session, user, Volunteer) if user is not None and ids else None
+    inside = (true() if rule is None else rule).label("inside")
+    found = ({v.id: v for v in session.execute(select(Volunteer.id, Volunteer.name, inside)
+                                               .where(Volunteer.id.in_(ids)))} if ids else {})
+    refuse_unless_inside(label, {i: v.inside for i, v in found.items()})
     for n, row in enumerate(rows, start=1):
         who = f"第 {n} 位志愿者"
         if row.volunteer_id is None:
