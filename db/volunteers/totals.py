@@ -21,6 +21,8 @@ from db.active_counts import EVERY_PROJECT
 from db.figures.summaries import exact, exact_span, in_months, sources, span_counts, split
 from db.models import (
     ActiveCount,
+    FigureYear,
+    PlaceYear,
     ServiceRecord,
     TeamMember,
     TeamSpan,
@@ -149,7 +151,9 @@ def board_figures(session: Session, f: Any, raw_clauses: Callable[[Any], list]) 
     parts = split(f.period, session)
     hours, records, activities = 0.0, 0, 0
     if parts.whole is not None:
-        for model, when, sign in sources(session, parts.whole):
+        # No organisation or project asked for: a year's row per place (PlaceYear), not per cell (as the tiles read).
+        places = f.project_id is None and f.scope.organization_id is None
+        for model, when, sign in sources(session, parts.whole, years_from=PlaceYear if places else FigureYear):
             where = [*when, *f.scope.where(model)]
             if f.project_id is not None:
                 where.append(model.project_id == f.project_id)
