@@ -22,7 +22,7 @@ from sqlmodel import Session
 from db.figures import summaries
 from db.figures.reads import grouped
 from db.figures.records import activity_rows
-from db.models import Community, Project
+from db.models import Community, FigureYear, PlaceYear, Project
 from db.periods import Period
 from db.scope import Scope
 from db.vocab import ACTOR_FIELDS
@@ -53,16 +53,21 @@ def _activity_counts(session: Session, scope: Scope, period: Period, by: list[An
     set) per ``by`` (community_id, and/or the project's area) — whole months from the summaries, the partial
     months at the ends of the period from the activities themselves (db.figures.summaries)."""
     parts, frames = summaries.split(period, session), []
+    area = "area" in by  # of the activity's project
 
     def read(source: Any, count: Callable[[Any, str], Any], where: list[Any], sign: int = 1) -> None:
         keys = [source.c[b] if b != "area" else Project.area for b in by]
-        query = (select(*keys, *(count(source, c).label(c) for c in sums)).select_from(source)
-                 .outerjoin(Project, Project.id == source.c.project_id).where(*where).group_by(*keys))
-        df = pd.DataFrame(session.execute(query).all(), columns=[*by, *sums])
+        query = select(*keys, *(count(source, c).label(c) for c in sums)).select_from(source)
+        if area:
+            query = query.outerjoin(Project, Project.id == source.c.project_id)
+        df = pd.DataFrame(session.execute(query.where(*where).group_by(*keys)).all(), columns=[*by, *sums])
         df[sums] *= sign
         frames.append(df)
 
-    for model, when, sign in summaries.sources(session, parts.whole) if parts.whole is not None else []:
+    # No project's area or organisation asked for: a year's row per place (PlaceYear), not per cell.
+    places = not area and scope.organization_id is None
+    for model, when, sign in summaries.sources(session, parts.whole, years_from=PlaceYear if places else FigureYear) \
+            if parts.whole is not None else []:
         read(model.__table__, lambda t, c: func.sum(t.c[c]), [*when, *scope.where(model)], sign)
     for days in parts.partial:
         sub = activity_rows(scope, days).subquery()
