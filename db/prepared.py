@@ -8,8 +8,8 @@ dialect and number of values in each IN list; an execution converts its values w
 transaction are those of every other statement. Rows read come back through the selected columns' result
 processors (a date is a ``date`` on SQLite too).
 
-Only Core statements whose parameters are all given by name (``bindparam``) or fixed in the statement (literals);
-the names given must be the statement's.
+Only Core statements: a named parameter (``bindparam("name")``) is given at every execution (or takes its default
+value, ``bindparam("name", value=...)``), an anonymous one (a literal, ``column == 5``) is fixed in the statement.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import CursorResult
 
 _MAX_SHAPES = 128  # per statement: IN lists of up to 400 values (the callers' chunks) could make many
-_PARAM, _ITEM, _FIXED = 0, 1, 2  # where a value comes from: a named parameter, one value of an IN list, the statement
+# Where a value comes from: a named parameter, one value of an IN list, the statement (a literal), a named parameter
+# with a default value.
+_PARAM, _ITEM, _FIXED, _DEFAULTED = 0, 1, 2, 3
 
 
 class _Shape:
@@ -35,7 +37,10 @@ class _Shape:
     def values(self, params: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
         out = []
         for source, key, at, processor in self.plan:
-            value = key if source == _FIXED else params[key] if source == _PARAM else params[key][at]
+            if source == _FIXED:
+                out.append(key)
+                continue
+            value = params[key] if source == _PARAM else params[key][at] if source == _ITEM else params.get(key, at)
             out.append(value if processor is None or value is None else processor(value))
         return tuple(out) if self.names is None else dict(zip(self.names, out, strict=True))
 
@@ -77,12 +82,15 @@ class Prepared:
                 if name in item:
                     plan.append((_ITEM, *item[name], state.processors.get(name)))
                     continue
-                processor = compiled.binds[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-                if name in params:
-                    plan.append((_PARAM, name, 0, processor))
-                else:  # fixed in the statement: converted once
+                bind = compiled.binds[name]
+                processor = bind.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+                if bind.unique:  # an anonymous value of the statement (a literal, ``column == 5``): converted once
                     value = state.parameters[name]
                     plan.append((_FIXED, value if processor is None or value is None else processor(value), 0, None))
+                elif bind.required:  # bindparam("name"): given at every execution
+                    plan.append((_PARAM, name, 0, processor))
+                else:  # bindparam("name", value=...): given or its default
+                    plan.append((_DEFAULTED, name, bind.value, processor))
             if len(self._shapes) >= _MAX_SHAPES:
                 self._shapes.clear()
             shape = self._shapes[key] = _Shape(state.statement, plan, None if compiled.positional else tuple(names))

@@ -94,3 +94,21 @@ def test_a_datetime_parameter_and_an_update(engine):
         assert tuple(conn.execute(select(DataVersion.version, DataVersion.changed_at)).one()) == (before + 4, at)
         count = Prepared(select(func.count()).select_from(Activity).where(Activity.starts_at < bindparam("at")))
         assert count.rows(conn, {"at": at}) == [(0,)]
+
+
+def test_a_parameter_with_a_default_and_one_left_out(engine, people):
+    """A named parameter with a default value takes it when not given and the value given otherwise, whichever came
+    first; a named parameter without one is never taken from an earlier execution."""
+    since_default = bindparam("from_day", value=date(2024, 6, 1), type_=Date)
+    prepared = Prepared(select(func.count()).select_from(Volunteer).where(Volunteer.id.in_(ids),
+                                                                          Volunteer.registered_on >= since_default))
+    read = Prepared(READ)
+    with engine.connect() as conn:
+        by_default = prepared.rows(conn, {"ids": people})
+        given = prepared.rows(conn, {"ids": people, "from_day": date(2024, 1, 1)})
+        assert by_default == [(8,)]  # registered from June 2024 on: seven that year, one in 2025
+        assert given == [(13,)]
+        assert prepared.rows(conn, {"ids": people}) == by_default
+        read.rows(conn, {"ids": people, "since": date(2024, 1, 1)})
+        with pytest.raises(KeyError):
+            read.rows(conn, {"ids": people})
