@@ -27,11 +27,13 @@ _PARAM, _ITEM, _FIXED, _DEFAULTED = 0, 1, 2, 3
 
 
 class _Shape:
-    """The SQL text of one dialect and IN-list lengths, and where each of its parameters comes from."""
+    """The SQL text of one dialect and IN-list lengths, and where each of its parameters comes from: ``plan`` holds
+    (source, key, at, processor) per parameter in order — a named parameter's name, an IN list's name and the value's
+    place in it, a fixed value already converted, or a name and its default value."""
 
     __slots__ = ("sql", "plan", "names")
 
-    def __init__(self, sql: str, plan: list[tuple[int, Any, int, Any]], names: tuple[str, ...] | None) -> None:
+    def __init__(self, sql: str, plan: list[tuple[int, Any, Any, Any]], names: tuple[str, ...] | None) -> None:
         self.sql, self.plan, self.names = sql, plan, names  # names: None for a positional paramstyle (SQLite)
 
     def values(self, params: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
@@ -77,7 +79,7 @@ class Prepared:
             item = {name: (key, at) for key, names in state.parameter_expansion.items()
                     for at, name in enumerate(names)}
             names = list(state.positiontup) if compiled.positional else list(state.parameters)
-            plan: list[tuple[int, Any, int, Any]] = []
+            plan: list[tuple[int, Any, Any, Any]] = []
             for name in names:
                 if name in item:
                     plan.append((_ITEM, *item[name], state.processors.get(name)))
