@@ -55,24 +55,24 @@ class Prepared:
 
     def __init__(self, statement: Any) -> None:
         self.statement = statement
-        self._compiled: dict[str, tuple[Any, tuple[str, ...], list[Any]]] = {}
+        self._compiled: dict[tuple[str, str], tuple[Any, tuple[str, ...], list[Any]]] = {}
         self._shapes: dict[tuple, _Shape] = {}
 
     def _dialect(self, conn: Connection) -> tuple[Any, tuple[str, ...], list[Any]]:
         dialect = conn.dialect
-        found = self._compiled.get(dialect.name)
+        found = self._compiled.get((dialect.name, dialect.driver))
         if found is None:
             compiled = self.statement.compile(dialect=dialect)
             expanding = tuple(sorted({name for name, bind in compiled.binds.items() if bind.expanding}))
             columns = getattr(self.statement, "selected_columns", None)
             results = [] if columns is None or getattr(self.statement, "is_dml", False) else [
                 c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
-            found = self._compiled[dialect.name] = (compiled, expanding, results)
+            found = self._compiled[(dialect.name, dialect.driver)] = (compiled, expanding, results)
         return found
 
     def _shape(self, conn: Connection, params: dict[str, Any]) -> _Shape:
         compiled, expanding, _ = self._dialect(conn)
-        key = (conn.dialect.name, *(len(params[name]) for name in expanding))
+        key = (conn.dialect.name, conn.dialect.driver, *(len(params[name]) for name in expanding))
         shape = self._shapes.get(key)
         if shape is None:
             state = compiled.construct_expanded_state(params)

@@ -22,7 +22,7 @@ from sqlmodel import Session
 from db.figures import summaries
 from db.figures.reads import grouped
 from db.figures.records import activity_rows
-from db.models import Community, FigureYear, PlaceYear, Project
+from db.models import Community, Project
 from db.periods import Period
 from db.scope import Scope
 from db.vocab import ACTOR_FIELDS
@@ -64,10 +64,9 @@ def _activity_counts(session: Session, scope: Scope, period: Period, by: list[An
         df[sums] *= sign
         frames.append(df)
 
-    # No project's area or organisation asked for: a year's row per place (PlaceYear), not per cell.
-    places = not area and scope.organization_id is None
-    for model, when, sign in summaries.sources(session, parts.whole, years_from=PlaceYear if places else FigureYear) \
-            if parts.whole is not None else []:
+    years = summaries.years_of(scope, None, per_place=not area)  # an area needs each cell's project
+    for model, when, sign in (summaries.sources(session, parts.whole, years_from=years) if parts.whole is not None
+                              else []):
         read(model.__table__, lambda t, c: func.sum(t.c[c]), [*when, *scope.where(model)], sign)
     for days in parts.partial:
         sub = activity_rows(scope, days).subquery()

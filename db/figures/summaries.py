@@ -115,6 +115,13 @@ SUMMED = frozenset({"hours", "credit_hours", "honour_hours", "activities", "link
                     "money", "in_kind"})
 
 
+def years_of(scope: Scope, project_id: int | None, per_place: bool = True) -> Any:
+    """The table whole years are summed from: ``PlaceYear`` (a row per place and year) where neither an organisation
+    nor a project is asked for and the figures are wanted in total or per place (``per_place``), else ``FigureYear``
+    (a row per cell: place, organisation, project)."""
+    return PlaceYear if per_place and project_id is None and scope.organization_id is None else FigureYear
+
+
 def sources(session: Session, whole: tuple[date, date], year_index: bool = True, years_from: Any = FigureYear
             ) -> list[tuple[Any, list[ColumnElement[bool]], int]]:
     """Where the figures of the whole months [first, after) are summed: (model, WHERE, sign) triples whose signed
@@ -172,9 +179,8 @@ def _summed_all(session: Session, scope: Scope, whole: tuple[date, date], projec
     # Every place by project or organisation: the years' covering index of that column (db/models.FigureYear), in
     # order, rather than the year index and a sort (99,000 cell-years at 10M records: 43 → 8 ms).
     covered = by in ("project_id", "organization_id") and project_id is None and scope.is_all
-    # No organisation or project asked for: a year's row per place (PlaceYear), not per cell.
-    places = project_id is None and scope.organization_id is None and by in (None, "street_id", "community_id")
-    terms = (sources(session, whole, year_index=not covered, years_from=PlaceYear if places else FigureYear)
+    years = years_of(scope, project_id, per_place=by in (None, "street_id", "community_id"))
+    terms = (sources(session, whole, year_index=not covered, years_from=years)
              if by != "month"
              else [(FigureMonth, in_months(FigureMonth, whole), 1)])
     for model, when, sign in terms:

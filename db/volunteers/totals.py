@@ -18,11 +18,9 @@ from sqlmodel import Session
 
 from db import team_spans
 from db.active_counts import EVERY_PROJECT
-from db.figures.summaries import exact, exact_span, in_months, sources, span_counts, split
+from db.figures.summaries import exact, exact_span, in_months, sources, span_counts, split, years_of
 from db.models import (
     ActiveCount,
-    FigureYear,
-    PlaceYear,
     ServiceRecord,
     TeamMember,
     TeamSpan,
@@ -151,9 +149,7 @@ def board_figures(session: Session, f: Any, raw_clauses: Callable[[Any], list]) 
     parts = split(f.period, session)
     hours, records, activities = 0.0, 0, 0
     if parts.whole is not None:
-        # No organisation or project asked for: a year's row per place (PlaceYear), not per cell (as the tiles read).
-        places = f.project_id is None and f.scope.organization_id is None
-        for model, when, sign in sources(session, parts.whole, years_from=PlaceYear if places else FigureYear):
+        for model, when, sign in sources(session, parts.whole, years_from=years_of(f.scope, f.project_id)):
             where = [*when, *f.scope.where(model)]
             if f.project_id is not None:
                 where.append(model.project_id == f.project_id)
