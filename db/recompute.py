@@ -1,8 +1,9 @@
 """Recomputing the summaries from the raw rows (the tables in db/models.py; the session hook that decides what to
 recompute is db/summaries.py, the reads db/figures/summaries.py): ``refresh`` the rows of some volunteer months and
 cells — and what follows from them: the volunteers' years, quarters and all-time totals, the cells' years, the active
-counts (db/active_counts.py) — or ``rebuild`` everything after a bulk load or a restore. Each statement is built once
-per dialect (and, for a cell, per pattern of NULL places) and executed with parameters.
+counts (db/active_counts.py) — or ``rebuild`` everything after a bulk load or a restore; ``in_step``: whether every
+summary equals such a recomputation. Each statement is built once per dialect (and, for a cell, per pattern of NULL
+places) and executed with parameters.
 """
 
 from __future__ import annotations
@@ -36,18 +37,20 @@ from db.active_counts import ActiveCounts
 from db.engine import has_table, upsert
 from db.models import (
     FIGURE_SUMS,
+    ActiveCount,
     Activity,
     Donation,
     FigureMonth,
     FigureYear,
     PlaceYear,
     ServiceRecord,
+    TeamSpan,
     VolunteerMonth,
     VolunteerSpan,
     VolunteerTotal,
 )
 from db.prepared import Prepared
-from db.spans import month_sql, next_month, span_end, span_start, span_start_sql
+from db.spans import SPAN_KINDS, month_sql, next_month, span_end, span_start, span_start_sql
 from db.vocab import ACTOR_FIELDS
 
 SR = ServiceRecord
@@ -331,3 +334,36 @@ def rebuild(conn: Connection) -> None:
         conn.execute(insert(PlaceYear).from_select(PLACE_YEAR_COLS, place_year_rows(None)))
     active_counts.rebuild(conn)
     team_spans.rebuild(conn)
+
+
+def _grouped(conn: Connection, query: Any, keys: int) -> dict[tuple, tuple]:
+    out: dict[tuple, list] = {}
+    for row in conn.execute(query):
+        sums = out.setdefault(tuple(str(x) if isinstance(x, date) else x for x in row[:keys]), [0] * (len(row) - keys))
+        for i, x in enumerate(row[keys:]):
+            sums[i] += x
+    return {k: tuple(round(float(x), 6) for x in v) for k, v in out.items() if any(v)}
+
+
+def in_step(conn: Connection) -> bool:
+    """True if every summary equals a full recomputation from the raw rows (values to 1e-6)."""
+    for model, cols, rows in ((VolunteerMonth, VOLUNTEER_COLS, volunteer_rows(conn, [])),
+                              (FigureMonth, FIGURE_COLS, figure_rows(conn, None))):
+        keys = cols.index("hours") if model is VolunteerMonth else cols.index("activities")
+        stored = select(*(model.__table__.c[c] for c in cols))
+        if _grouped(conn, stored, keys) != _grouped(conn, rows, keys):
+            return False
+    stored = select(*(FigureYear.__table__.c[c] for c in YEAR_COLS))
+    if _grouped(conn, stored, 5) != _grouped(conn, year_rows(conn, None), 5):
+        return False
+    stored = select(*(ActiveCount.__table__.c[c] for c in active_counts.COUNT_COLS))
+    recount = union_all(*(active_counts.count_rows(conn, k, p) for k in SPAN_KINDS for p in (False, True)))
+    keys = len(active_counts.COUNT_COLS) - 1
+    if _grouped(conn, stored, keys) != _grouped(conn, recount, keys):
+        return False
+    if not team_spans.kept(conn):
+        return True
+    # The months from the records; the longer spans from the (so checked) months and years and the members.
+    stored = select(*(TeamSpan.__table__.c[c] for c in team_spans.COLS))
+    recount = union_all(team_spans.month_rows(conn, []), *(team_spans.span_rows(conn, k, None) for k in "QYA"))
+    return _grouped(conn, stored, 3) == _grouped(conn, recount, 3)

@@ -58,8 +58,8 @@ import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from db import clock, recompute, vocab
 from db.engine import make_engine
 from db.errors import ValidationFailed, WriteError
-from db.figures.summaries import in_step
 from db.migrate import alembic_config, upgrade
+from db.recompute import in_step
 from db.write import begin_write, data_version, record_audit, require_admin
 
 if TYPE_CHECKING:

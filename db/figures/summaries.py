@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     Date,
     distinct,
     event,
@@ -25,8 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from db import team_spans
-from db.active_counts import COUNT_COLS, EVERY_PROJECT, count_rows
+from db.active_counts import EVERY_PROJECT
 from db.models import (
     ActiveCount,
     Activity,
@@ -35,15 +33,13 @@ from db.models import (
     FigureYear,
     PlaceYear,
     ServiceRecord,
-    TeamSpan,
     Volunteer,
     VolunteerMonth,
     VolunteerSpan,
 )
 from db.periods import Period
-from db.recompute import FIGURE_COLS, VOLUNTEER_COLS, YEAR_COLS, figure_rows, volunteer_rows, year_rows
 from db.scope import Scope
-from db.spans import ALL_TIME, SPAN_KINDS, month_sql, month_start, next_month, span_end, span_start
+from db.spans import ALL_TIME, month_sql, month_start, next_month, span_end, span_start
 
 
 @dataclass(frozen=True)
@@ -372,34 +368,3 @@ def active_rows(session: Session, scope: Scope, period: Period, project_id: int 
                               *keep(sr)))
     return union_all(*selects).subquery() if len(selects) > 1 else selects[0].subquery()
 
-
-def _grouped(conn: Connection, query: Any, keys: int) -> dict[tuple, tuple]:
-    out: dict[tuple, list] = {}
-    for row in conn.execute(query):
-        sums = out.setdefault(tuple(str(x) if isinstance(x, date) else x for x in row[:keys]), [0] * (len(row) - keys))
-        for i, x in enumerate(row[keys:]):
-            sums[i] += x
-    return {k: tuple(round(float(x), 6) for x in v) for k, v in out.items() if any(v)}
-
-
-def in_step(conn: Connection) -> bool:
-    """True if every summary equals a full recomputation from the raw rows (values to 1e-6)."""
-    for model, cols, rows in ((VolunteerMonth, VOLUNTEER_COLS, volunteer_rows(conn, [])),
-                              (FigureMonth, FIGURE_COLS, figure_rows(conn, None))):
-        keys = cols.index("hours") if model is VolunteerMonth else cols.index("activities")
-        stored = select(*(model.__table__.c[c] for c in cols))
-        if _grouped(conn, stored, keys) != _grouped(conn, rows, keys):
-            return False
-    stored = select(*(FigureYear.__table__.c[c] for c in YEAR_COLS))
-    if _grouped(conn, stored, 5) != _grouped(conn, year_rows(conn, None), 5):
-        return False
-    stored = select(*(ActiveCount.__table__.c[c] for c in COUNT_COLS))
-    recount = union_all(*(count_rows(conn, k, p) for k in SPAN_KINDS for p in (False, True)))
-    if _grouped(conn, stored, len(COUNT_COLS) - 1) != _grouped(conn, recount, len(COUNT_COLS) - 1):
-        return False
-    if not team_spans.kept(conn):
-        return True
-    # The months from the records; the longer spans from the (so checked) months and years and the members.
-    stored = select(*(TeamSpan.__table__.c[c] for c in team_spans.COLS))
-    recount = union_all(team_spans.month_rows(conn, []), *(team_spans.span_rows(conn, k, None) for k in "QYA"))
-    return _grouped(conn, stored, 3) == _grouped(conn, recount, 3)
