@@ -1015,6 +1015,20 @@ def _pin_today(day: date) -> None:
     clock.now = lambda: datetime.combine(day, dtime(10, 0))
 
 
+def reuse_url(reuse: str) -> str:
+    """The big database's URL from ``--reuse``: a URL as given; a SQLite file; or a directory a ``--keep`` run left
+    (its ``big.db``). A path that holds no such file raises FileNotFoundError, saying what was looked for."""
+    if "://" in reuse:
+        return reuse
+    path = Path(reuse).resolve()
+    if path.is_dir():
+        path = path / "big.db"
+    if not path.is_file():
+        raise FileNotFoundError(f"--reuse: no database file at {path} (give the big.db a --keep run printed, "
+                                f"its directory, or a PostgreSQL URL)")
+    return f"sqlite:///{path}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="", help="big database: default a fresh SQLite file in a temp dir; or a "
@@ -1055,12 +1069,16 @@ def main() -> None:
     os.environ.setdefault("WUSHE_DEBUG_ERRORS", "1")  # AppTest sees exceptions; a user would see a message
     if not os.environ.get("SECRET_KEY_FILE"):  # one key for every run from any checkout: a --reuse'd PostgreSQL
         os.environ.setdefault("SECRET_KEY", BENCH_SECRET_KEY)  # database keeps the check of the key it first saw
+    reuse = args.reuse
+    try:
+        reused = reuse_url(reuse) if reuse else ""
+    except FileNotFoundError as exc:
+        parser.error(str(exc))
     workdir = Path(tempfile.mkdtemp(prefix="bench_scale_"))
     print(f"scale benchmark {scale_data.now_str()}  records {args.records:,} (small {args.small_records:,})  "
           f"cores {os.cpu_count()}  workdir {workdir}")
-    reuse = args.reuse
     if reuse:
-        big_url = reuse if "://" in reuse else f"sqlite:///{Path(reuse).resolve()}"
+        big_url = reused
         log(f"reusing {big_url}")
     else:
         big_url = args.url or f"sqlite:///{workdir / 'big.db'}"
