@@ -17,7 +17,9 @@ settings apply (e.g. ``CACHE_TTL_SECONDS=3600 python -m bench.scale ...`` for th
    history (``--small-shape proportional``: records / 50 volunteers instead, as before 2026-11-30).
 2. Page renders: every page script of ``components.nav.PAGES`` through ``streamlit.testing.v1.AppTest`` as a logged-in
    leader (数据录入 and 导入导出, which leaders may not open, as a community staff user; 系统管理 as the admin), server
-   side only; runs with empty data caches (cold: the median of ``--cold-runs``, 3), then warm runs (new session,
+   side only; runs with empty data caches (cold: the median of ``--cold-runs``, 5, small and big alternating run by
+   run so that a pair shares the machine's speed of the moment: on 2026-12-01 a 10M-addition loop here took 0.85
+   to 2.3 s minute to minute), then warm runs (new session,
    caches filled; the median of ``--warm-runs``, 7, after what the cold renders left in this process is collected,
    as before a cold render: a warm render takes 15–90 ms and varies by ±40 % run to run — the brief's warm render
    measured 16 → 31 ms (1.9×) as the median of 3, and 19 → 16 ms as the median of 15). Ratio big/small, target ≤ 1.5×.
@@ -333,10 +335,11 @@ def _like_a_started_server() -> None:
 def render_pages(small_url: str, big_url: str, warm_runs: int, timeout: float, timer: SqlTimer | None = None,
                  warm_timer: SqlTimer | None = None, cold_runs: int = 3
                  ) -> dict[str, dict[str, tuple[float, float, list[str]]]]:
-    """{"small"|"big": page → (cold median ms, warm median ms, problems)}. Small and big alternate page by page, so
-    that load from other processes on the machine falls on both alike. Each cold render starts from empty data
-    caches and a new engine; the median of ``cold_runs`` of them is taken (one cold render varied by ±50 % between
-    runs on the 2-core machine); the SQL of the first is timed."""
+    """{"small"|"big": page → (cold median ms, warm median ms, problems)}. The cold renders of small and big
+    alternate run by run (small, big, small, big…), so that the machine's speed of the moment — load from other
+    processes, a neighbour on the host — falls on both alike; the warm ones page by page. Each cold render starts
+    from empty data caches and a new engine; the median of ``cold_runs`` of them is taken (one cold render varied
+    by ±50 % between runs on the 2-core machine); the SQL of the big's first is timed."""
     import streamlit as st
 
     from components import nav
@@ -348,22 +351,27 @@ def render_pages(small_url: str, big_url: str, warm_runs: int, timeout: float, t
     for spec in nav.PAGES:  # imports of every page script: not counted
         _render_once(spec.path, who(spec), timeout)
     out: dict[str, dict] = {"small": {}, "big": {}}
+    urls = {"small": small_url, "big": big_url}
     for spec in nav.PAGES:
         page, label, username = spec.path, spec.title, who(spec)
-        for name, url in (("small", small_url), ("big", big_url)):
-            colds, problems = [], []
-            for run in range(max(1, cold_runs)):
+        colds: dict[str, list[float]] = {"small": [], "big": []}
+        problems: dict[str, list[str]] = {"small": [], "big": []}
+        shown: dict[str, tuple[int, int]] = {}
+        for run in range(max(1, cold_runs)):  # small, big, small, big…: a pair shares the machine's speed
+            for name, url in urls.items():
                 _prime(url, timeout)
                 st.cache_data.clear()
                 _like_a_started_server()
                 if timer and name == "big" and run == 0:
                     timer.on = True
-                dt, more, content = _render_once(page, username, timeout)
-                colds.append(dt)
-                problems += more
+                dt, more, shown[name] = _render_once(page, username, timeout)
+                colds[name].append(dt)
+                problems[name] += more
                 if timer:
                     timer.on = False
-            cold = statistics.median(colds)
+        for name, url in urls.items():
+            _prime(url, timeout)
+            _render_once(page, username, timeout)  # untimed: fills the caches the warm renders find
             warm = []
             _like_a_started_server()  # what the cold renders left is the harness's, not the page's
             if warm_timer and name == "big":
@@ -371,14 +379,14 @@ def render_pages(small_url: str, big_url: str, warm_runs: int, timeout: float, t
             for _ in range(warm_runs):
                 dt, more, _ = _render_once(page, username, timeout)
                 warm.append(dt)
-                problems += more
+                problems[name] += more
             if warm_timer:
                 warm_timer.on = False
-            out[name][page] = (cold, statistics.median(warm) if warm else float("nan"), sorted(set(problems)),
-                               content)
-            log(f"  {name:5s} {label:8s} {page:26s} cold {cold:9.0f} ms   warm {out[name][page][1]:9.0f} ms"
-                f"   {content[0]:4d} elements {content[1]:6d} chars   load {os.getloadavg()[0]:.1f}"
-                + (f"   PROBLEMS: {out[name][page][2]}" if problems else ""))
+            found = out[name][page] = (statistics.median(colds[name]), statistics.median(warm) if warm
+                                       else float("nan"), sorted(set(problems[name])), shown[name])
+            log(f"  {name:5s} {label:8s} {page:26s} cold {found[0]:9.0f} ms   warm {found[1]:9.0f} ms"
+                f"   {shown[name][0]:4d} elements {shown[name][1]:6d} chars   load {os.getloadavg()[0]:.1f}"
+                + (f"   PROBLEMS: {found[2]}" if found[2] else ""))
     point_app_at(big_url)
     return out
 
@@ -1035,7 +1043,7 @@ def main() -> None:
                                                   "postgresql+psycopg:// URL (the database is dropped and recreated)")
     parser.add_argument("--records", type=int, default=10_000_000)
     parser.add_argument("--small-records", type=int, default=10_000)
-    parser.add_argument("--cold-runs", type=int, default=3, help="cold renders per page and scale (median)")
+    parser.add_argument("--cold-runs", type=int, default=5, help="cold renders per page and scale (median)")
     parser.add_argument("--small-shape", choices=("district", "proportional"), default="district",
                         help="the small scenario: the big one's district and volunteers with --small-records of "
                              "history (default; DESIGN.md §13), or records / 50 volunteers")
