@@ -321,6 +321,9 @@ def _prime(url: str, timeout: float) -> None:
     set_log_level("error")  # after AppTest parsed the config: its bare-mode warnings would drown the figures
 
 
+COLD_RUNS = 5  # cold renders per page and scale, small and big alternating (render_pages)
+
+
 def _like_a_started_server() -> None:
     """Each cold render stands for a server just started: the server moves what its start left alive into the
     collector's permanent generation (components/page._freeze_start_up_objects), so its collections walk only
@@ -333,7 +336,7 @@ def _like_a_started_server() -> None:
 
 
 def render_pages(small_url: str, big_url: str, warm_runs: int, timeout: float, timer: SqlTimer | None = None,
-                 warm_timer: SqlTimer | None = None, cold_runs: int = 3
+                 warm_timer: SqlTimer | None = None, cold_runs: int = COLD_RUNS
                  ) -> dict[str, dict[str, tuple[float, float, list[str]]]]:
     """{"small"|"big": page → (cold median ms, warm median ms, problems)}. The cold renders of small and big
     alternate run by run (small, big, small, big…), so that the machine's speed of the moment — load from other
@@ -1043,7 +1046,7 @@ def main() -> None:
                                                   "postgresql+psycopg:// URL (the database is dropped and recreated)")
     parser.add_argument("--records", type=int, default=10_000_000)
     parser.add_argument("--small-records", type=int, default=10_000)
-    parser.add_argument("--cold-runs", type=int, default=5, help="cold renders per page and scale (median)")
+    parser.add_argument("--cold-runs", type=int, default=COLD_RUNS, help="cold renders per page and scale (median)")
     parser.add_argument("--small-shape", choices=("district", "proportional"), default="district",
                         help="the small scenario: the big one's district and volunteers with --small-records of "
                              "history (default; DESIGN.md §13), or records / 50 volunteers")
